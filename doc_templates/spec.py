@@ -1,0 +1,227 @@
+"""The document spec: the one input every path (CLI, flows, web) renders from.
+
+Read it from YAML or JSON with :func:`load_spec`, or from a dict with
+:func:`parse_spec`. Text is normalised to NFC and otherwise printed exactly
+as given. Validation errors name the field path and say, in Vietnamese, how
+to fix it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import unicodedata
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from doc_templates import doctypes
+from doc_templates.errors import SpecError
+
+Urgency = Literal["KHẨN", "THƯỢNG KHẨN", "HỎA TỐC"]
+Secrecy = Literal["MẬT", "TỐI MẬT", "TUYỆT MẬT"]
+Authority = Literal["TM.", "KT.", "TL.", "TUQ.", "Q."]
+
+# Control characters would become page or paragraph breaks inside docxtpl
+# (it rewrites \a and \f after rendering) or make the XML invalid.
+_FORBIDDEN = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_PARTIAL_DATE = re.compile(r"^(\d{4})(?:-(\d{2}))?$")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
+
+
+class Issuer(_Model):
+    """Ô 2: the issuing body, with its direct parent on the line above."""
+
+    parent: str | None = None
+    name: str = Field(min_length=1)
+    code: str = Field(min_length=1)
+
+
+class Signature(_Model):
+    """Ô 7: signing authority prefix, the lines it applies to, title and name."""
+
+    authority: Authority | None = None
+    on_behalf_of: str | None = None
+    for_title: str | None = None
+    title: str | None = None
+    name: str = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _authority_needs(self) -> Signature:
+        if self.authority == "TM." and not self.on_behalf_of:
+            raise ValueError("TM. cần on_behalf_of: tên tập thể hoặc cơ quan (ví dụ: ỦY BAN NHÂN DÂN)")
+        if self.authority in {"KT.", "TL.", "TUQ.", "Q."} and not self.for_title:
+            raise ValueError(
+                f"{self.authority} cần for_title: chức vụ người đứng đầu (ví dụ: CHỦ TỊCH)"
+            )
+        if self.authority != "Q." and not self.title:
+            raise ValueError("cần title: chức vụ người ký (ví dụ: CHỦ TỊCH)")
+        return self
+
+    def authority_lines(self) -> list[str]:
+        """The bold caps lines above the signature, stacking TM. over KT./TL./TUQ./Q."""
+        lines: list[str] = []
+        if self.on_behalf_of and self.authority != "TM.":
+            lines.append(f"TM. {self.on_behalf_of}")
+        if self.authority == "TM.":
+            lines.append(f"TM. {self.on_behalf_of}")
+        elif self.authority:
+            lines.append(f"{self.authority} {self.for_title}")
+        if self.title:
+            lines.extend(self.title.splitlines())
+        return lines
+
+
+class DocumentSpec(_Model):
+    """Everything a template needs to print one document (Decree 30 components)."""
+
+    type: str
+    issuer: Issuer
+    drafting_unit: str | None = None
+    number: int | None = Field(default=None, ge=1)
+    symbol: str | None = None
+    place: str = Field(min_length=1)
+    date: dt.date | None = None
+    draft_year: int | None = Field(default=None, ge=1900, le=9999)
+    draft_month: int | None = Field(default=None, ge=1, le=12)
+    subject: str = ""
+    urgency: Urgency | None = None
+    secrecy: Secrecy | None = None
+    recipients: list[str] = []
+    bases: list[str] = []
+    enacting_authority: str | None = None
+    body: str = ""
+    signature: Signature
+    distribution: list[str] = []
+    archive: str = "VT"
+    address: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _normalise(cls, data: Any) -> Any:
+        data = _nfc(data)
+        if isinstance(data, dict):
+            data = _split_partial_date(data)
+        return data
+
+    @field_validator("type")
+    @classmethod
+    def _known_type(cls, value: str) -> str:
+        if value not in doctypes.DOCTYPES:
+            known = ", ".join(doctypes.DOCTYPES)
+            raise ValueError(f"loại văn bản {value!r} không có; dùng một trong: {known}")
+        return value
+
+    @model_validator(mode="after")
+    def _subject_present(self) -> DocumentSpec:
+        if not self.subject and doctypes.get(self.type).layout is not doctypes.Layout.COPY:
+            raise ValueError("subject: cần trích yếu nội dung (ví dụ: V/v …, Về việc …)")
+        return self
+
+    @property
+    def doctype(self) -> doctypes.DocType:
+        """The template type of this spec."""
+        return doctypes.get(self.type)
+
+    def computed_symbol(self) -> str:
+        """The symbol after the slash: given, or TYPE-ISSUER, or ISSUER-UNIT for công văn."""
+        if self.symbol:
+            return self.symbol
+        abbr = self.doctype.abbreviation
+        if abbr is None:
+            parts = [self.issuer.code, self.drafting_unit]
+        else:
+            parts = [abbr, self.issuer.code]
+        return "-".join(p for p in parts if p)
+
+
+def _nfc(value: Any) -> Any:
+    if isinstance(value, str):
+        value = unicodedata.normalize("NFC", value.replace("\r\n", "\n"))
+        if _FORBIDDEN.search(value):
+            raise ValueError("văn bản chứa ký tự điều khiển không in được; hãy xoá ký tự đó")
+        return value
+    if isinstance(value, dict):
+        return {k: _nfc(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_nfc(v) for v in value]
+    return value
+
+
+def _split_partial_date(data: dict[str, Any]) -> dict[str, Any]:
+    """Accept "2022-06" or "2022" (ISO 8601 reduced precision) for drafts."""
+    raw = data.get("date")
+    if isinstance(raw, int):
+        raw = str(raw)
+    if isinstance(raw, str) and (m := _PARTIAL_DATE.match(raw.strip())):
+        data = {**data, "date": None, "draft_year": int(m.group(1))}
+        if m.group(2):
+            data["draft_month"] = int(m.group(2))
+    return data
+
+
+_MESSAGES = {
+    "missing": "thiếu trường bắt buộc",
+    "extra_forbidden": "trường không được hỗ trợ; kiểm tra lại chính tả tên trường",
+    "string_type": "phải là chuỗi văn bản",
+    "string_too_short": "không được để trống",
+    "list_type": "phải là danh sách (mỗi dòng một mục)",
+    "int_parsing": "phải là số nguyên",
+    "int_type": "phải là số nguyên",
+    "greater_than_equal": "phải lớn hơn hoặc bằng {ge}",
+    "less_than_equal": "phải nhỏ hơn hoặc bằng {le}",
+    "date_from_datetime_parsing": "ngày phải theo ISO 8601: YYYY-MM-DD (ví dụ 2022-12-16)",
+    "date_parsing": "ngày phải theo ISO 8601: YYYY-MM-DD (ví dụ 2022-12-16)",
+    "date_type": "ngày phải theo ISO 8601: YYYY-MM-DD (ví dụ 2022-12-16)",
+    "model_type": "phải là một nhóm trường (mapping)",
+    "dict_type": "phải là một nhóm trường (mapping)",
+}
+
+
+def _message(error: Any) -> str:
+    kind = error["type"]
+    if kind == "literal_error":
+        return "giá trị không hợp lệ; chọn một trong: " + error['ctx']['expected'].replace(' or ', ', ')
+    if kind == "value_error":
+        return str(error["ctx"]["error"])
+    template = _MESSAGES.get(kind)
+    if template:
+        return template.format(**error.get("ctx", {}))
+    return error["msg"]
+
+
+def _problems(exc: ValidationError) -> list[tuple[str, str]]:
+    problems = []
+    for error in exc.errors():
+        path = ".".join(str(p) for p in error["loc"]) or "(toàn bộ văn bản)"
+        problems.append((path, _message(error)))
+    return problems
+
+
+def parse_spec(data: Any, *, source: str | None = None) -> DocumentSpec:
+    """Validate a mapping into a :class:`DocumentSpec`; raise :class:`SpecError` naming fields."""
+    if not isinstance(data, dict):
+        raise SpecError([("(toàn bộ văn bản)", "phải là một mapping YAML/JSON")], source)
+    try:
+        return DocumentSpec.model_validate(data)
+    except ValidationError as exc:
+        raise SpecError(_problems(exc), source) from None
+    except ValueError as exc:  # raised while normalising, before field validation
+        raise SpecError([("(toàn bộ văn bản)", str(exc))], source) from None
+
+
+def load_spec(path: str | Path) -> DocumentSpec:
+    """Read a spec from a .yaml/.yml or .json file."""
+    path = Path(path)
+    text = path.read_text(encoding="utf-8")
+    try:
+        data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
+    except (json.JSONDecodeError, yaml.YAMLError) as exc:
+        raise SpecError([("(cú pháp tệp)", f"không đọc được YAML/JSON: {exc}")], str(path)) from None
+    return parse_spec(data, source=str(path))
