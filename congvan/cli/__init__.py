@@ -1,0 +1,33 @@
+"""The `congvan` command line (Typer + Rich).
+
+Each module of this package adds its commands with ``register(app)``; heavy
+imports (LibreOffice, pyHanko, Prefect) happen inside the commands so that
+``congvan --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import typer
+
+app = typer.Typer(
+    name="congvan",
+    help="Công văn: soạn thảo, trình ký, ký số, đăng ký, gửi văn bản và theo dõi báo cáo.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+
+# One line per command module; each defines register(app).
+MODULES = (
+    "congvan.cli.db",
+    "congvan.cli.directory",
+)
+
+for _name in MODULES:
+    importlib.import_module(_name).register(app)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

@@ -1,0 +1,28 @@
+"""Start-up at the edge: settings → database engine, schema check, files directory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy.engine import Engine
+
+from congvan.settings import Settings, get_settings
+
+
+def open_registry(settings: Settings | None = None, *, check_schema: bool = True) -> Engine:
+    """Configure the registry's engine; refuse an out-of-date schema unless told not to."""
+    from registry import db, schema
+
+    settings = settings or get_settings()
+    engine = db.configure(settings.database_url)
+    if check_schema:
+        schema.ensure_current(engine)
+    return engine
+
+
+def files_dir(settings: Settings | None = None) -> Path:
+    """Where documents' files are stored (created on first use)."""
+    settings = settings or get_settings()
+    assert settings.files_dir is not None
+    settings.files_dir.mkdir(parents=True, exist_ok=True)
+    return settings.files_dir

@@ -1,0 +1,395 @@
+"""The organisation directory: import and export of bodies, units, people and registers.
+
+The file is YAML (schema in ``examples/kontum-2022.yaml``). Import is
+idempotent (rows are matched by ``key``), validates the whole file before it
+writes anything, and runs inside the caller's transaction, so a bad file
+stores nothing.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError as PydanticError
+from pydantic import field_validator
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from registry.errors import DirectoryError
+from registry.models import Direction, Organization, Person, Register, SigningRight
+
+KEY_RE = r"^[a-z0-9][a-z0-9._-]*$"
+AUTHORITIES = (None, "TM.", "KT.", "TL.", "TUQ.", "Q.")
+ROLES = {"clerk", "leader", "reviewer", "reporter", "admin"}
+
+
+def nfc(value: Any) -> Any:
+    """NFC-normalise strings (recursively); spelling is never changed."""
+    if isinstance(value, str):
+        return unicodedata.normalize("NFC", value)
+    if isinstance(value, list):
+        return [nfc(v) for v in value]
+    if isinstance(value, dict):
+        return {k: nfc(v) for k, v in value.items()}
+    return value
+
+
+class _Entry(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class RegisterEntry(_Entry):
+    code: str = Field(min_length=1, max_length=40)
+    name: str
+    direction: Literal["out", "in"]
+    doc_types: list[str] = []
+    secret: bool = False
+
+
+class OrgEntry(_Entry):
+    key: str = Field(pattern=KEY_RE, max_length=120)
+    name: str = Field(min_length=1)
+    code: str = Field(min_length=1, max_length=40)
+    parent: str | None = None
+    header_parent: str | None = None
+    place: str | None = None
+    email: str | None = None
+    edxml_id: str | None = Field(default=None, max_length=32)
+    kind: Literal["body", "unit", "advisory"] = "body"
+    address: str | None = None
+    phone: str | None = None
+    registers: list[RegisterEntry] | None = None
+
+    @field_validator("code")
+    @classmethod
+    def _code(cls, v: str) -> str:
+        if re.search(r"[\s/]", v):
+            raise ValueError("chữ viết tắt không được chứa dấu cách hoặc dấu '/'")
+        return v
+
+
+class RightEntry(_Entry):
+    issuer: str
+    authority: str | None = None
+    for_title: str | None = None
+    on_behalf_of: str | None = None
+    types: list[str] = []
+    valid_from: date | None = None
+    valid_until: date | None = None
+    delegation_ref: str | None = None
+
+    @field_validator("authority")
+    @classmethod
+    def _authority(cls, v: str | None) -> str | None:
+        if v not in AUTHORITIES:
+            raise ValueError("thẩm quyền ký phải là một trong: TM., KT., TL., TUQ., Q. hoặc để trống")
+        return v
+
+
+class PersonEntry(_Entry):
+    key: str = Field(pattern=KEY_RE, max_length=120)
+    name: str = Field(min_length=1)
+    title: str | None = None
+    organization: str
+    roles: list[str] = []
+    email: str | None = None
+    signs: list[RightEntry] = []
+
+    @field_validator("roles")
+    @classmethod
+    def _roles(cls, v: list[str]) -> list[str]:
+        bad = [r for r in v if r not in ROLES]
+        if bad:
+            raise ValueError(f"vai trò không hợp lệ {bad}; dùng: {', '.join(sorted(ROLES))}")
+        return v
+
+
+@dataclass
+class ImportReport:
+    organizations_created: int = 0
+    organizations_updated: int = 0
+    people_created: int = 0
+    people_updated: int = 0
+    registers_created: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------- parsing
+
+
+class _LineLoader(yaml.SafeLoader):
+    """A SafeLoader that remembers the line of every mapping as ``__line__``."""
+
+
+def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> dict[str, Any]:
+    mapping = loader.construct_mapping(node, deep=True)
+    mapping["__line__"] = node.start_mark.line + 1
+    return mapping
+
+
+_LineLoader.add_constructor(
+    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping  # type: ignore[arg-type]
+)
+
+
+def _strip_lines(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _strip_lines(v) for k, v in value.items() if k != "__line__"}
+    if isinstance(value, list):
+        return [_strip_lines(v) for v in value]
+    return value
+
+
+def _line_of(raw: Any, loc: tuple[Any, ...]) -> int | None:
+    line = raw.get("__line__") if isinstance(raw, dict) else None
+    node = raw
+    for part in loc:
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            break
+        if isinstance(node, dict) and "__line__" in node:
+            line = node["__line__"]
+    return line
+
+
+def _validate(model: type[_Entry], raw: Any, where: str) -> Any:
+    if not isinstance(raw, dict):
+        raise DirectoryError("mỗi mục phải là một bảng khoá: giá trị", field=where)
+    try:
+        return model.model_validate(nfc(_strip_lines(raw)))
+    except PydanticError as exc:
+        err = exc.errors()[0]
+        loc = tuple(err["loc"])
+        name = where + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc)
+        message = err["msg"]
+        if err["type"] == "missing":
+            message = "thiếu trường bắt buộc; hãy thêm trường này"
+        elif err["type"] == "extra_forbidden":
+            message = "trường không được hỗ trợ; hãy xoá hoặc sửa tên trường"
+        elif err["type"] == "string_pattern_mismatch":
+            message = "chỉ dùng chữ thường không dấu, số, '.', '-', '_' (ví dụ: bcd-kontum)"
+        raise DirectoryError(message, field=name, line=_line_of(raw, loc)) from None
+
+
+@dataclass
+class Directory:
+    organizations: list[OrgEntry]
+    people: list[PersonEntry]
+
+
+def parse_directory(text: str) -> Directory:
+    """Parse and validate a directory file; raises DirectoryError naming line and field."""
+    try:
+        raw = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - SafeLoader subclass
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise DirectoryError(
+            f"tệp YAML không đọc được ({getattr(exc, 'problem', exc)})",
+            line=mark.line + 1 if mark else None,
+        ) from None
+    if not isinstance(raw, dict) or "organizations" not in raw:
+        raise DirectoryError("tệp danh bạ phải có mục 'organizations'", field="organizations")
+    orgs_raw = raw.get("organizations") or []
+    people_raw = raw.get("people") or []
+    orgs = [_validate(OrgEntry, r, f"organizations[{i}]") for i, r in enumerate(orgs_raw)]
+    people = [_validate(PersonEntry, r, f"people[{i}]") for i, r in enumerate(people_raw)]
+    _check_references(orgs, people, orgs_raw, people_raw)
+    return Directory(orgs, people)
+
+
+def _check_references(
+    orgs: list[OrgEntry], people: list[PersonEntry], orgs_raw: list[Any], people_raw: list[Any]
+) -> None:
+    seen: set[str] = set()
+    for i, org in enumerate(orgs):
+        line = orgs_raw[i].get("__line__")
+        if org.key in seen:
+            raise DirectoryError(f"khoá '{org.key}' bị trùng", field=f"organizations[{i}].key",
+                                 line=line)
+        if org.parent is not None and org.parent not in seen:
+            raise DirectoryError(
+                f"cơ quan cấp trên '{org.parent}' chưa được khai báo ở phía trên; "
+                "hãy đặt cơ quan cấp trên trước cơ quan cấp dưới",
+                field=f"organizations[{i}].parent", line=line)
+        seen.add(org.key)
+    person_keys: set[str] = set()
+    for i, person in enumerate(people):
+        line = people_raw[i].get("__line__")
+        if person.key in person_keys:
+            raise DirectoryError(f"khoá '{person.key}' bị trùng", field=f"people[{i}].key",
+                                 line=line)
+        person_keys.add(person.key)
+        if person.organization not in seen:
+            raise DirectoryError(f"không có cơ quan '{person.organization}' trong danh bạ",
+                                 field=f"people[{i}].organization", line=line)
+        for j, right in enumerate(person.signs):
+            if right.issuer not in seen:
+                raise DirectoryError(f"không có cơ quan '{right.issuer}' trong danh bạ",
+                                     field=f"people[{i}].signs[{j}].issuer", line=line)
+
+
+# ---------------------------------------------------------------- import / export
+
+
+def import_directory(*, session: Session, text: str) -> ImportReport:
+    """Validate ``text`` fully, then upsert every row by key. Flushes; never commits."""
+    directory = parse_directory(text)
+    report = ImportReport()
+    existing = {o.key: o for o in session.scalars(select(Organization))}
+    by_key: dict[str, Organization] = {}
+    for entry in directory.organizations:
+        org = existing.get(entry.key)
+        if org is None:
+            org = Organization(key=entry.key)
+            session.add(org)
+            report.organizations_created += 1
+        else:
+            report.organizations_updated += 1
+        _apply_org(org, entry, by_key)
+        by_key[entry.key] = org
+    session.flush()
+    for entry in directory.organizations:
+        report.registers_created += _ensure_registers(session, by_key[entry.key], entry)
+    _import_people(session, directory.people, by_key, report)
+    session.flush()
+    return report
+
+
+def _apply_org(org: Organization, entry: OrgEntry, by_key: dict[str, Organization]) -> None:
+    org.name = entry.name
+    org.code = entry.code
+    org.parent = by_key[entry.parent] if entry.parent else None
+    org.header_parent = entry.header_parent
+    org.place = entry.place
+    org.email = entry.email
+    org.edxml_id = entry.edxml_id
+    org.kind = entry.kind
+    org.address = entry.address
+    org.phone = entry.phone
+
+
+DEFAULT_REGISTERS = (
+    RegisterEntry(code="DI", name="Sổ đăng ký văn bản đi", direction="out"),
+    RegisterEntry(code="DEN", name="Sổ đăng ký văn bản đến", direction="in"),
+)
+
+
+def _ensure_registers(session: Session, org: Organization, entry: OrgEntry) -> int:
+    wanted = entry.registers if entry.registers is not None else list(DEFAULT_REGISTERS)
+    current = {
+        r.code: r
+        for r in session.scalars(select(Register).where(Register.organization_id == org.id))
+    }
+    created = 0
+    for reg in wanted:
+        row = current.get(reg.code)
+        if row is None:
+            row = Register(organization_id=org.id, code=reg.code)
+            session.add(row)
+            created += 1
+        # A register's series is never deleted by an import: numbers already given stay valid.
+        row.name = reg.name
+        row.direction = Direction(reg.direction)
+        row.doc_types = list(reg.doc_types)
+        row.secret = reg.secret
+    return created
+
+
+def _import_people(
+    session: Session, people: list[PersonEntry], orgs: dict[str, Organization],
+    report: ImportReport,
+) -> None:
+    existing = {p.key: p for p in session.scalars(select(Person))}
+    for entry in people:
+        person = existing.get(entry.key)
+        if person is None:
+            person = Person(key=entry.key)
+            session.add(person)
+            report.people_created += 1
+        else:
+            report.people_updated += 1
+        person.full_name = entry.name
+        person.title = entry.title
+        person.organization = orgs[entry.organization]
+        person.roles = list(entry.roles)
+        person.email = entry.email
+        person.signing_rights = [
+            SigningRight(
+                issuer=orgs[r.issuer], authority=r.authority, for_title=r.for_title,
+                on_behalf_of=r.on_behalf_of, doc_types=list(r.types), valid_from=r.valid_from,
+                valid_until=r.valid_until, delegation_ref=r.delegation_ref,
+            )
+            for r in entry.signs
+        ]
+
+
+def export_directory(*, session: Session) -> str:
+    """The directory as YAML in the import schema (parents before children)."""
+    orgs = list(session.scalars(select(Organization).order_by(Organization.id)))
+    ordered = _parents_first(orgs)
+    key_of = {o.id: o.key for o in orgs}
+    org_rows = []
+    for org in ordered:
+        registers = session.scalars(
+            select(Register).where(Register.organization_id == org.id).order_by(Register.id)
+        ).all()
+        row: dict[str, Any] = {
+            "key": org.key, "name": org.name, "code": org.code,
+            "parent": key_of.get(org.parent_id) if org.parent_id else None,
+            "header_parent": org.header_parent, "place": org.place, "email": org.email,
+            "edxml_id": org.edxml_id, "kind": org.kind, "address": org.address,
+            "phone": org.phone,
+            "registers": [
+                {"code": r.code, "name": r.name, "direction": r.direction.value,
+                 "doc_types": list(r.doc_types or []), "secret": r.secret}
+                for r in registers
+            ],
+        }
+        org_rows.append(row)
+    people_rows = []
+    for p in session.scalars(select(Person).order_by(Person.id)):
+        people_rows.append({
+            "key": p.key, "name": p.full_name, "title": p.title,
+            "organization": key_of[p.organization_id], "roles": list(p.roles or []),
+            "email": p.email,
+            "signs": [
+                {"issuer": key_of[r.issuer_id], "authority": r.authority,
+                 "for_title": r.for_title, "on_behalf_of": r.on_behalf_of,
+                 "types": list(r.doc_types or []), "valid_from": r.valid_from,
+                 "valid_until": r.valid_until, "delegation_ref": r.delegation_ref}
+                for r in p.signing_rights
+            ],
+        })
+    return yaml.safe_dump(
+        {"organizations": org_rows, "people": people_rows}, allow_unicode=True, sort_keys=False
+    )
+
+
+def _parents_first(orgs: list[Organization]) -> list[Organization]:
+    by_id = {o.id: o for o in orgs}
+    done: set[int] = set()
+    out: list[Organization] = []
+
+    def visit(org: Organization) -> None:
+        if org.id in done:
+            return
+        if org.parent_id is not None and org.parent_id in by_id:
+            visit(by_id[org.parent_id])
+        done.add(org.id)
+        out.append(org)
+
+    for org in orgs:
+        visit(org)
+    return out
+
+
+def import_file(*, session: Session, path: Path) -> ImportReport:
+    """Import a directory file from disk."""
+    return import_directory(session=session, text=path.read_text(encoding="utf-8"))

@@ -1,0 +1,61 @@
+"""The registry's exception tree (imports nothing).
+
+    RegistryError
+    ├── NotFound                 — no row with that id or key
+    ├── InvalidTransition        — the object's state forbids the action
+    ├── ImmutableDocument        — an issued document cannot change
+    ├── NumberConflict           — a (number, symbol, issuer, year) already exists
+    ├── PermissionDenied         — the actor lacks the role or right
+    ├── ValidationError          — bad input; names the field and the fix
+    │   └── DirectoryError       — a directory file with a bad line or field
+    └── SchemaOutOfDate          — the database needs `congvan db upgrade`
+
+Messages are Vietnamese: they reach clerks and leaders.
+"""
+
+from __future__ import annotations
+
+
+class RegistryError(Exception):
+    """Base of every error raised by the registry."""
+
+
+class NotFound(RegistryError):
+    """No row with that id or key."""
+
+
+class InvalidTransition(RegistryError):
+    """The object's current state does not allow the requested action."""
+
+
+class ImmutableDocument(InvalidTransition):
+    """An issued document never changes; corrections go through a new document."""
+
+
+class NumberConflict(RegistryError):
+    """The number and symbol already exist for this issuer and year."""
+
+
+class PermissionDenied(RegistryError):
+    """The actor lacks the role or signing right for the action."""
+
+
+class ValidationError(RegistryError):
+    """Bad input. ``field`` names where; the message says how to fix it."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        self.field = field
+        super().__init__(f"{field}: {message}" if field else message)
+
+
+class DirectoryError(ValidationError):
+    """A directory file could not be imported; nothing was stored."""
+
+    def __init__(self, message: str, *, field: str | None = None, line: int | None = None) -> None:
+        self.line = line
+        where = f"dòng {line}: " if line is not None else ""
+        super().__init__(where + message, field=field)
+
+
+class SchemaOutOfDate(RegistryError):
+    """The database schema is behind the code."""

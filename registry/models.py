@@ -1,0 +1,442 @@
+"""The data model (SQLAlchemy 2.0, typed). Bare nouns; behaviour lives in services.
+
+Times are stored timezone-aware in UTC; dates that a document prints (issue
+date, due date) are local calendar dates of Asia/Ho_Chi_Minh.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from registry.db import Base
+
+
+def _enum(cls: type[enum.Enum]) -> Enum:
+    # Store the value (readable in SQL), never a native PG enum: migrations stay simple.
+    return Enum(cls, native_enum=False, length=32, values_callable=lambda e: [m.value for m in e])
+
+
+class Direction(str, enum.Enum):
+    OUTGOING = "out"
+    INCOMING = "in"
+
+
+class DocumentStatus(str, enum.Enum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    RETURNED = "returned"
+    APPROVED = "approved"
+    SIGNED = "signed"
+    ISSUED = "issued"
+    REVOKED = "revoked"
+    RECEIVED = "received"  # an incoming document, registered in the incoming register
+
+
+class DeliveryStatus(str, enum.Enum):
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"  # a transient failure; will be retried
+    DEAD = "dead"  # permanent failure or too many attempts; a clerk may re-queue
+    ACKNOWLEDGED = "acknowledged"
+
+
+class RequestStatus(str, enum.Enum):
+    OPEN = "open"
+    SUBMITTED = "submitted"
+    REJECTED = "rejected"  # the last submission failed validation
+    CLOSED = "closed"
+
+
+class Organization(Base):
+    """A body or unit; the tree of the directory."""
+
+    __tablename__ = "organizations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(120), unique=True)
+    name: Mapped[str] = mapped_column(Text)  # as printed; may contain line breaks
+    code: Mapped[str] = mapped_column(String(40))  # used in symbols: UBND, BCĐ, CAT, NC
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"), index=True)
+    header_parent: Mapped[str | None] = mapped_column(Text)  # "UBND TỈNH KON TUM"
+    kind: Mapped[str] = mapped_column(String(20), default="body")  # body | unit | advisory
+    place: Mapped[str | None] = mapped_column(String(120))
+    email: Mapped[str | None] = mapped_column(String(254))
+    edxml_id: Mapped[str | None] = mapped_column(String(32))
+    address: Mapped[str | None] = mapped_column(Text)
+    phone: Mapped[str | None] = mapped_column(String(60))
+
+    parent: Mapped[Organization | None] = relationship(remote_side=[id])
+    people: Mapped[list[Person]] = relationship(back_populates="organization")
+
+    def __repr__(self) -> str:
+        return f"<Organization {self.key} {self.code}>"
+
+
+class Person(Base):
+    """A person who drafts, reviews, signs, reports or administers."""
+
+    __tablename__ = "people"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(120), unique=True)
+    full_name: Mapped[str] = mapped_column(String(200))
+    title: Mapped[str | None] = mapped_column(String(200))  # as printed: PHÓ TRƯỞNG BAN
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    roles: Mapped[list[str]] = mapped_column(JSON, default=list)
+    email: Mapped[str | None] = mapped_column(String(254))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    organization: Mapped[Organization] = relationship(back_populates="people")
+    signing_rights: Mapped[list[SigningRight]] = relationship(
+        back_populates="person", cascade="all, delete-orphan"
+    )
+
+    def has_role(self, role: str) -> bool:
+        return role in (self.roles or [])
+
+
+class SigningRight(Base):
+    """Who may sign what, for which issuer, with which authority prefix (ND30 art. 13)."""
+
+    __tablename__ = "signing_rights"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    issuer_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
+    authority: Mapped[str | None] = mapped_column(String(8))  # None | TM. | KT. | TL. | TUQ. | Q.
+    on_behalf_of: Mapped[str | None] = mapped_column(Text)  # the body for TM.
+    for_title: Mapped[str | None] = mapped_column(String(200))  # the head's title for KT./TL./…
+    doc_types: Mapped[list[str]] = mapped_column(JSON, default=list)  # [] = every type
+    valid_from: Mapped[date | None] = mapped_column(Date)
+    valid_until: Mapped[date | None] = mapped_column(Date)
+    delegation_ref: Mapped[str | None] = mapped_column(String(200))  # TUQ: the written delegation
+
+    person: Mapped[Person] = relationship(back_populates="signing_rights")
+    issuer: Mapped[Organization] = relationship()
+
+
+class Register(Base):
+    """An organisation's outgoing or incoming register and its number series."""
+
+    __tablename__ = "registers"
+    __table_args__ = (UniqueConstraint("organization_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    code: Mapped[str] = mapped_column(String(40))  # "DI", "DEN", "MAT", "QD"
+    name: Mapped[str] = mapped_column(String(200))
+    direction: Mapped[Direction] = mapped_column(_enum(Direction))
+    # Document types that share this series; empty = every type not claimed by another register.
+    doc_types: Mapped[list[str]] = mapped_column(JSON, default=list)
+    secret: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    organization: Mapped[Organization] = relationship()
+
+
+class RegisterCounter(Base):
+    """The last number given by a register in a year. Locked by every allocation."""
+
+    __tablename__ = "register_counters"
+
+    register_id: Mapped[int] = mapped_column(ForeignKey("registers.id"), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_number: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Document(Base):
+    """An outgoing document (draft to issued) or an incoming one."""
+
+    __tablename__ = "documents"
+    __table_args__ = (
+        # ND30 art. 15: number + symbol unique per issuer and year; the Hệ thống must refuse
+        # duplicates (Phụ lục VI). NULL numbers (drafts) do not collide.
+        UniqueConstraint("issuer_id", "year", "number", "symbol", name="uq_documents_number"),
+        UniqueConstraint("register_id", "year", "number", name="uq_documents_register_number"),
+        Index("ix_documents_status", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    direction: Mapped[Direction] = mapped_column(_enum(Direction), default=Direction.OUTGOING)
+    doc_type: Mapped[str] = mapped_column(String(40))  # cong_van, bao_cao, …
+    status: Mapped[DocumentStatus] = mapped_column(
+        _enum(DocumentStatus), default=DocumentStatus.DRAFT
+    )
+    issuer_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"))
+    drafting_unit: Mapped[str | None] = mapped_column(String(40))  # code in công văn symbols
+    subject: Mapped[str] = mapped_column(Text, default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    spec: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # the doc_templates spec
+    urgency: Mapped[str | None] = mapped_column(String(20))
+    secrecy: Mapped[str | None] = mapped_column(String(20))
+
+    register_id: Mapped[int | None] = mapped_column(ForeignKey("registers.id"))
+    number: Mapped[int | None] = mapped_column(Integer)
+    year: Mapped[int | None] = mapped_column(Integer)
+    symbol: Mapped[str | None] = mapped_column(String(60))
+    issue_date: Mapped[date | None] = mapped_column(Date)
+    due_date: Mapped[date | None] = mapped_column(Date)  # reply deadline, if any
+
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    signer_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    signature_block: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+    # Incoming register fields (sổ văn bản đến).
+    sender_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"))
+    sender_name: Mapped[str | None] = mapped_column(Text)
+    original_number: Mapped[str | None] = mapped_column(String(80))  # "22/HD-BCA-V05"
+    original_date: Mapped[date | None] = mapped_column(Date)
+    arrived_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )
+
+    issuer: Mapped[Organization | None] = relationship(foreign_keys=[issuer_id])
+    sender: Mapped[Organization | None] = relationship(foreign_keys=[sender_id])
+    register: Mapped[Register | None] = relationship()
+    signer: Mapped[Person | None] = relationship(foreign_keys=[signer_id])
+    created_by: Mapped[Person | None] = relationship(foreign_keys=[created_by_id])
+    recipients: Mapped[list[DocumentRecipient]] = relationship(
+        back_populates="document", cascade="all, delete-orphan", order_by="DocumentRecipient.position"
+    )
+    files: Mapped[list[DocumentFile]] = relationship(
+        back_populates="document", cascade="all, delete-orphan"
+    )
+    versions: Mapped[list[DraftVersion]] = relationship(
+        back_populates="document", cascade="all, delete-orphan", order_by="DraftVersion.version"
+    )
+
+    @property
+    def number_symbol(self) -> str | None:
+        """``4267/BCĐ-NC`` once numbered."""
+        if self.number is None or not self.symbol:
+            return None
+        return f"{self.number:02d}/{self.symbol}"
+
+
+class DocumentRecipient(Base):
+    """A "Kính gửi" addressee (``to``) or a "Nơi nhận" line (``cc``)."""
+
+    __tablename__ = "document_recipients"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(
+        ForeignKey("documents.id", ondelete="CASCADE"), index=True
+    )
+    organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"))
+    label: Mapped[str] = mapped_column(Text)  # as printed
+    kind: Mapped[str] = mapped_column(String(8), default="to")  # to | cc
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    document: Mapped[Document] = relationship(back_populates="recipients")
+    organization: Mapped[Organization | None] = relationship()
+
+
+class DocumentFile(Base):
+    """A stored file of a document with its SHA-256."""
+
+    __tablename__ = "document_files"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(
+        ForeignKey("documents.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(20))  # docx | pdf | signed_pdf | attachment | source
+    path: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    document: Mapped[Document] = relationship(back_populates="files")
+
+
+class DocumentLink(Base):
+    """A typed link between documents: cites, answers, instructs, aggregates, forwards, corrects."""
+
+    __tablename__ = "document_links"
+    __table_args__ = (UniqueConstraint("from_id", "to_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    from_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
+    to_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+
+
+class DraftVersion(Base):
+    """One revision of a draft, with the reviewer's comment on it."""
+
+    __tablename__ = "draft_versions"
+    __table_args__ = (UniqueConstraint("document_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(
+        ForeignKey("documents.id", ondelete="CASCADE"), index=True
+    )
+    version: Mapped[int] = mapped_column(Integer)
+    spec: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    body: Mapped[str] = mapped_column(Text, default="")
+    docx_path: Mapped[str | None] = mapped_column(Text)
+    docx_sha256: Mapped[str | None] = mapped_column(String(64))
+    pdf_path: Mapped[str | None] = mapped_column(Text)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    comment: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    document: Mapped[Document] = relationship(back_populates="versions")
+
+
+class Delivery(Base):
+    """One outbox row per recipient and channel."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("document_id", "recipient_id", "channel"),
+        Index("ix_deliveries_due", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
+    recipient_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"))
+    recipient_label: Mapped[str] = mapped_column(Text, default="")
+    channel: Mapped[str] = mapped_column(String(20))  # email | folder | edxml
+    address: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[DeliveryStatus] = mapped_column(
+        _enum(DeliveryStatus), default=DeliveryStatus.QUEUED
+    )
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    message_id: Mapped[str | None] = mapped_column(String(300))
+    claimed_by: Mapped[str | None] = mapped_column(String(120))
+    claimed_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    document: Mapped[Document] = relationship()
+    recipient: Mapped[Organization | None] = relationship()
+
+
+class ReportForm(Base):
+    """The statistics form (mẫu thống kê): indicators, types, aggregation rules."""
+
+    __tablename__ = "report_forms"
+    __table_args__ = (UniqueConstraint("code", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(80))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    name: Mapped[str] = mapped_column(Text)
+    definition: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class ReportingDuty(Base):
+    """A reporting duty set by a guidance and passed on by an instruction."""
+
+    __tablename__ = "reporting_duties"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
+    instruction_document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
+    form_id: Mapped[int] = mapped_column(ForeignKey("report_forms.id"))
+    collector_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
+    policy: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    description: Mapped[str] = mapped_column(Text, default="")
+
+    form: Mapped[ReportForm] = relationship()
+
+
+class ReportRequest(Base):
+    """One owed report: a unit, a period, a due date."""
+
+    __tablename__ = "report_requests"
+    __table_args__ = (UniqueConstraint("duty_id", "unit_id", "period"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    duty_id: Mapped[int | None] = mapped_column(ForeignKey("reporting_duties.id"), index=True)
+    form_id: Mapped[int] = mapped_column(ForeignKey("report_forms.id"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    period: Mapped[str] = mapped_column(String(20))  # 2022-Q4, 2023-H1, 2023
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    due_date: Mapped[date] = mapped_column(Date)
+    status: Mapped[RequestStatus] = mapped_column(_enum(RequestStatus), default=RequestStatus.OPEN)
+    reminders_sent: Mapped[int] = mapped_column(Integer, default=0)
+
+    unit: Mapped[Organization] = relationship()
+    form: Mapped[ReportForm] = relationship()
+    duty: Mapped[ReportingDuty | None] = relationship()
+
+
+class Reminder(Base):
+    """A reminder stage sent for a request; the unique key makes it once per stage."""
+
+    __tablename__ = "reminders"
+    __table_args__ = (UniqueConstraint("request_id", "stage"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("report_requests.id"), index=True)
+    stage: Mapped[str] = mapped_column(String(20))  # notice | don_doc | escalation
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
+    sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class Submission(Base):
+    """What a unit sent for a request; a resubmission supersedes, both are kept."""
+
+    __tablename__ = "submissions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("report_requests.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
+    values: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    file_path: Mapped[str | None] = mapped_column(Text)
+    file_sha256: Mapped[str | None] = mapped_column(String(64))
+    channel: Mapped[str] = mapped_column(String(20))  # xlsx | api | email
+    submitted_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
+    valid: Mapped[bool] = mapped_column(Boolean, default=False)
+    errors: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    current: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    request: Mapped[ReportRequest] = relationship()
+
+
+class AuditEvent(Base):
+    """Append-only: who did what to which object, when."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (CheckConstraint("action <> ''", name="action_not_empty"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    actor_label: Mapped[str | None] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(60))
+    object_type: Mapped[str] = mapped_column(String(40))
+    object_id: Mapped[int | None] = mapped_column(Integer)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
