@@ -79,9 +79,6 @@ class PolicyError(ValueError):
         self.field = field
 
 
-# ---------------------------------------------------------------- adjustments
-
-
 @dataclass(frozen=True, slots=True)
 class Adjustment:
     """One Government swap: ``day_off`` becomes a holiday, ``worked_day`` a working day.
@@ -186,17 +183,22 @@ def _parse_adjustment(node: yaml.Node, *, source_name: str) -> Adjustment:
 
     name = values.get("name")
     if not name:
-        raise fail("bắt buộc; ghi tên ngày nghỉ, ví dụ \"Nghỉ bù Quốc khánh\".", "name")
+        raise fail('bắt buộc; ghi tên ngày nghỉ, ví dụ "Nghỉ bù Quốc khánh".', "name")
     day_off = _date_value(values.get("day_off"), fail=fail, field="day_off")
     worked_day = _date_value(values.get("worked_day"), fail=fail, field="worked_day")
     if day_off is None and worked_day is None:
         raise fail("cần ít nhất một trong hai trường 'day_off' hoặc 'worked_day'.", "day_off")
     if day_off is not None and day_off.weekday() >= 5:
-        raise fail(f"{day_off.isoformat()} đã là ngày nghỉ cuối tuần; ghi một ngày từ thứ Hai "
-                   "đến thứ Sáu.", "day_off")
+        raise fail(
+            f"{day_off.isoformat()} đã là ngày nghỉ cuối tuần; ghi một ngày từ thứ Hai "
+            "đến thứ Sáu.",
+            "day_off",
+        )
     if worked_day is not None and worked_day.weekday() < 5:
-        raise fail(f"{worked_day.isoformat()} đã là ngày làm việc; ghi thứ Bảy hoặc Chủ nhật "
-                   "được làm bù.", "worked_day")
+        raise fail(
+            f"{worked_day.isoformat()} đã là ngày làm việc; ghi thứ Bảy hoặc Chủ nhật được làm bù.",
+            "worked_day",
+        )
     source = values.get("source")
     return Adjustment(
         name=_nfc(str(name)),
@@ -224,8 +226,9 @@ def _date_value(value: str | None, *, fail: Any, field: str) -> date | None:
             raise ValueError(value)
         return date.fromisoformat(value)
     except ValueError:
-        raise fail(f"'{value}' không phải ngày hợp lệ; ghi theo dạng YYYY-MM-DD, ví dụ "
-                   "2026-08-31.", field) from None
+        raise fail(
+            f"'{value}' không phải ngày hợp lệ; ghi theo dạng YYYY-MM-DD, ví dụ 2026-08-31.", field
+        ) from None
 
 
 def _line(node: yaml.Node) -> int:
@@ -234,9 +237,6 @@ def _line(node: yaml.Node) -> int:
 
 def _nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
-
-
-# ------------------------------------------------------------------- calendar
 
 
 @lru_cache(maxsize=256)
@@ -297,7 +297,7 @@ class WorkingCalendar:
         return _Year(holidays=dict(sorted(table.items())), worked=frozenset(worked))
 
     def holidays_in(self, year: int) -> dict[date, str]:
-        """Return the public holidays and adjusted days off of ``year``, by date, Vietnamese names."""
+        """Return ``year``'s public holidays and adjusted days off, by date, named in Vietnamese."""
         return dict(self._year(year).holidays)
 
     def worked_weekend_days_in(self, year: int) -> list[date]:
@@ -330,9 +330,9 @@ class WorkingCalendar:
         return d if self.is_working_day(d) else self.next_working_day(d)
 
     def add_working_days(self, d: date, n: int) -> date:
-        """Return the date ``n`` working days after ``d`` (``d`` itself not counted; ``n`` < 0 goes back).
+        """Return the date ``n`` working days after ``d``, ``d`` itself not counted (Art. 147).
 
-        ``add_working_days(d, 0)`` is ``d``.
+        A negative ``n`` goes back; ``add_working_days(d, 0)`` is ``d``.
         """
         step = self.next_working_day if n >= 0 else self.previous_working_day
         for _ in range(abs(n)):
@@ -353,9 +353,6 @@ class WorkingCalendar:
             count += self.is_working_day(d)
             d += timedelta(days=1)
         return count
-
-
-# ------------------------------------------------------------------- periods
 
 
 @dataclass(frozen=True, slots=True)
@@ -433,9 +430,6 @@ def _day_of_month(year: int, month: int, day: int) -> date:
     return date(year, month, min(day, _days_in_month(year, month)))
 
 
-# ------------------------------------------------------------------ policies
-
-
 @dataclass(frozen=True, slots=True)
 class QuarterlyPolicy:
     """One report per quarter, due on ``day`` of the quarter's ``month_of_quarter``-th month."""
@@ -497,8 +491,9 @@ class CustomPolicy:
     kind: ClassVar[str] = "custom"
 
     def __post_init__(self) -> None:
-        _check_ranges(day=self.day, month=self.month,
-                      working_days_after_issue=self.working_days_after_issue)
+        _check_ranges(
+            day=self.day, month=self.month, working_days_after_issue=self.working_days_after_issue
+        )
         _check_custom(self.day, self.month, self.working_days_after_issue)
 
     def to_dict(self) -> dict[str, Any]:
@@ -516,8 +511,12 @@ _POLICY_FIELDS: dict[str, tuple[str, ...]] = {
     "annual": ("day", "month"),
     "custom": ("day", "month", "working_days_after_issue"),
 }
-_RANGES = {"day": (1, 31), "month": (1, 12), "month_of_quarter": (1, 3),
-           "working_days_after_issue": (1, 366)}
+_RANGES = {
+    "day": (1, 31),
+    "month": (1, 12),
+    "month_of_quarter": (1, 3),
+    "working_days_after_issue": (1, 366),
+}
 
 
 def _check_custom(day: int | None, month: int | None, after: int | None) -> None:
@@ -529,9 +528,7 @@ def _check_custom(day: int | None, month: int | None, after: int | None) -> None
     if after is None:
         for name, value in (("day", day), ("month", month)):
             if value is None:
-                raise PolicyError(
-                    "bắt buộc (hoặc dùng 'working_days_after_issue').", field=name
-                )
+                raise PolicyError("bắt buộc (hoặc dùng 'working_days_after_issue').", field=name)
 
 
 def policy_from_dict(data: Mapping[str, Any]) -> DeadlinePolicy:
