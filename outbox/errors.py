@@ -1,0 +1,45 @@
+"""The outbox's exceptions, one tree; this module imports nothing of ours.
+
+::
+
+    OutboxError
+    ├── DeliveryError                 a channel could not deliver a message
+    │   ├── TransientDeliveryError    try again later (4xx, connection refused/dropped, timeout)
+    │   └── PermanentDeliveryError    never retried: dead letter (5xx, bad address, bad auth)
+    ├── EdxmlError                    an edXML package or Status message is not acceptable
+    ├── IntakeError                   an incoming file cannot be registered as given
+    └── ReceiptError                  an acknowledgement token is forged, malformed or unknown
+
+The relay retries :class:`TransientDeliveryError` with backoff and turns
+:class:`PermanentDeliveryError` (or too many attempts) into a dead letter.
+"""
+
+from __future__ import annotations
+
+
+class OutboxError(Exception):
+    """Base of every outbox error."""
+
+
+class DeliveryError(OutboxError):
+    """A channel could not deliver a message."""
+
+
+class TransientDeliveryError(DeliveryError):
+    """Delivery failed for a reason that may pass: retry later."""
+
+
+class PermanentDeliveryError(DeliveryError):
+    """Delivery failed for a reason that will not pass: do not retry."""
+
+
+class EdxmlError(OutboxError):
+    """An edXML package or Status message is malformed, unsafe or incomplete."""
+
+
+class IntakeError(OutboxError):
+    """An incoming document cannot be registered as given."""
+
+
+class ReceiptError(OutboxError):
+    """An acknowledgement token is forged, malformed or names no delivery."""

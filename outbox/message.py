@@ -1,0 +1,83 @@
+"""What a channel sends: a plain, self-contained description of one delivery.
+
+The relay builds an :class:`OutgoingMessage` from registry rows; channels never
+touch the database, so they can be tested (and benchmarked) on their own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+
+@dataclass(frozen=True)
+class Party:
+    """An organisation at one end of a delivery."""
+
+    name: str
+    email: str | None = None
+    organ_id: str | None = None
+    address: str | None = None
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """One file sent with the document."""
+
+    filename: str
+    mime: str
+    content: bytes
+
+
+@dataclass(frozen=True)
+class Signer:
+    """Who signed: authority line (``TL. BỘ TRƯỞNG``), position and full name."""
+
+    full_name: str
+    position: str = ""
+    competence: str = ""
+
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    """One document going to one recipient through one channel.
+
+    ``idempotency_key`` is the delivery's permanent identity: it becomes the
+    e-mail Message-ID, the folder name and the edXML trace id, so a message
+    sent again after a crash is recognisable as the same message.
+    """
+
+    idempotency_key: str
+    number: str
+    symbol: str
+    subject: str
+    sender: Party
+    recipient: Party
+    issued_date: date | None = None
+    type_name: str = "Công văn"
+    place: str = ""
+    due_date: date | None = None
+    urgency: str | None = None
+    signer: Signer | None = None
+    to_places: tuple[str, ...] = ()
+    attachments: tuple[Attachment, ...] = ()
+    ack_url: str | None = None
+    response_for: str | None = None
+
+    @property
+    def number_symbol(self) -> str:
+        """``4267/BCĐ-NC``; just the symbol when the number is not given yet."""
+        return f"{self.number}/{self.symbol}" if self.number else self.symbol
+
+    @property
+    def document_id(self) -> str:
+        """edXML DocumentId: ``OrganId,YYYY/MM/DD,number/symbol``."""
+        issued = self.issued_date.strftime("%Y/%m/%d") if self.issued_date else ""
+        return f"{self.sender.organ_id or ''},{issued},{self.number_symbol}"
+
+
+@dataclass(frozen=True)
+class SendResult:
+    """What a channel reports after accepting a message: the id it is known by."""
+
+    message_id: str
