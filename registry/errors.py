@@ -53,8 +53,9 @@ class DirectoryError(ValidationError):
 
     def __init__(self, message: str, *, field: str | None = None, line: int | None = None) -> None:
         self.line = line
-        where = f"dòng {line}: " if line is not None else ""
-        super().__init__(where + message, field=field)
+        self.field = field
+        where = ", ".join(x for x in (f"dòng {line}" if line else "", field or "") if x)
+        RegistryError.__init__(self, f"{where}: {message}" if where else message)
 
 
 class SchemaOutOfDate(RegistryError):

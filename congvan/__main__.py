@@ -1,0 +1,5 @@
+"""`python -m congvan` runs the CLI."""
+
+from congvan.cli import main
+
+main()
