@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import ipaddress
 import ssl
 from collections.abc import Iterator
@@ -13,8 +14,12 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
+from sqlalchemy.orm import Session, sessionmaker
 
 from outbox.message import Attachment, OutgoingMessage, Party, Signer
+from registry import documents
+from registry.models import Document, DocumentFile, DocumentStatus
+from tests import factories
 from tests.outbox.smtp_server import SmtpTestServer
 
 PDF = b"%PDF-1.7\n% fake signed pdf\n%%EOF\n"
@@ -97,3 +102,40 @@ def make_message(key: str = "delivery-1", **changes: object) -> OutgoingMessage:
     }
     fields.update(changes)
     return OutgoingMessage(**fields)  # type: ignore[arg-type]
+
+
+def issued_document(
+    session: Session, files_root: Path, *, recipients: int = 3, due: dt.date | None = None,
+    emails: bool = True,
+) -> Document:
+    """A numbered, issued công văn of BCĐ with a signed PDF and a .docx, to ``recipients`` units."""
+    issuer = factories.org(session, code="BCĐ", kind="advisory", edxml_id="000.00.00.H34",
+                           name="BAN CHỈ ĐẠO 138\nTỈNH KON TUM", place="Kon Tum")
+    factories.register(session, issuer)
+    units = [
+        factories.org(session, name=f"CÔNG AN HUYỆN {i}", edxml_id=f"000.01.{i:02d}.H34",
+                      email=f"ca{i}@example.test" if emails else None)
+        for i in range(1, recipients + 1)
+    ]
+    doc = documents.create(
+        session=session, doc_type="cong_van", issuer=issuer, drafting_unit="NC",
+        subject="V/v triển khai thực hiện Hướng dẫn số 22/HD-BCA-V05", due_date=due,
+        recipients=[(f"Công an huyện {i}", unit) for i, unit in enumerate(units, start=1)]
+        + [("Lưu: VT, NC.", None)],
+    )
+    files_root.mkdir(parents=True, exist_ok=True)
+    for kind, content in (("signed_pdf", PDF), ("docx", DOCX)):
+        name = f"{doc.id}.{kind}"
+        (files_root / name).write_bytes(content)
+        doc.files.append(DocumentFile(kind=kind, path=name, size=len(content),
+                                      sha256=hashlib.sha256(content).hexdigest()))
+    documents.issue_number(session=session, document=doc, on=dt.date(2022, 12, 16))
+    doc.status = DocumentStatus.ISSUED
+    session.flush()
+    return doc
+
+
+def savepoint_factory(session: Session) -> sessionmaker[Session]:
+    """Sessions on the test's connection: each relay transaction is a SAVEPOINT of the test's."""
+    return sessionmaker(bind=session.connection(), join_transaction_mode="create_savepoint",
+                        expire_on_commit=False)

@@ -1,0 +1,108 @@
+"""From registry rows to an :class:`~outbox.message.OutgoingMessage` (files read and checked)."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from outbox.errors import PermanentDeliveryError, TransientDeliveryError
+from outbox.message import Attachment, OutgoingMessage, Party, Signer
+from registry.doctypes import format_number, get_type
+from registry.models import Delivery, Document, DocumentFile, Organization
+
+# Which stored files travel, in this order: the signed PDF (or the PDF) and the Word file.
+SENT_KINDS = (("signed_pdf", "pdf"), ("docx",))
+MIME = {
+    "pdf": "application/pdf",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+}
+
+
+@dataclass(frozen=True)
+class FileRef:
+    """A stored file to attach: where it is and what its SHA-256 must be."""
+
+    path: Path
+    sha256: str
+    filename: str
+    mime: str
+
+
+def one_line(text: str) -> str:
+    """An organisation name as printed on several lines, on one line."""
+    return " ".join(text.split())
+
+
+def party(organization: Organization, *, email: str | None = None) -> Party:
+    """An organisation as a message end."""
+    return Party(
+        name=one_line(organization.name), email=email or organization.email,
+        organ_id=organization.edxml_id, address=organization.address,
+    )
+
+
+def file_refs(document: Document, files_root: Path) -> tuple[FileRef, ...]:
+    """The files a delivery of ``document`` carries (signed PDF, else PDF; then .docx)."""
+    by_kind: dict[str, DocumentFile] = {f.kind: f for f in document.files}
+    stem = (document.number_symbol or f"van-ban-{document.id}").replace("/", "-")
+    refs = []
+    for choices in SENT_KINDS:
+        stored = next((by_kind[k] for k in choices if k in by_kind), None)
+        if stored is None:
+            continue
+        suffix = "docx" if stored.kind == "docx" else "pdf"
+        path = Path(stored.path)
+        refs.append(FileRef(path if path.is_absolute() else files_root / path, stored.sha256,
+                            f"{stem}.{suffix}", MIME[suffix]))
+    return tuple(refs)
+
+
+def read_files(refs: tuple[FileRef, ...]) -> tuple[Attachment, ...]:
+    """Read and verify the files: what is sent is byte for byte what was registered."""
+    attachments = []
+    for ref in refs:
+        try:
+            content = ref.path.read_bytes()
+        except OSError as error:
+            raise TransientDeliveryError(f"Không đọc được tệp {ref.path}: {error}") from error
+        if hashlib.sha256(content).hexdigest() != ref.sha256:
+            raise PermanentDeliveryError(
+                f"Tệp {ref.path} khác với bản đã đăng ký (SHA-256 không khớp); không gửi."
+            )
+        attachments.append(Attachment(ref.filename, ref.mime, content))
+    return tuple(attachments)
+
+
+def compose(delivery: Delivery, *, ack_url: str | None) -> OutgoingMessage:
+    """The message for one delivery, without its files (the relay adds them)."""
+    document = delivery.document
+    if document.issuer is None or document.number is None:
+        raise PermanentDeliveryError(f"Văn bản #{document.id} chưa có số hoặc cơ quan ban hành.")
+    recipient = (
+        party(delivery.recipient, email=delivery.address if delivery.channel == "email" else None)
+        if delivery.recipient is not None
+        else Party(one_line(delivery.recipient_label), email=delivery.address)
+    )
+    block = document.signature_block or {}
+    signer = document.signer
+    return OutgoingMessage(
+        idempotency_key=delivery.idempotency_key,
+        number=format_number(document.number),
+        symbol=document.symbol or "",
+        subject=document.subject,
+        sender=party(document.issuer),
+        recipient=recipient,
+        issued_date=document.issue_date,
+        type_name=get_type(document.doc_type).name,
+        place=document.issuer.place or "",
+        due_date=document.due_date,
+        urgency=document.urgency,
+        signer=Signer(
+            full_name=str(block.get("full_name") or (signer.full_name if signer else "")),
+            position=str(block.get("title") or (signer.title if signer else "") or ""),
+            competence=str(block.get("authority_line") or block.get("competence") or ""),
+        ) if signer or block else None,
+        to_places=tuple(line.label for line in document.recipients),
+        ack_url=ack_url,
+    )
