@@ -38,15 +38,22 @@ def allocate_number(*, session: Session, register_id: int, on: datetime | date) 
     Must run inside the transaction that records the number on the document.
     """
     year = local_date(on).year
-    _ensure_counter(session, register_id, year)
-    # Lock the counter row: two clerks may issue in the same second.
-    number = session.execute(
+    number = _increment(session, register_id, year)
+    if number is None:  # first number of the year: create the counter row, then take it
+        _ensure_counter(session, register_id, year)
+        number = _increment(session, register_id, year)
+    assert number is not None
+    return number, year
+
+
+def _increment(session: Session, register_id: int, year: int) -> int | None:
+    # Lock the counter row until commit: two clerks may issue in the same second.
+    return session.execute(
         update(RegisterCounter)
         .where(RegisterCounter.register_id == register_id, RegisterCounter.year == year)
         .values(last_number=RegisterCounter.last_number + 1)
         .returning(RegisterCounter.last_number)
-    ).scalar_one()
-    return number, year
+    ).scalar_one_or_none()
 
 
 def _ensure_counter(session: Session, register_id: int, year: int) -> None:

@@ -1,0 +1,42 @@
+# Two commands do all the set-up on a fresh Debian 12 machine (as root):
+#   make demo   — installs what is missing, then runs one real cycle on the embedded default
+#   make test   — installs what is missing, starts PostgreSQL if needed, runs the whole suite
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml requirements.lock 2>/dev/null | sha1sum | cut -c1-12)
+
+export DO_NOT_TRACK := 1
+export PREFECT_SERVER_ANALYTICS_ENABLED := false
+export PREFECT_LOGGING_LEVEL := WARNING
+
+.PHONY: demo test system venv lint lock bench clean
+
+demo: system venv
+	@bash scripts/demo.sh
+
+test: system venv
+	@bash scripts/ensure-postgres.sh
+	@CONGVAN_TEST_POSTGRES_URL="$$(cat var/test-postgres-url)" $(VENV)/bin/pytest -q -p no:cacheprovider
+
+system:
+	@bash scripts/install-system.sh
+
+venv: $(STAMP)
+
+$(STAMP):
+	@bash scripts/install-venv.sh
+	@touch $@
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
+
+lock: venv
+	$(VENV)/bin/pip freeze --exclude-editable | grep -v '^-e ' > requirements.lock
+
+bench: venv
+	@for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+clean:
+	rm -rf var out
