@@ -8,7 +8,9 @@ Faults, set on :class:`FaultPlan` and changeable while the server runs:
 - ``drop`` first DATA commands: the connection is cut after the payload, before any reply —
   the worst moment for a client, which cannot know whether the message was taken;
 - ``accept_then_drop`` first DATA commands: the message is stored, then the connection is cut
-  (the server kept it, the client saw a failure: the one case that may produce a duplicate).
+  (the server kept it, the client saw a failure: the one case that may produce a duplicate);
+- ``hold_at`` = n: the n-th stored message is kept but never answered, and ``held`` is set —
+  the moment to kill a relay between "sent" and "recorded".
 
 Every stored message is counted per Message-ID.
 """
@@ -16,6 +18,7 @@ Every stored message is counted per Message-ID.
 from __future__ import annotations
 
 import asyncio
+import random
 import socket
 import ssl
 import threading
@@ -23,6 +26,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Any
 
 from aiosmtpd.controller import Controller
@@ -37,6 +41,8 @@ class FaultPlan:
     permanent: bool = False
     drop: int = 0
     accept_then_drop: int = 0
+    hold_at: int = 0
+    held: threading.Event = field(default_factory=threading.Event)
 
 
 @dataclass
@@ -81,6 +87,9 @@ class _Handler:
         if faults.permanent:
             return "554 5.7.1 Message rejected"
         self.mailbox.store(raw)
+        if faults.hold_at and len(self.mailbox.messages) == faults.hold_at:
+            faults.held.set()
+            await asyncio.sleep(3600)
         return "250 2.0.0 OK"
 
 
@@ -91,10 +100,22 @@ def _abort(server: SMTP) -> None:
 
 
 def free_port() -> int:
-    """A loopback port nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A loopback port nobody uses right now, below the ephemeral range.
+
+    A port from the ephemeral range would let a client's connection to a server
+    that is down pick that very port as its source and connect to itself (TCP
+    simultaneous open), occupying the port the server means to start on.
+    """
+    low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    for _ in range(100):
+        port = random.randrange(max(1024, low - 12000), low)
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free loopback port below the ephemeral range")
 
 
 class SmtpTestServer:
