@@ -1,0 +1,588 @@
+"""Check any .docx against Decree 30/2020/NĐ-CP (Phụ lục I) and list the violations.
+
+The checker reads the WordprocessingML itself (styles resolved: document
+defaults, paragraph style chain, character style, direct formatting), finds
+each component by its text (Quốc hiệu, "Số:", the date line, "Nơi nhận:", …)
+and reports, per component (ô số), what breaks the rule.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import unicodedata
+import zipfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from lxml import etree
+
+W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+A = "http://schemas.openxmlformats.org/drawingml/2006/main"
+NS = {"w": W, "a": A}
+ERROR, WARNING = "error", "warning"
+
+QUOC_HIEU = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
+TIEU_NGU = "Độc lập - Tự do - Hạnh phúc"
+TYPE_NAMES = {
+    "NGHỊ QUYẾT", "QUYẾT ĐỊNH", "CHỈ THỊ", "QUY CHẾ", "QUY ĐỊNH", "THÔNG CÁO", "THÔNG BÁO",
+    "HƯỚNG DẪN", "CHƯƠNG TRÌNH", "KẾ HOẠCH", "PHƯƠNG ÁN", "ĐỀ ÁN", "DỰ ÁN", "BÁO CÁO",
+    "BIÊN BẢN", "TỜ TRÌNH", "HỢP ĐỒNG", "CÔNG ĐIỆN", "BẢN GHI NHỚ", "BẢN THỎA THUẬN",
+    "GIẤY ỦY QUYỀN", "GIẤY MỜI", "GIẤY GIỚI THIỆU", "GIẤY NGHỈ PHÉP", "PHIẾU GỬI",
+    "PHIẾU CHUYỂN", "PHIẾU BÁO",
+}
+MIXED_CASE_GROUPS = {"TTr", "QyĐ", "CTr", "TrS"}  # Appendix III abbreviations with lower case
+A4 = (11906, 16838)  # twips
+MARGINS = {  # twips: (min, max) from Phụ lục I, I.3
+    "top": (1134, 1417, "trên", "20–25 mm"),
+    "bottom": (1134, 1417, "dưới", "20–25 mm"),
+    "left": (1701, 1984, "trái", "30–35 mm"),
+    "right": (850, 1134, "phải", "15–20 mm"),
+}
+TOLERANCE = 6  # twips; Word rounds millimetres
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One breach of ND30: the component (``box``, e.g. "ô 4"), the rule id, a message."""
+
+    box: str
+    rule: str
+    message: str
+    severity: str = ERROR
+
+    def to_dict(self) -> dict[str, str]:
+        """A JSON-ready mapping."""
+        return asdict(self)
+
+
+@dataclass
+class RunInfo:
+    text: str
+    font: str | None
+    size: float | None  # points
+    bold: bool
+    italic: bool
+    underline: bool
+
+
+@dataclass
+class Para:
+    text: str
+    runs: list[RunInfo]
+    cell: int | None  # identity of the enclosing table cell, None at top level
+    table: int | None
+    align: str | None
+    first_line: int | None  # twips
+    before: int
+    after: int
+    line: int | None
+    line_rule: str | None
+    borders: set[str] = field(default_factory=set)
+
+    @property
+    def visible(self) -> list[RunInfo]:
+        return [r for r in self.runs if r.text.strip()]
+
+    def all(self, attr: str) -> bool:
+        return bool(self.visible) and all(getattr(r, attr) for r in self.visible)
+
+    def any(self, attr: str) -> bool:
+        return any(getattr(r, attr) for r in self.visible)
+
+    def sizes(self) -> set[float]:
+        return {r.size for r in self.visible if r.size is not None}
+
+
+def _on(el: etree._Element | None) -> bool | None:
+    if el is None:
+        return None
+    return el.get(f"{{{W}}}val", "true").lower() not in {"0", "false", "off", "none"}
+
+
+class _Styles:
+    """Resolves effective run and paragraph properties through the style chain."""
+
+    def __init__(self, styles_xml: bytes | None, theme_xml: bytes | None) -> None:
+        self.by_id: dict[str, etree._Element] = {}
+        self.default_para: str | None = None
+        self.defaults_r: etree._Element | None = None
+        self.defaults_p: etree._Element | None = None
+        self.theme: dict[str, str] = {}
+        if theme_xml:
+            theme = etree.fromstring(theme_xml)
+            for kind in ("major", "minor"):
+                latin = theme.find(f".//a:{kind}Font/a:latin", NS)
+                if latin is not None:
+                    self.theme[kind] = latin.get("typeface", "")
+        if not styles_xml:
+            return
+        root = etree.fromstring(styles_xml)
+        self.defaults_r = root.find("w:docDefaults/w:rPrDefault/w:rPr", NS)
+        self.defaults_p = root.find("w:docDefaults/w:pPrDefault/w:pPr", NS)
+        for style in root.findall("w:style", NS):
+            sid = style.get(f"{{{W}}}styleId")
+            self.by_id[sid] = style
+            if style.get(f"{{{W}}}type") == "paragraph" and style.get(f"{{{W}}}default") in {
+                "1",
+                "true",
+            }:
+                self.default_para = sid
+
+    def chain(self, sid: str | None, tag: str) -> list[etree._Element]:
+        """Property elements (w:rPr or w:pPr) of ``sid`` and its bases, base first."""
+        out: list[etree._Element] = []
+        seen: set[str] = set()
+        while sid and sid in self.by_id and sid not in seen:
+            seen.add(sid)
+            style = self.by_id[sid]
+            props = style.find(f"w:{tag}", NS)
+            if props is not None:
+                out.append(props)
+            based = style.find("w:basedOn", NS)
+            sid = based.get(f"{{{W}}}val") if based is not None else None
+        return list(reversed(out))
+
+    def font_name(self, fonts: etree._Element) -> str | None:
+        for attr in ("ascii", "hAnsi"):
+            name = fonts.get(f"{{{W}}}{attr}")
+            if name:
+                return name
+        theme = fonts.get(f"{{{W}}}asciiTheme") or fonts.get(f"{{{W}}}hAnsiTheme")
+        if theme:
+            return self.theme.get("major" if theme.startswith("major") else "minor", theme)
+        return None
+
+
+def _merge_run(layers: list[etree._Element | None], styles: _Styles) -> dict:
+    props: dict = {"font": None, "size": None, "bold": False, "italic": False, "underline": False}
+    for layer in layers:
+        if layer is None:
+            continue
+        fonts = layer.find("w:rFonts", NS)
+        if fonts is not None and (name := styles.font_name(fonts)):
+            props["font"] = name
+        size = layer.find("w:sz", NS)
+        if size is not None and size.get(f"{{{W}}}val"):
+            props["size"] = int(size.get(f"{{{W}}}val")) / 2
+        for key, tag in (("bold", "b"), ("italic", "i")):
+            value = _on(layer.find(f"w:{tag}", NS))
+            if value is not None:
+                props[key] = value
+        u = layer.find("w:u", NS)
+        if u is not None:
+            props["underline"] = u.get(f"{{{W}}}val", "single") != "none"
+    return props
+
+
+def _para_props(layers: list[etree._Element | None]) -> dict:
+    props: dict = {"align": None, "first_line": None, "before": 0, "after": 0, "line": None,
+                   "line_rule": None, "borders": set()}
+    for layer in layers:
+        if layer is None:
+            continue
+        jc = layer.find("w:jc", NS)
+        if jc is not None:
+            props["align"] = jc.get(f"{{{W}}}val")
+        ind = layer.find("w:ind", NS)
+        if ind is not None:
+            if ind.get(f"{{{W}}}firstLine") is not None:
+                props["first_line"] = int(ind.get(f"{{{W}}}firstLine"))
+            if ind.get(f"{{{W}}}hanging") is not None:
+                props["first_line"] = -int(ind.get(f"{{{W}}}hanging"))
+        spacing = layer.find("w:spacing", NS)
+        if spacing is not None:
+            for key in ("before", "after"):
+                if spacing.get(f"{{{W}}}{key}") is not None:
+                    props[key] = int(spacing.get(f"{{{W}}}{key}"))
+            if spacing.get(f"{{{W}}}line") is not None:
+                props["line"] = int(spacing.get(f"{{{W}}}line"))
+                props["line_rule"] = spacing.get(f"{{{W}}}lineRule", "auto")
+        borders = layer.find("w:pBdr", NS)
+        if borders is not None:
+            props["borders"] = {etree.QName(b).localname for b in borders
+                                if b.get(f"{{{W}}}val") not in {"nil", "none"}}
+    return props
+
+
+def _paragraphs(body: etree._Element, styles: _Styles) -> list[Para]:
+    out: list[Para] = []
+    counter = {"table": 0}
+
+    def walk(element: etree._Element, cell: int | None, table: int | None) -> None:
+        for child in element:
+            name = etree.QName(child).localname
+            if name == "p":
+                out.append(_para(child, styles, cell, table))
+            elif name == "tbl":
+                counter["table"] += 1
+                tid = counter["table"]
+                for tc in child.iterfind("w:tr/w:tc", NS):
+                    walk(tc, id(tc), tid)
+            elif name in {"sdt", "sdtContent", "customXml"}:
+                walk(child, cell, table)
+
+    walk(body, None, None)
+    return out
+
+
+def _para(p: etree._Element, styles: _Styles, cell: int | None, table: int | None) -> Para:
+    ppr = p.find("w:pPr", NS)
+    style_el = ppr.find("w:pStyle", NS) if ppr is not None else None
+    sid = style_el.get(f"{{{W}}}val") if style_el is not None else styles.default_para
+    pprops = _para_props([styles.defaults_p, *styles.chain(sid, "pPr"), ppr])
+    para_layers = [styles.defaults_r, *styles.chain(sid, "rPr")]
+    runs: list[RunInfo] = []
+    for r in p.iter(f"{{{W}}}r"):
+        text = "".join(
+            t.text or "" if etree.QName(t).localname == "t" else "\t" if etree.QName(t).localname == "tab" else "\n"
+            for t in r if etree.QName(t).localname in {"t", "tab", "br"}
+        )
+        if not text:
+            continue
+        rpr = r.find("w:rPr", NS)
+        rstyle = rpr.find("w:rStyle", NS) if rpr is not None else None
+        rchain = styles.chain(rstyle.get(f"{{{W}}}val"), "rPr") if rstyle is not None else []
+        props = _merge_run([*para_layers, *rchain, rpr], styles)
+        runs.append(RunInfo(text=text, **props))
+    text = unicodedata.normalize("NFC", "".join(r.text for r in runs))
+    return Para(text=text, runs=runs, cell=cell, table=table, **pprops)
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+class _Checker:
+    def __init__(self, parts: dict[str, bytes]) -> None:
+        self.parts = parts
+        self.found: list[Violation] = []
+        document = etree.fromstring(parts["word/document.xml"])
+        self.body = document.find("w:body", NS)
+        self.styles = _Styles(parts.get("word/styles.xml"), parts.get("word/theme/theme1.xml"))
+        self.paras = _paragraphs(self.body, self.styles)
+        self.recipient_block = self._recipient_block()
+
+    def _recipient_block(self) -> set[int]:
+        """Indices of the "Kính gửi" paragraphs (laid out with hanging indents, not body)."""
+        block: set[int] = set()
+        for i, p in enumerate(self.paras):
+            if p.text.lstrip().startswith("Kính gửi"):
+                block.add(i)
+                for j in range(i + 1, len(self.paras)):
+                    if not self.paras[j].text.lstrip().startswith(("-", "+")):
+                        break
+                    block.add(j)
+        return block
+
+    def add(self, box: str, rule: str, message: str, severity: str = ERROR) -> None:
+        self.found.append(Violation(box, rule, message, severity))
+
+    def _size(self, p: Para, box: str, rule: str, low: float, high: float, what: str) -> None:
+        bad = sorted(s for s in p.sizes() if not low <= s <= high)
+        if bad:
+            span = f"{low:g}" if low == high else f"{low:g}–{high:g}"
+            self.add(box, rule, f"{what}: cỡ chữ {', '.join(f'{s:g}' for s in bad)} pt; "
+                                f"phải {span} pt")
+
+    def find(self, predicate) -> list[int]:
+        return [i for i, p in enumerate(self.paras) if predicate(p)]
+
+    # ---------------------------------------------------------------- checks
+
+    def page(self) -> None:
+        sect = self.body.find("w:sectPr", NS)
+        if sect is None:
+            sect = self.body.find(".//w:sectPr", NS)
+        if sect is None:
+            self.add("trang", "page.size", "Không có thiết lập trang (sectPr); cần khổ A4")
+            return
+        size = sect.find("w:pgSz", NS)
+        width = int(size.get(f"{{{W}}}w", 0)) if size is not None else 0
+        height = int(size.get(f"{{{W}}}h", 0)) if size is not None else 0
+        if sorted((width, height)) != sorted(A4) and not (
+            abs(min(width, height) - A4[0]) <= 20 and abs(max(width, height) - A4[1]) <= 20
+        ):
+            self.add("trang", "page.size",
+                     f"Khổ giấy {width / 56.7:.0f} × {height / 56.7:.0f} mm; phải A4 (210 × 297 mm)")
+        if width > height:
+            self.add("trang", "page.orientation",
+                     "Trang nằm ngang chỉ dùng khi có bảng không tách thành phụ lục", WARNING)
+        margins = sect.find("w:pgMar", NS)
+        for side, (low, high, name, span) in MARGINS.items():
+            value = int(margins.get(f"{{{W}}}{side}", 0)) if margins is not None else 0
+            if not low - TOLERANCE <= abs(value) <= high + TOLERANCE:
+                self.add("trang", f"page.margin.{side}",
+                         f"Lề {name} {abs(value) / 56.7:.1f} mm; phải {span}")
+        self._page_numbers(sect)
+
+    def _page_numbers(self, sect: etree._Element) -> None:
+        has_field = False
+        for name, blob in self.parts.items():
+            if re.fullmatch(r"word/header\d*\.xml", name) and b"PAGE" in blob:
+                has_field = True
+        if not has_field:
+            self.add("trang", "page.numbers",
+                     "Không có số trang ở phần đầu trang (căn giữa, từ trang 2)", WARNING)
+        elif sect.find("w:titlePg", NS) is None:
+            self.add("trang", "page.numbers.first",
+                     "Trang 1 không được đánh số: bật 'Different First Page'", WARNING)
+
+    def fonts(self) -> None:
+        counts: dict[str, int] = {}
+        for p in self.paras:
+            for r in p.visible:
+                name = r.font or "(không khai báo)"
+                if name != "Times New Roman":
+                    counts[name] = counts.get(name, 0) + 1
+        for name, count in sorted(counts.items()):
+            self.add("toàn văn bản", "font.family",
+                     f"Phông {name} ở {count} đoạn chữ; phải Times New Roman")
+
+    def motto(self) -> None:
+        index = self.find(lambda p: _norm(p.text).upper().replace("HOÀ", "HÒA") == QUOC_HIEU)
+        if not index:
+            self.add("ô 1", "motto.missing", f"Không thấy Quốc hiệu '{QUOC_HIEU}'")
+            return
+        qh = self.paras[index[0]]
+        if "HOÀ" in qh.text:
+            self.add("ô 1", "motto.spelling", "Nghị định viết 'HÒA' (không 'HOÀ')", WARNING)
+        if not qh.all("bold"):
+            self.add("ô 1", "motto.bold", "Quốc hiệu phải in hoa, đứng, đậm")
+        self._size(qh, "ô 1", "motto.size", 12, 13, "Quốc hiệu")
+        following = [p for p in self.paras[index[0] + 1:] if p.text.strip()]
+        if not following:
+            self.add("ô 1", "motto.missing", "Thiếu Tiêu ngữ dưới Quốc hiệu")
+            return
+        tn = following[0]
+        text = _norm(tn.text)
+        if text != TIEU_NGU:
+            if re.sub(r"\s*[–—‒-]\s*", "-", text) == TIEU_NGU.replace(" - ", "-"):
+                self.add("ô 1", "motto.hyphen",
+                         f"Tiêu ngữ '{text}': dùng gạch nối '-' có dấu cách hai bên, "
+                         "không dùng gạch ngang '–'")
+            else:
+                self.add("ô 1", "motto.text", f"Tiêu ngữ '{text}'; phải là '{TIEU_NGU}'")
+        if not tn.all("bold"):
+            self.add("ô 1", "motto.bold", "Tiêu ngữ phải in đậm")
+        self._size(tn, "ô 1", "motto.size", 13, 14, "Tiêu ngữ")
+        if qh.sizes() and tn.sizes() and max(tn.sizes()) != max(qh.sizes()) + 1:
+            self.add("ô 1", "motto.pairing",
+                     "Tiêu ngữ lớn hơn Quốc hiệu 1 pt (12/13 hoặc 13/14)", WARNING)
+        if tn.any("underline"):
+            self.add("ô 1", "motto.rule",
+                     "Đường kẻ dưới Tiêu ngữ phải là nét kẻ, không gạch chân chữ", WARNING)
+
+    def number(self) -> None:
+        index = self.find(lambda p: re.match(r"^\s*Số\s*:", p.text) is not None)
+        if not index:
+            self.add("ô 3", "number.missing", "Không thấy dòng 'Số: …/…'")
+            return
+        p = self.paras[index[0]]
+        text = _norm(p.text)
+        m = re.match(r"^Số\s*:\s*(?P<num>\d*)(?P<gap>\s*)/\s*(?P<sym>.*)$", text)
+        if not m:
+            self.add("ô 3", "number.pattern", f"'{text}': phải có dạng 'Số: 05/QĐ-UBND'")
+            return
+        num, symbol = m.group("num"), m.group("sym")
+        if num and len(num) == 1:
+            self.add("ô 3", "number.padding", f"Số {num} nhỏ hơn 10 phải viết 0{num}")
+        elif num and num.startswith("0") and int(num) >= 10:
+            self.add("ô 3", "number.padding", f"Số {num}: chỉ thêm số 0 trước số nhỏ hơn 10")
+        if num and m.group("gap"):
+            self.add("ô 3", "number.space", f"'{text}': không có dấu cách trước dấu '/'")
+        if re.search(r"\s", symbol) or re.search(r"\s-|-\s", symbol):
+            self.add("ô 3", "symbol.spaces",
+                     f"Ký hiệu '{symbol}': các nhóm chữ viết tắt nối bằng '-' không có dấu cách")
+        for group in filter(None, re.split(r"[-/\s]", symbol)):
+            if group != group.upper() and group not in MIXED_CASE_GROUPS:
+                self.add("ô 3", "symbol.case", f"Ký hiệu '{group}' phải in hoa")
+        if not re.match(r"^Số:", text):
+            self.add("ô 3", "number.pattern", "Viết 'Số:' liền dấu hai chấm")
+        self._size(p, "ô 3", "number.size", 13, 13, "Số, ký hiệu")
+
+    def date(self) -> None:
+        pattern = re.compile(
+            r"^(?P<place>[^,]+),\s*ngày\s+(?P<d>\d*)\s*tháng\s+(?P<m>\d*)\s*năm\s*(?P<y>\d*)\s*$")
+        index = self.find(lambda p: pattern.match(_norm(p.text)) is not None)
+        if not index:
+            if self.find(lambda p: re.search(r"ngày\s.*tháng\s.*năm", p.text) and p.cell):
+                self.add("ô 4", "date.pattern",
+                         "Dòng địa danh, ngày tháng phải có dạng 'Hà Nội, ngày 05 tháng 3 năm 2020'")
+            else:
+                self.add("ô 4", "date.missing", "Không thấy dòng địa danh, ngày tháng năm", WARNING)
+            return
+        p = self.paras[index[0]]
+        m = pattern.match(_norm(p.text))
+        assert m is not None
+        day, month, year = m.group("d"), m.group("m"), m.group("y")
+        if day and (len(day) != 2 or not 1 <= int(day) <= 31):
+            self.add("ô 4", "date.day", f"Ngày '{day}': ngày nhỏ hơn 10 viết 01…09, tối đa 2 chữ số")
+        if month:
+            value = int(month)
+            if value in (1, 2) and month != f"0{value}":
+                self.add("ô 4", "date.month", f"Tháng {month}: tháng 1 và 2 viết 01, 02")
+            elif value >= 3 and month.startswith("0"):
+                self.add("ô 4", "date.month",
+                         f"Tháng '{month}': tháng 3–12 không thêm số 0 (viết '{value}')")
+            elif not 1 <= value <= 12:
+                self.add("ô 4", "date.month", f"Tháng '{month}' không hợp lệ")
+        if year and len(year) != 4:
+            self.add("ô 4", "date.year", f"Năm '{year}' phải viết đủ 4 chữ số")
+        place = m.group("place").strip()
+        if place[:1] != place[:1].upper():
+            self.add("ô 4", "date.place", f"Địa danh '{place}' phải viết hoa chữ cái đầu")
+        if re.match(r"^TP\.?\s", place):
+            self.add("ô 4", "date.place", f"'{place}': viết đủ tên (Thành phố …), không viết tắt",
+                     WARNING)
+        if not p.all("italic"):
+            self.add("ô 4", "date.italic", "Địa danh, ngày tháng năm phải in nghiêng")
+        if p.any("bold"):
+            self.add("ô 4", "date.bold", "Địa danh, ngày tháng năm không in đậm")
+        self._size(p, "ô 4", "date.size", 13, 14, "Địa danh, ngày tháng")
+
+    def summary(self) -> None:
+        for i in self.find(lambda p: p.cell is None and _norm(p.text) in TYPE_NAMES):
+            p = self.paras[i]
+            if not p.all("bold"):
+                self.add("ô 5a", "type.bold", f"Tên loại '{_norm(p.text)}' phải in đậm")
+            self._size(p, "ô 5a", "type.size", 13, 14, "Tên loại văn bản")
+            nxt = next((q for q in self.paras[i + 1:] if q.text.strip()), None)
+            if nxt is not None:
+                if not nxt.all("bold"):
+                    self.add("ô 5a", "summary.bold", "Trích yếu dưới tên loại phải in đậm")
+                self._size(nxt, "ô 5a", "summary.size", 13, 14, "Trích yếu")
+            break
+        for i in self.find(lambda p: p.text.lstrip().startswith("V/v")):
+            p = self.paras[i]
+            if p.any("bold"):
+                self.add("ô 5b", "vv.bold", "Trích yếu công văn (V/v) không in đậm")
+            self._size(p, "ô 5b", "vv.size", 12, 13, "Trích yếu công văn (V/v)")
+
+    def body_text(self) -> None:
+        body = [
+            p
+            for i, p in enumerate(self.paras)
+            if p.cell is None and len(_norm(p.text)) >= 80 and i not in self.recipient_block
+        ]
+        if not body:
+            return
+        groups: dict[str, int] = {}
+
+        def tally(rule: str) -> None:
+            groups[rule] = groups.get(rule, 0) + 1
+
+        for p in body:
+            if any(not 13 <= s <= 14 for s in p.sizes()):
+                tally("body.size")
+            if p.align not in {"both", "distribute"}:
+                tally("body.justify")
+            if p.first_line is None or not 560 <= p.first_line <= 725:
+                tally("body.indent")
+            if max(p.before, p.after) < 120:
+                tally("body.spacing")
+            if p.line is not None and (
+                (p.line_rule in {None, "auto"} and p.line > 360)
+                or (p.line_rule in {"exact", "atLeast"} and p.line > 420)
+            ):
+                tally("body.line")
+            if _norm(p.text).startswith("Căn cứ") and not p.all("italic"):
+                tally("bases.italic")
+        messages = {
+            "body.size": ("Nội dung: cỡ chữ phải 13–14 pt", ERROR),
+            "body.justify": ("Nội dung: căn đều hai lề", ERROR),
+            "body.indent": ("Nội dung: lùi đầu dòng 1 cm hoặc 1,27 cm", WARNING),
+            "body.spacing": ("Nội dung: khoảng cách giữa các đoạn tối thiểu 6 pt", WARNING),
+            "body.line": ("Nội dung: giãn dòng từ đơn (single) đến 1,5 dòng", WARNING),
+            "bases.italic": ("Các dòng căn cứ phải in nghiêng", ERROR),
+        }
+        for rule, count in groups.items():
+            message, severity = messages[rule]
+            self.add("ô 6", rule, f"{message} ({count} đoạn)", severity)
+
+    def recipients(self) -> None:
+        for i in self.find(lambda p: p.text.lstrip().startswith("Kính gửi")):
+            p = self.paras[i]
+            self._size(p, "ô 9a", "recipients.size", 13, 14, "Kính gửi")
+            if p.any("bold"):
+                self.add("ô 9a", "recipients.bold", "'Kính gửi' và tên nơi nhận không in đậm",
+                         WARNING)
+
+    def distribution(self) -> None:
+        index = self.find(lambda p: re.match(r"^\s*Nơi nhận\s*:?\s*$", p.text) is not None)
+        if not index:
+            self.add("ô 9b", "distribution.missing", "Không thấy 'Nơi nhận:'")
+            return
+        p = self.paras[index[0]]
+        if not p.text.strip().endswith(":"):
+            self.add("ô 9b", "distribution.colon", "Viết 'Nơi nhận:' có dấu hai chấm")
+        if not (p.all("bold") and p.all("italic")):
+            self.add("ô 9b", "distribution.style", "'Nơi nhận:' phải in nghiêng, đậm")
+        self._size(p, "ô 9b", "distribution.size", 12, 12, "'Nơi nhận:'")
+        items = []
+        for q in self.paras[index[0] + 1:]:
+            if q.cell != p.cell or (p.cell is None and not q.text.strip().startswith(("-", "+"))):
+                break
+            if q.text.strip():
+                items.append(q)
+        for q in items:
+            self._size(q, "ô 9b", "distribution.items.size", 11, 11, f"Nơi nhận '{_norm(q.text)[:30]}'")
+        if not items:
+            self.add("ô 9b", "distribution.empty", "Danh sách nơi nhận trống")
+            return
+        last = _norm(items[-1].text)
+        if not re.match(r"^-\s*Lưu\b", last):
+            self.add("ô 9b", "archive.missing", "Dòng cuối Nơi nhận phải là '- Lưu: VT, … (n).'")
+        elif not re.match(r"^- Lưu: VT\b", last):
+            if re.match(r"^- Lưu\s*:", last):
+                self.add("ô 9b", "archive.vt", f"'{last}': bản lưu ghi 'VT' (văn thư) trước",
+                         WARNING)
+            else:
+                self.add("ô 9b", "archive.colon", f"'{last}': viết '- Lưu: VT, …' có dấu hai chấm")
+        if not last.endswith("."):
+            self.add("ô 9b", "archive.period", f"'{last}': dòng Lưu kết thúc bằng dấu chấm")
+
+    def signature(self) -> None:
+        prefix = re.compile(r"^(T/M|K/T|T/L|TUQ|TM|KT|TL|Q)\b(\.?)\s*(?=\S)")
+        for p in self.paras:
+            text = _norm(p.text)
+            m = prefix.match(text)
+            if not m or p.cell is None or text != text.upper():
+                continue
+            word = m.group(1)
+            if "/" in word:
+                self.add("ô 7a", "signature.prefix",
+                         f"'{text}': viết '{word.replace('/', '')}.' (không '{word}')")
+            elif not m.group(2):
+                self.add("ô 7a", "signature.prefix",
+                         f"'{text}': sau {word} phải có dấu chấm ('{word}. …')")
+            if not p.all("bold"):
+                self.add("ô 7a", "signature.bold", f"'{text}': quyền hạn, chức vụ in hoa, đậm")
+            self._size(p, "ô 7a", "signature.size", 13, 14, f"'{text}'")
+
+    def run(self) -> list[Violation]:
+        for check in (self.page, self.fonts, self.motto, self.number, self.date, self.summary,
+                      self.body_text, self.recipients, self.distribution, self.signature):
+            check()
+        return self.found
+
+
+def _read(path_or_bytes: str | Path | bytes) -> dict[str, bytes]:
+    data = path_or_bytes if isinstance(path_or_bytes, bytes) else Path(path_or_bytes).read_bytes()
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return {
+            name: archive.read(name)
+            for name in archive.namelist()
+            if name.endswith(".xml") and name.startswith("word/")
+        }
+
+
+def check_docx(path_or_bytes: str | Path | bytes) -> list[Violation]:
+    """Check a .docx (path or bytes) against ND30; return every violation found."""
+    try:
+        parts = _read(path_or_bytes)
+    except zipfile.BadZipFile:
+        return [Violation("tệp", "file.invalid", "Không phải tệp .docx hợp lệ")]
+    if "word/document.xml" not in parts:
+        return [Violation("tệp", "file.invalid", "Tệp .docx thiếu word/document.xml")]
+    return _Checker(parts).run()
