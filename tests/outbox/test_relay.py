@@ -11,10 +11,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from outbox import deliveries
+from outbox.channels.email import build_email
 from outbox.channels.fake import FakeChannel
 from outbox.enqueue import enqueue_document
 from outbox.errors import PermanentDeliveryError, TransientDeliveryError
-from outbox.relay import RetryPolicy, relay_once
+from outbox.message import OutgoingMessage
+from outbox.relay import RelayReport, RetryPolicy, relay_once
 from registry.errors import InvalidTransition, ValidationError
 from registry.models import AuditEvent, Delivery, DeliveryStatus
 from tests.outbox.conftest import PDF, issued_document, savepoint_factory
@@ -24,9 +26,9 @@ FAST = RetryPolicy(max_attempts=3, base=60, jitter=0.0, lease=300)
 
 
 def relay(session: Session, channel: FakeChannel, root: Path, at: datetime = T0,
-          policy: RetryPolicy = FAST, **kw: object):  # type: ignore[no-untyped-def]
+          policy: RetryPolicy = FAST) -> RelayReport:
     return relay_once(session_factory=savepoint_factory(session), channels={"email": channel},
-                      files_root=root, policy=policy, clock=lambda: at, **kw)  # type: ignore[arg-type]
+                      files_root=root, policy=policy, clock=lambda: at)
 
 
 def rows(session: Session) -> list[Delivery]:
@@ -128,9 +130,11 @@ class TestRelay:
         """A recipient without e-mail is dead at once with a message telling the clerk the fix."""
         doc = issued_document(session, tmp_path, recipients=1, emails=False)
         enqueue_document(session=session, document_id=doc.id, now=T0)
-        from outbox.channels.email import build_email
 
-        channel = FakeChannel(handler=lambda m: build_email(m, from_addr="a@b.vn") and None)
+        def email_channel_check(message: OutgoingMessage) -> None:
+            build_email(message, from_addr="a@b.vn")
+
+        channel = FakeChannel(handler=email_channel_check)
         relay(session, channel, tmp_path)
         [row] = rows(session)
         assert row.status is DeliveryStatus.DEAD and "e-mail" in (row.last_error or "")

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from outbox.channels.email import SmtpChannel
 from outbox.enqueue import enqueue_document
-from outbox.relay import RelayReport, RetryPolicy, relay_once, relay_until_idle, utcnow
+from outbox.relay import RelayReport, RetryPolicy, relay_until_idle, utcnow
 from registry import db
 from registry.models import Delivery, DeliveryStatus
 from tests.outbox import relay_worker

@@ -1,0 +1,161 @@
+"""`congvan outbox`: run the relay, see the queue, re-queue dead letters, mark receipts."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+from congvan.cli._common import console, err_console, user_errors
+
+if TYPE_CHECKING:
+    from congvan.settings import Settings
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    from outbox.errors import OutboxError
+
+    with user_errors():
+        try:
+            yield
+        except (OutboxError, ValueError) as exc:
+            err_console.print(f"[bold red]Lỗi:[/] {exc}")
+            raise typer.Exit(1) from None
+
+
+def build_channels(settings: Settings, names: list[str], stack: ExitStack) -> dict[str, Any]:
+    """The channels named, configured from settings (SMTP, ./var/outbox/folder, …/edxml)."""
+    from outbox.channels.edxml import EdxmlChannel
+    from outbox.channels.email import SmtpChannel
+    from outbox.channels.folder import FolderChannel
+
+    channels: dict[str, Any] = {}
+    for name in names:
+        if name == "email":
+            channels[name] = stack.enter_context(SmtpChannel(
+                host=settings.smtp_host, port=settings.smtp_port, from_addr=settings.smtp_from,
+                security=settings.smtp_security,  # type: ignore[arg-type]
+                username=settings.smtp_username, password=settings.smtp_password,
+            ))
+        elif name == "folder":
+            channels[name] = FolderChannel(settings.home / "outbox" / "folder")
+        elif name == "edxml":
+            channels[name] = EdxmlChannel(settings.home / "outbox" / "edxml")
+        else:
+            raise ValueError(f"kênh '{name}' không có; dùng email, folder hoặc edxml")
+    return channels
+
+
+def register(app: typer.Typer) -> None:
+    outbox_app = typer.Typer(help="Hộp thư đi: gửi văn bản, theo dõi, gửi lại.",
+                             no_args_is_help=True)
+    app.add_typer(outbox_app, name="outbox")
+
+    @outbox_app.command("run")
+    def run(
+        loop: bool = typer.Option(False, "--loop", help="Chạy liên tục đến khi Ctrl+C."),
+        interval: float = typer.Option(10.0, help="Số giây nghỉ khi hàng đợi trống (--loop)."),
+        batch_size: int = typer.Option(50, help="Số lượt gửi nhận mỗi lần."),
+        channel: list[str] = typer.Option(["email", "folder", "edxml"], "--channel", "-c",
+                                          help="Kênh gửi (lặp lại để chọn nhiều kênh)."),
+    ) -> None:
+        """Gửi các văn bản đến hạn (một lượt, hoặc liên tục với --loop)."""
+        import time
+
+        from congvan.runtime import files_dir, open_registry
+        from congvan.settings import get_settings
+        from outbox.receipts import AckLinks
+        from outbox.relay import RelayReport, relay_until_idle
+        from registry import db
+
+        settings = get_settings()
+        with _errors(), ExitStack() as stack:
+            settings.enforce_secrets()
+            open_registry(settings)
+            channels = build_channels(settings, channel, stack)
+            kwargs: dict[str, Any] = {
+                "session_factory": db.session_factory(), "channels": channels,
+                "batch_size": batch_size, "files_root": files_dir(settings),
+                "ack_links": AckLinks(settings.public_base_url, settings.secret_key),
+            }
+            total = RelayReport()
+            try:
+                while True:
+                    report = relay_until_idle(**kwargs)
+                    total.add(report)
+                    if report.claimed:
+                        console.print(f"Đã gửi {report.sent}, chờ gửi lại {report.retried}, "
+                                      f"thất bại {report.dead}.")
+                    if not loop:
+                        break
+                    time.sleep(interval)
+            except KeyboardInterrupt:
+                pass
+        for delivery_id, error in total.failures:
+            err_console.print(f"  #{delivery_id}: {error}")
+        console.print(f"Tổng: nhận {total.claimed}, đã gửi {total.sent}, "
+                      f"chờ gửi lại {total.retried}, thất bại {total.dead}.")
+
+    @outbox_app.command("status")
+    def status() -> None:
+        """Số lượt gửi theo trạng thái, lượt chờ lâu nhất, các lượt thất bại."""
+        from rich.table import Table
+
+        from congvan.runtime import open_registry
+        from outbox import deliveries
+        from registry import db
+
+        with _errors():
+            open_registry()
+            with db.transaction() as session:
+                result = deliveries.summary(session=session)
+                dead = [(d.id, d.recipient_label, d.channel, d.attempts, d.last_error or "",
+                         d.document.number_symbol or f"#{d.document_id}") for d in result.dead]
+        labels = {"queued": "Chờ gửi", "sending": "Đang gửi", "failed": "Lỗi tạm, sẽ gửi lại",
+                  "sent": "Đã gửi", "dead": "Thất bại", "acknowledged": "Đã xác nhận"}
+        table = Table(title="Hộp thư đi")
+        table.add_column("Trạng thái")
+        table.add_column("Số lượt", justify="right")
+        for key, label in labels.items():
+            table.add_row(label, str(result.counts.get(key, 0)))
+        console.print(table)
+        if result.oldest_pending is not None:
+            console.print(f"Lượt chờ lâu nhất tạo lúc {result.oldest_pending:%d/%m/%Y %H:%M} UTC.")
+        if dead:
+            table = Table(title="Thất bại — gửi lại bằng: congvan outbox retry ID")
+            for column in ("ID", "Văn bản", "Nơi nhận", "Kênh", "Lần thử", "Lỗi cuối"):
+                table.add_column(column)
+            for row in dead:
+                table.add_row(str(row[0]), row[5], row[1], row[2], str(row[3]), row[4])
+            console.print(table)
+
+    @outbox_app.command("retry")
+    def retry(delivery_id: int = typer.Argument(..., help="ID lượt gửi (xem outbox status).")
+              ) -> None:
+        """Đưa một lượt gửi thất bại trở lại hàng đợi."""
+        from congvan.runtime import open_registry
+        from outbox import deliveries
+        from registry import db
+
+        with _errors():
+            open_registry()
+            with db.transaction() as session:
+                row = deliveries.retry(session=session, delivery_id=delivery_id)
+                label = row.recipient_label
+        console.print(f"Đã đưa lượt gửi #{delivery_id} ({label}) trở lại hàng đợi.")
+
+    @outbox_app.command("ack")
+    def ack(delivery_id: int = typer.Argument(..., help="ID lượt gửi.")) -> None:
+        """Văn thư ghi nhận nơi nhận đã nhận văn bản (xác nhận thủ công)."""
+        from congvan.runtime import open_registry
+        from outbox import receipts
+        from registry import db
+
+        with _errors():
+            open_registry()
+            with db.transaction() as session:
+                receipts.acknowledge_by_hand(session=session, delivery_id=delivery_id)
+        console.print(f"Đã ghi nhận lượt gửi #{delivery_id} đã được nhận.")
