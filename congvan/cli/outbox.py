@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -59,8 +59,9 @@ def register(app: typer.Typer) -> None:
         loop: bool = typer.Option(False, "--loop", help="Chạy liên tục đến khi Ctrl+C."),
         interval: float = typer.Option(10.0, help="Số giây nghỉ khi hàng đợi trống (--loop)."),
         batch_size: int = typer.Option(50, help="Số lượt gửi nhận mỗi lần."),
-        channel: list[str] = typer.Option(["email", "folder", "edxml"], "--channel", "-c",
-                                          help="Kênh gửi (lặp lại để chọn nhiều kênh)."),
+        channel: Annotated[list[str] | None, typer.Option(
+            "--channel", "-c", help="Kênh gửi, lặp lại để chọn nhiều (mặc định: cả ba).",
+        )] = None,
     ) -> None:
         """Gửi các văn bản đến hạn (một lượt, hoặc liên tục với --loop)."""
         import time
@@ -75,7 +76,7 @@ def register(app: typer.Typer) -> None:
         with _errors(), ExitStack() as stack:
             settings.enforce_secrets()
             open_registry(settings)
-            channels = build_channels(settings, channel, stack)
+            channels = build_channels(settings, channel or ["email", "folder", "edxml"], stack)
             kwargs: dict[str, Any] = {
                 "session_factory": db.session_factory(), "channels": channels,
                 "batch_size": batch_size, "files_root": files_dir(settings),
