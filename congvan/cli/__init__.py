@@ -22,6 +22,7 @@ app = typer.Typer(
 MODULES = (
     "congvan.cli.db",
     "congvan.cli.directory",
+    "congvan.cli.render",
     "congvan.cli.outbox",
 )
 
