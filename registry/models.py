@@ -307,6 +307,26 @@ class DraftVersion(Base):
     document: Mapped[Document] = relationship(back_populates="versions")
 
 
+class ReviewStep(Base):
+    """One reviewer's turn on one submission of a draft, in order (multi-step review)."""
+
+    __tablename__ = "review_steps"
+    __table_args__ = (UniqueConstraint("document_id", "round", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(
+        ForeignKey("documents.id", ondelete="CASCADE"), index=True
+    )
+    round: Mapped[int] = mapped_column(Integer)  # the DraftVersion.version under review
+    position: Mapped[int] = mapped_column(Integer)
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    decision: Mapped[str | None] = mapped_column(String(20))  # None | approved | returned
+    comment: Mapped[str | None] = mapped_column(Text)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    reviewer: Mapped[Person] = relationship()
+
+
 class Delivery(Base):
     """One outbox row per recipient and channel."""
 
