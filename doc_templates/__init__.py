@@ -1,0 +1,1 @@
+"""doc_templates: ND30 document templates — a spec in, .docx / PDF bytes out (imports nothing of ours)."""
