@@ -31,6 +31,7 @@ TYPE_NAMES = {
     "GIẤY ỦY QUYỀN", "GIẤY MỜI", "GIẤY GIỚI THIỆU", "GIẤY NGHỈ PHÉP", "PHIẾU GỬI",
     "PHIẾU CHUYỂN", "PHIẾU BÁO",
 }
+COPY_FORMS = {"SAO Y", "TRÍCH SAO", "SAO LỤC"}
 MIXED_CASE_GROUPS = {"TTr", "QyĐ", "CTr", "TrS"}  # Appendix III abbreviations with lower case
 A4 = (11906, 16838)  # twips
 MARGINS = {  # twips: (min, max) from Phụ lục I, I.3
@@ -342,7 +343,9 @@ class _Checker:
     def motto(self) -> None:
         index = self.find(lambda p: _norm(p.text).upper().replace("HOÀ", "HÒA") == QUOC_HIEU)
         if not index:
-            self.add("ô 1", "motto.missing", f"Không thấy Quốc hiệu '{QUOC_HIEU}'")
+            # A copy (Mẫu 3.1) carries only the copy block; Quốc hiệu belongs to the copied text.
+            if not self.find(lambda p: _norm(p.text) in COPY_FORMS):
+                self.add("ô 1", "motto.missing", f"Không thấy Quốc hiệu '{QUOC_HIEU}'")
             return
         qh = self.paras[index[0]]
         if "HOÀ" in qh.text:
