@@ -405,6 +405,8 @@ class ReportRequest(Base):
     due_date: Mapped[date] = mapped_column(Date)
     status: Mapped[RequestStatus] = mapped_column(_enum(RequestStatus), default=RequestStatus.OPEN)
     reminders_sent: Mapped[int] = mapped_column(Integer, default=0)
+    # The Báo cáo that aggregated this request's period (the chain submissions → report).
+    report_document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"), index=True)
 
     unit: Mapped[Organization] = relationship()
     form: Mapped[ReportForm] = relationship()

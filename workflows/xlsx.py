@@ -1,0 +1,168 @@
+"""The .xlsx door: a form workbook per unit and period, and reading it back safely.
+
+The workbook has one sheet, ``MauThongKe``: labels locked, value cells open
+with data validation, the unit and period pre-filled and hidden keys (request
+id, form code) in column Z. Reading refuses, before openpyxl sees the bytes, a
+file that is too large, not a zip, or whose members declare more uncompressed
+bytes than a form can hold (a zip bomb).
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from dataclasses import dataclass
+from typing import Any
+
+from workflows.forms import FIRST_ROW, FormDef
+
+SHEET = "MauThongKe"
+MAX_FILE_BYTES = 5 * 1024 * 1024
+MAX_UNCOMPRESSED_BYTES = 20 * 1024 * 1024
+MAX_MEMBERS = 200
+MAX_RATIO = 200  # a form compresses ~10:1; a bomb compresses 1000:1
+
+
+class XlsxRejected(ValueError):
+    """A workbook that cannot be read as the form; the message says why, in Vietnamese."""
+
+
+@dataclass(frozen=True)
+class FormMeta:
+    """What the workbook says it is for."""
+
+    request_id: int | None
+    form_code: str | None
+    unit_key: str | None
+    period: str | None
+
+
+def build_workbook(form: FormDef, *, unit_name: str, unit_key: str, period_key: str,
+                   period_label: str, request_id: int, due: str) -> bytes:
+    """The form workbook for one unit and period (openpyxl), as bytes."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, Protection
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = SHEET
+    bold = Font(bold=True, name="Times New Roman", size=13)
+    ws["A1"] = form.name.upper()
+    ws["A1"].font = bold
+    ws["A2"] = f"Đơn vị: {unit_name.replace(chr(10), ' ')}"
+    ws["A3"] = f"Kỳ báo cáo: {period_label} — hạn gửi: {due}"
+    ws["A4"] = form.source
+    for col, title in zip("ABCD", ("STT", "Chỉ tiêu", "Đơn vị tính", "Số liệu"), strict=True):
+        ws[f"{col}5"] = title
+        ws[f"{col}5"].font = bold
+    ws.column_dimensions["A"].width = 6
+    ws.column_dimensions["B"].width = 70
+    ws.column_dimensions["C"].width = 14
+    ws.column_dimensions["D"].width = 18
+    open_cell = Protection(locked=False)
+    for index, ind in enumerate(form.indicators):
+        row = FIRST_ROW + index
+        ws[f"A{row}"] = index + 1
+        ws[f"B{row}"] = ind.label + ("" if ind.required else " (không bắt buộc)")
+        ws[f"B{row}"].alignment = Alignment(wrap_text=True)
+        ws[f"C{row}"] = ind.unit
+        cell = ws[f"D{row}"]
+        cell.protection = open_cell
+        if ind.type == "text":
+            continue
+        kind = "whole" if ind.type == "integer" else "decimal"
+        low = ind.min if ind.min is not None else -1e12
+        high = ind.max if ind.max is not None else 1e12
+        dv = DataValidation(type=kind, operator="between", formula1=str(low), formula2=str(high),
+                            allow_blank=not ind.required, showErrorMessage=True,
+                            errorTitle="Số liệu không hợp lệ",
+                            error=f"{ind.label}: nhập số từ {low:g} đến {high:g}")
+        ws.add_data_validation(dv)
+        dv.add(cell)
+    for cell_ref, value in (("Z1", request_id), ("Z2", form.code), ("Z3", unit_key),
+                            ("Z4", period_key)):
+        ws[cell_ref] = value
+    ws.column_dimensions["Z"].hidden = True
+    ws.protection.sheet = True
+    ws.protection.formatCells = False
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+def guard_zip(data: bytes) -> None:
+    """Refuse a file too large, not a zip, or a zip bomb — from the zip directory alone."""
+    if len(data) > MAX_FILE_BYTES:
+        raise XlsxRejected(
+            f"tệp {len(data) / 1024 / 1024:.1f} MB vượt quá giới hạn "
+            f"{MAX_FILE_BYTES // 1024 // 1024} MB; hãy gửi đúng tệp mẫu thống kê (.xlsx) đã tải về")
+    if not zipfile.is_zipfile(io.BytesIO(data)):
+        raise XlsxRejected("tệp không phải bảng tính .xlsx; hãy lưu lại bằng Excel dạng "
+                           "\"Excel Workbook (*.xlsx)\" rồi gửi lại")
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise XlsxRejected(f"tệp .xlsx bị hỏng ({exc}); hãy tải lại mẫu và nhập lại") from None
+    if len(members) > MAX_MEMBERS:
+        raise XlsxRejected(f"tệp chứa {len(members)} thành phần, bất thường với một mẫu thống "
+                           "kê; hãy dùng đúng tệp mẫu")
+    declared = sum(m.file_size for m in members)
+    compressed = sum(m.compress_size for m in members) or 1
+    if declared > MAX_UNCOMPRESSED_BYTES or declared / compressed > MAX_RATIO:
+        raise XlsxRejected(
+            f"tệp khai báo {declared / 1024 / 1024:.0f} MB khi giải nén (tỷ lệ nén "
+            f"{declared // compressed}:1), có dấu hiệu tệp nén độc hại; không xử lý. Hãy gửi "
+            "đúng tệp mẫu thống kê")
+
+
+def read_workbook(data: bytes, form: FormDef) -> tuple[FormMeta, dict[str, Any]]:
+    """The raw values typed in a form workbook, by indicator key, and its hidden keys."""
+    guard_zip(data)
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for a broken file
+        raise XlsxRejected(f"không đọc được bảng tính ({exc.__class__.__name__}); hãy tải lại "
+                           "mẫu và nhập lại") from None
+    try:
+        if SHEET not in wb.sheetnames:
+            raise XlsxRejected(f"không có trang tính '{SHEET}' (tệp có: "
+                               f"{', '.join(wb.sheetnames)}); hãy nhập số liệu vào đúng tệp mẫu "
+                               "đã tải về, không đổi tên trang tính")
+        ws = wb[SHEET]
+        last = FIRST_ROW + len(form.indicators) - 1
+        cells = {row[0].row: row for row in ws.iter_rows(min_row=1, max_row=max(last, 4),
+                                                          min_col=1, max_col=26)
+                 if row and hasattr(row[0], "row")}
+        meta_cells = {r: cells.get(r) for r in (1, 2, 3, 4)}
+
+        def hidden(r: int) -> Any:
+            row = meta_cells.get(r)
+            return row[25].value if row is not None and len(row) > 25 else None
+
+        request_id = hidden(1)
+        meta = FormMeta(request_id=int(request_id) if isinstance(request_id, (int, float)) else None,
+                        form_code=hidden(2), unit_key=hidden(3), period=hidden(4))
+        raw: dict[str, Any] = {}
+        for index, ind in enumerate(form.indicators):
+            row = cells.get(FIRST_ROW + index)
+            raw[ind.key] = row[3].value if row is not None and len(row) > 3 else None
+        return meta, raw
+    finally:
+        wb.close()
+
+
+def fill_workbook(template: bytes, values: dict[str, Any], form: FormDef) -> bytes:
+    """A copy of a form workbook with ``values`` typed in (what a unit's clerk does)."""
+    from openpyxl import load_workbook
+
+    wb = load_workbook(io.BytesIO(template))
+    ws = wb[SHEET]
+    for key, value in values.items():
+        ws[form.cell(key)] = value
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
