@@ -25,6 +25,8 @@ def docx_paragraphs(data: bytes) -> list[str]:
     for p in root.iter(f"{W}p"):
         parts = []
         for el in p.iter(f"{W}t", f"{W}tab", f"{W}br"):
+            if el.getparent().tag != f"{W}r":  # tab stops in w:pPr are not text
+                continue
             parts.append(el.text or "" if el.tag == f"{W}t" else " ")
         out.append("".join(parts))
     return out
