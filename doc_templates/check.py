@@ -466,7 +466,10 @@ class _Checker:
         body = [
             p
             for i, p in enumerate(self.paras)
-            if p.cell is None and len(_norm(p.text)) >= 80 and i not in self.recipient_block
+            if p.cell is None
+            and len(_norm(p.text)) >= 80
+            and i not in self.recipient_block
+            and p.align != "center"  # a long centred paragraph is a title or summary
         ]
         if not body:
             return
