@@ -24,6 +24,7 @@ MODULES = (
     "congvan.cli.directory",
     "congvan.cli.render",
     "congvan.cli.outbox",
+    "congvan.cli.web",
 )
 
 for _name in MODULES:

@@ -1,0 +1,119 @@
+"""The one place that turns our errors into HTTP answers.
+
+NotFound → 404, InvalidTransition / ImmutableDocument / NumberConflict → 409,
+PermissionDenied → 403, ValidationError → 422, SchemaOutOfDate → 503; a bad
+acknowledgement token → 404. Browsers get a Vietnamese page (or, for an HTMX
+request, a message fragment swapped into ``#thong-bao``); ``/api/`` gets JSON
+``{"detail": …, "field": …}``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import JSONResponse, Response
+
+from congvan.web.render import page
+from outbox.errors import ReceiptError
+from registry import errors as reg
+
+STATUS: tuple[tuple[type[Exception], int], ...] = (
+    (reg.NotFound, 404),
+    (ReceiptError, 404),
+    (reg.PermissionDenied, 403),
+    (reg.InvalidTransition, 409),  # ImmutableDocument is a subclass
+    (reg.NumberConflict, 409),
+    (reg.ValidationError, 422),
+    (reg.SchemaOutOfDate, 503),
+)
+
+TITLES = {
+    400: "Yêu cầu không hợp lệ",
+    403: "Không có quyền",
+    404: "Không tìm thấy",
+    405: "Không hỗ trợ thao tác này",
+    409: "Không thực hiện được ở trạng thái hiện tại",
+    422: "Dữ liệu chưa đúng",
+    500: "Lỗi hệ thống",
+    503: "Hệ thống chưa sẵn sàng",
+}
+
+HTTP_MESSAGES = {
+    404: "Không có trang này. Kiểm tra lại đường dẫn hoặc quay về danh sách văn bản.",
+    405: "Trang này không nhận thao tác đó.",
+}
+
+
+def status_of(exc: Exception) -> int:
+    """The HTTP status for one of our errors."""
+    for cls, code in STATUS:
+        if isinstance(exc, cls):
+            return code
+    return 400
+
+
+def answer(request: Request, code: int, message: str, *, field: str | None = None,
+           errors: list[dict[str, Any]] | None = None) -> Response:
+    """JSON under /api/, a fragment for HTMX, a full page otherwise."""
+    if request.url.path.startswith("/api/"):
+        body: dict[str, Any] = {"detail": message, "field": field}
+        if errors:
+            body["errors"] = errors
+        return JSONResponse(body, status_code=code)
+    context = {"code": code, "title": TITLES.get(code, TITLES[400]), "message": message,
+               "field": field, "errors": errors or []}
+    if request.headers.get("HX-Request"):
+        response = page(request, "_message.html", context, status_code=code)
+        response.headers["HX-Retarget"] = "#thong-bao"
+        response.headers["HX-Reswap"] = "innerHTML"
+        return response
+    return page(request, "error.html", context, status_code=code)
+
+
+async def _ours(request: Request, exc: Exception) -> Response:
+    return answer(request, status_of(exc), str(exc), field=getattr(exc, "field", None))
+
+
+async def _http(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    message = HTTP_MESSAGES.get(exc.status_code) or str(exc.detail)
+    response = answer(request, exc.status_code, message)
+    for name, value in (exc.headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+async def _invalid_request(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    problems = [{"field": ".".join(str(p) for p in e.get("loc", ()) if p != "body"),
+                 "message": _vi(e)} for e in exc.errors()]
+    first = problems[0] if problems else {"field": None, "message": "dữ liệu không hợp lệ"}
+    message = "; ".join(f"{p['field']}: {p['message']}" for p in problems)
+    return answer(request, 422, message or "Dữ liệu không hợp lệ", field=first["field"],
+                  errors=problems)
+
+
+def _vi(error: Any) -> str:
+    kind = str(error.get("type", ""))
+    if kind == "missing":
+        return "thiếu trường này; hãy điền vào"
+    if kind.startswith("int"):
+        return "phải là một số nguyên"
+    if kind.startswith("float"):
+        return "phải là một số"
+    if kind in {"dict_type", "model_type"}:
+        return "phải là một đối tượng JSON {…}"
+    if kind == "json_invalid":
+        return "không phải JSON hợp lệ"
+    return f"giá trị không hợp lệ ({error.get('msg', kind)})"
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers on ``app``."""
+    app.add_exception_handler(reg.RegistryError, _ours)
+    app.add_exception_handler(ReceiptError, _ours)
+    app.add_exception_handler(StarletteHTTPException, _http)
+    app.add_exception_handler(RequestValidationError, _invalid_request)

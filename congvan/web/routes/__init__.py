@@ -1,0 +1,1 @@
+"""Routes are adapters: parse, call one service inside the request's transaction, render."""

@@ -1,0 +1,7 @@
+"""The JSON door."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(prefix="/api")

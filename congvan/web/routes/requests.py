@@ -1,0 +1,31 @@
+"""Owed reports (báo cáo phải nộp) per period, late ones highlighted."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from starlette.responses import HTMLResponse
+
+from congvan.web import report_requests
+from congvan.web.deps import ActorDep, SessionDep
+from congvan.web.render import local, page
+
+router = APIRouter()
+
+
+@router.get("/requests", response_class=HTMLResponse, name="requests")
+def list_requests(request: Request, session: SessionDep, actor: ActorDep,
+                  period: Annotated[str | None, Query()] = None,
+                  late: Annotated[bool, Query()] = False) -> HTMLResponse:
+    """Requests of one period (default: the newest), with unit, due date and status."""
+    periods = report_requests.periods(session=session)
+    chosen = period if period in periods else (periods[0] if periods and period is None else None)
+    today = local(datetime.now(UTC)).date()
+    rows = report_requests.list_(session=session, today=today, period=chosen, late_only=late)
+    context = {"rows": rows, "periods": periods, "period": chosen or "", "late": late,
+               "today": today, "late_count": sum(1 for r in rows if r.late)}
+    if request.headers.get("HX-Request") and not request.headers.get("HX-History-Restore-Request"):
+        return page(request, "_requests_table.html", context)
+    return page(request, "requests.html", context)

@@ -1,0 +1,123 @@
+"""The web tests' world (no tests here): the 4267/BCĐ-NC cycle of Kon Tum, 2022.
+
+An issued công văn sent to three district police units (one sent, one
+acknowledged, one dead letter), a draft submitted for approval, and the
+quarterly reports it asks for (one late, one submitted).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from outbox.enqueue import enqueue_document
+from registry import documents
+from registry.models import (
+    DeliveryStatus,
+    DocumentFile,
+    DocumentStatus,
+    ReportForm,
+    ReportRequest,
+    RequestStatus,
+    Submission,
+)
+from signing import approvals
+from tests import factories
+
+PDF = b"%PDF-1.7\n% congvan web test\n%%EOF\n"
+SUBJECT = "V/v triển khai thực hiện Hướng dẫn số 22/HD-BCA-V05 của Bộ Công an"
+DRAFT_SUBJECT = "V/v báo cáo kết quả thực hiện Hướng dẫn số 22/HD-BCA-V05 quý IV năm 2022"
+
+
+@dataclass(frozen=True)
+class World:
+    issued_id: int
+    draft_id: int
+    file_id: int
+    sent_id: int
+    acknowledged_id: int
+    dead_id: int
+    late_request_id: int
+    submitted_request_id: int
+    chair_key: str
+    clerk_key: str
+    reporter_key: str
+    pdf_sha256: str
+
+
+def build(session: Session, files_root: Path) -> World:
+    """Seed the world into ``session`` (flushes; the caller commits)."""
+    issuer = factories.org(session, key="bcd-138", name="BAN CHỈ ĐẠO 138\nTỈNH KON TUM",
+                           code="BCĐ", kind="advisory", header_parent="UBND TỈNH KON TUM",
+                           place="Kon Tum", edxml_id="000.00.00.H34")
+    factories.register(session, issuer)
+    chair = factories.person(session, issuer, key="le-ngoc-tuan", full_name="Lê Ngọc Tuấn",
+                             title="TRƯỞNG BAN", roles=["leader"])
+    factories.right(session, chair, issuer, authority="TM.", on_behalf_of="BAN CHỈ ĐẠO")
+    clerk = factories.person(session, issuer, key="tran-thi-b", full_name="Trần Thị B",
+                             title="VĂN THƯ", roles=["clerk"])
+    reporter = factories.person(session, issuer, key="hoang-van-e", full_name="Hoàng Văn E",
+                                roles=["reporter"])
+    units = [factories.org(session, key=f"ca-{slug}", name=f"CÔNG AN HUYỆN {name.upper()}",
+                           code="CAH", kind="unit", email=f"ca.{slug}@example.test",
+                           edxml_id=f"000.01.{i:02d}.H34")
+             for i, (slug, name) in enumerate(
+                 [("dak-ha", "Đăk Hà"), ("sa-thay", "Sa Thầy"), ("ngoc-hoi", "Ngọc Hồi")], 1)]
+
+    issued = documents.create(
+        session=session, doc_type="cong_van", issuer=issuer, drafting_unit="NC",
+        subject=SUBJECT, created_by=clerk, due_date=dt.date(2022, 12, 30),
+        recipients=[(f"Công an huyện {n}", u) for n, u in
+                    zip(("Đăk Hà", "Sa Thầy", "Ngọc Hồi"), units, strict=True)]
+        + [("Lưu: VT, NC.", None)],
+    )
+    files_root.mkdir(parents=True, exist_ok=True)
+    (files_root / f"{issued.id}.signed.pdf").write_bytes(PDF)
+    stored = DocumentFile(kind="signed_pdf", path=f"{issued.id}.signed.pdf", size=len(PDF),
+                          sha256=hashlib.sha256(PDF).hexdigest())
+    issued.files.append(stored)
+    issued.signer = chair
+    documents.issue_number(session=session, document=issued, on=dt.date(2022, 12, 16))
+    issued.status = DocumentStatus.ISSUED
+    session.flush()
+    sent, acknowledged, dead = enqueue_document(session=session, document_id=issued.id)
+    moment = dt.datetime(2022, 12, 16, 3, 0, tzinfo=UTC)
+    for row in (sent, acknowledged):
+        row.status, row.attempts, row.sent_at = DeliveryStatus.SENT, 1, moment
+    dead.status, dead.attempts = DeliveryStatus.DEAD, 5
+    dead.last_error = "550 5.1.1 Hộp thư ca.ngoc-hoi@example.test không tồn tại"
+    acknowledged.status = DeliveryStatus.ACKNOWLEDGED
+    acknowledged.acknowledged_at = moment + dt.timedelta(hours=2)
+
+    draft = documents.create(
+        session=session, doc_type="cong_van", issuer=issuer, drafting_unit="NC",
+        subject=DRAFT_SUBJECT, body="Đề nghị các đơn vị báo cáo trước ngày 10 tháng 12.",
+        created_by=clerk, recipients=[("Các thành viên Ban Chỉ đạo", None)],
+    )
+    approvals.submit(session=session, document_id=draft.id, actor=clerk,
+                     files_root=files_root, today=dt.date(2022, 12, 1))
+
+    form = ReportForm(code="bc-138", version=1, name="Mẫu thống kê kết quả thực hiện HD 22",
+                      definition={})
+    session.add(form)
+    session.flush()
+    late = ReportRequest(form_id=form.id, unit_id=units[2].id, period="2022-Q4",
+                         period_start=dt.date(2022, 10, 1), period_end=dt.date(2022, 12, 31),
+                         due_date=dt.date(2022, 12, 10), status=RequestStatus.OPEN,
+                         reminders_sent=1)
+    done = ReportRequest(form_id=form.id, unit_id=units[0].id, period="2022-Q4",
+                         period_start=dt.date(2022, 10, 1), period_end=dt.date(2022, 12, 31),
+                         due_date=dt.date(2022, 12, 10), status=RequestStatus.SUBMITTED)
+    session.add_all([late, done])
+    session.flush()
+    session.add(Submission(request_id=done.id, unit_id=units[0].id, values={"vu_viec": 12},
+                           channel="api", valid=True,
+                           submitted_at=dt.datetime(2022, 12, 8, 2, 30, tzinfo=UTC)))
+    session.flush()
+    return World(issued.id, draft.id, stored.id, sent.id, acknowledged.id, dead.id, late.id,
+                 done.id, chair.key, clerk.key, reporter.key, stored.sha256)
