@@ -1,0 +1,167 @@
+"""Summing the units' figures as the form says, and the Báo cáo that reports them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from doc_templates.formatting import format_number, format_percent
+from registry.calendar import Period
+from registry.models import ReportRequest, Submission
+from workflows.drafting import one_line
+from workflows.forms import FormDef
+
+
+@dataclass
+class Figures:
+    """The aggregated period: totals, derived figures, per-unit values, who did not report."""
+
+    period: str
+    owed: int
+    reported: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # (unit name, values)
+    missing: list[str] = field(default_factory=list)
+    totals: dict[str, Any] = field(default_factory=dict)
+    derived: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def coverage(self) -> str:
+        """"8/10"-style coverage."""
+        return f"{len(self.reported)}/{self.owed}"
+
+
+def aggregate_values(form: FormDef, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Aggregate indicator values over units: sum, count, min, max, list."""
+    totals: dict[str, Any] = {}
+    for ind in form.indicators:
+        present = [r[ind.key] for r in rows if r.get(ind.key) is not None]
+        if ind.aggregate == "sum":
+            totals[ind.key] = sum(present) if present else 0
+        elif ind.aggregate == "count":
+            totals[ind.key] = sum(1 for v in present if (v > 0 if ind.count_if_positive else True))
+        elif ind.aggregate == "min":
+            totals[ind.key] = min(present) if present else None
+        elif ind.aggregate == "max":
+            totals[ind.key] = max(present) if present else None
+        elif ind.aggregate == "list":
+            totals[ind.key] = [v for v in present if v]
+    return totals
+
+
+def derive(form: FormDef, totals: dict[str, Any], *, reported: int, owed: int) -> dict[str, str]:
+    """Derived figures, printed the Vietnamese way (decimal comma, one decimal)."""
+    out: dict[str, str] = {}
+    for d in form.derived:
+        if d.kind == "coverage":
+            out[d.key] = f"{reported}/{owed}"
+            continue
+        num = totals.get(d.numerator or "") or 0
+        den = totals.get(d.denominator or "") or 0
+        if not den:
+            out[d.key] = "—"
+        elif d.kind == "percent":
+            out[d.key] = format_percent(num / den, decimals=d.decimals)
+        else:
+            out[d.key] = format_number(round(num / den, d.decimals))
+    return out
+
+
+def aggregate(*, session: Session, duty_id: int, period_key: str, form: FormDef) -> Figures:
+    """The figures of one duty and period from the current valid submissions."""
+    requests = list(session.scalars(select(ReportRequest).where(
+        ReportRequest.duty_id == duty_id, ReportRequest.period == period_key
+    ).order_by(ReportRequest.unit_id)))
+    current = {s.request_id: s.values for s in session.scalars(select(Submission).where(
+        Submission.request_id.in_([r.id for r in requests]) if requests else False,
+        Submission.current.is_(True), Submission.valid.is_(True)))}
+    figures = Figures(period=period_key, owed=len(requests))
+    for request in requests:
+        name = one_line(request.unit.name) if request.unit.kind != "advisory" else \
+            _advisory_name(request.unit)
+        if request.id in current:
+            figures.reported.append((name, current[request.id]))
+        else:
+            figures.missing.append(name)
+    figures.totals = aggregate_values(form, [v for _, v in figures.reported])
+    figures.derived = derive(form, figures.totals, reported=len(figures.reported),
+                             owed=figures.owed)
+    return figures
+
+
+def _advisory_name(unit: Any) -> str:
+    # District committees share one printed name; their header line says which district.
+    where = (unit.header_parent or "").replace("UBND ", "")
+    return f"Ban Chỉ đạo {where.title()}" if where else one_line(unit.name)
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, (int, float)):
+        return format_number(value)
+    return str(value)
+
+
+TABLE_COLUMNS = ("models_total", "models_new", "models_replicated", "participants",
+                 "models_effective")
+
+
+def report_body(*, form: FormDef, figures: Figures, instruction_ref: str, guidance_ref: str,
+                collector_name: str, max_table_rows: int = 60) -> str:
+    """The Báo cáo's body markup: situation, results with numbers, assessment, proposals."""
+    period = Period.from_key(figures.period)
+    t, d = figures.totals, figures.derived
+    lines = [
+        f"Thực hiện {guidance_ref} và {instruction_ref}, {collector_name} báo cáo kết quả "
+        f"xây dựng, nhân rộng mô hình, điển hình tiên tiến {period.label.lower()} như sau:",
+        "",
+        "**I. TÌNH HÌNH CHUNG**",
+        "",
+        f"Kỳ báo cáo có {figures.owed} đơn vị phải báo cáo; {figures.coverage} đơn vị đã gửi "
+        f"báo cáo đúng mẫu thống kê ({d.get('coverage', figures.coverage)}).",
+        "",
+        "**II. KẾT QUẢ THỰC HIỆN**",
+        "",
+    ]
+    for ind in form.indicators:
+        if ind.type == "text":
+            continue
+        value = t.get(ind.key)
+        if value is None:
+            continue
+        unit = f" {ind.unit}" if ind.unit else ""
+        lines.append(f"- {ind.label}: {_fmt(value)}{unit};")
+    for der in form.derived:
+        if der.kind != "coverage":
+            lines.append(f"- {der.label}: {d.get(der.key, '—')};")
+    lines += ["", "Số liệu của từng đơn vị:", ""]
+    keys = [k for k in TABLE_COLUMNS if k in {i.key for i in form.indicators}]
+    header = ["STT", "Đơn vị"] + [form.indicator(k).label.replace("Trong đó: ", "") for k in keys]
+    lines.append("| " + " | ".join(header) + " |")
+    lines.append("|" + "---|" * len(header))
+    for n, (name, values) in enumerate(figures.reported[:max_table_rows], start=1):
+        lines.append("| " + " | ".join([str(n), name] + [_fmt(values.get(k, "")) for k in keys])
+                     + " |")
+    if len(figures.reported) > max_table_rows:
+        lines.append(f"| | (còn {len(figures.reported) - max_table_rows} đơn vị, xem phụ lục) |"
+                     + " |" * len(keys))
+    lines.append("| | **Tổng cộng** | " + " | ".join(_fmt(t.get(k, "")) for k in keys) + " |")
+    notes = t.get("notes") or []
+    if notes:
+        lines += ["", "Mô hình tiêu biểu các đơn vị đề nghị thông báo, nhân rộng:", ""]
+        lines += [f"- {n};" for n in notes[:20]]
+    lines += ["", "**III. ĐÁNH GIÁ CHUNG**", ""]
+    lines.append(
+        f"Công tác xây dựng, nhân rộng mô hình được các đơn vị quan tâm triển khai; "
+        f"tỷ lệ mô hình hoạt động hiệu quả đạt {d.get('effective_rate', '—')}. ")
+    if figures.missing:
+        lines.append(f"Còn {len(figures.missing)} đơn vị chưa gửi báo cáo: "
+                     + ", ".join(figures.missing[:50])
+                     + ("…" if len(figures.missing) > 50 else "") + ".")
+    else:
+        lines.append("Tất cả các đơn vị đã gửi báo cáo đúng hạn.")
+    lines += ["", "**IV. ĐỀ XUẤT, KIẾN NGHỊ**", "",
+              "- Đề nghị các đơn vị chưa báo cáo khẩn trương gửi báo cáo theo mẫu thống kê;",
+              "- Tiếp tục lựa chọn những mô hình hoạt động hiệu quả để đề nghị thông báo, nhân "
+              "rộng trên địa bàn."]
+    return "\n".join(lines)

@@ -1,0 +1,111 @@
+"""A superior body's guidance, registered as an incoming document with the duties it sets."""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import UTC, date, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from registry import audit
+from registry.calendar import policy_from_dict
+from registry.errors import NotFound
+from registry.models import (
+    Direction,
+    Document,
+    DocumentStatus,
+    Organization,
+    ReportingDuty,
+)
+from registry.numbering import allocate_number, register_for
+from workflows.forms import FormDef, ensure_form
+
+
+class DutyIn(BaseModel):
+    """A reporting duty a guidance sets: which form, which periods (the policy), collected by whom."""
+
+    model_config = ConfigDict(frozen=True)
+    form: dict[str, Any]  # the FormDef as a dict (small, JSON-ready)
+    policy: dict[str, Any]  # registry.calendar policy dict: {"kind": "quarterly", "day": 10, …}
+    collector_key: str
+    description: str = ""
+
+
+class GuidanceIn(BaseModel):
+    """An incoming guidance as the clerk registers it."""
+
+    model_config = ConfigDict(frozen=True)
+    receiver_key: str
+    sender_key: str
+    doc_type: str = "huong_dan"
+    original_number: str  # "22/HD-BCA-V05"
+    original_date: date
+    subject: str
+    arrived_on: date
+    duties: list[DutyIn] = []
+
+
+def org_by_key(session: Session, key: str) -> Organization:
+    """The organisation with ``key``, or NotFound naming it."""
+    org = session.scalar(select(Organization).where(Organization.key == key))
+    if org is None:
+        raise NotFound(f"không có cơ quan '{key}' trong danh bạ; nhập danh bạ trước "
+                       "(`congvan directory import`)")
+    return org
+
+
+def register_guidance(*, session: Session, guidance: GuidanceIn) -> int:
+    """Register the guidance in the receiver's incoming register, with its duties; returns its id.
+
+    Idempotent: the same sender and original number is registered once.
+    """
+    sender = org_by_key(session, guidance.sender_key)
+    receiver = org_by_key(session, guidance.receiver_key)
+    existing = session.scalar(select(Document).where(
+        Document.direction == Direction.INCOMING, Document.sender_id == sender.id,
+        Document.original_number == guidance.original_number))
+    if existing is not None:
+        return existing.id
+    register = register_for(session=session, organization_id=receiver.id,
+                            direction=Direction.INCOMING, doc_type=guidance.doc_type)
+    arrived = datetime.combine(guidance.arrived_on, datetime.min.time(), tzinfo=UTC)
+    number, year = allocate_number(session=session, register_id=register.id,
+                                   on=guidance.arrived_on)
+    doc = Document(
+        direction=Direction.INCOMING, doc_type=guidance.doc_type,
+        status=DocumentStatus.RECEIVED, issuer_id=sender.id, sender_id=sender.id,
+        sender_name=sender.name.replace("\n", " "),
+        subject=unicodedata.normalize("NFC", guidance.subject),
+        original_number=guidance.original_number, original_date=guidance.original_date,
+        register_id=register.id, number=number, year=year, issue_date=guidance.original_date,
+        arrived_at=arrived, spec={},
+    )
+    session.add(doc)
+    session.flush()
+    for duty in guidance.duties:
+        add_duty(session=session, source_document_id=doc.id, duty=duty)
+    audit.record(session=session, action="receive", object_type="document", object_id=doc.id,
+                 detail={"original_number": guidance.original_number, "arrival_number": number,
+                         "duties": len(guidance.duties)})
+    return doc.id
+
+
+def add_duty(*, session: Session, source_document_id: int, duty: DutyIn) -> ReportingDuty:
+    """Store one reporting duty of a guidance (its form created if new)."""
+    policy_from_dict(duty.policy)  # refuse a bad policy before storing it
+    form = ensure_form(session=session, form=FormDef.model_validate(duty.form))
+    row = ReportingDuty(source_document_id=source_document_id, form_id=form.id,
+                        collector_id=org_by_key(session, duty.collector_key).id,
+                        policy=dict(duty.policy), description=duty.description)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def duties_of(*, session: Session, guidance_id: int) -> list[ReportingDuty]:
+    """The duties a guidance set, in order."""
+    return list(session.scalars(select(ReportingDuty).where(
+        ReportingDuty.source_document_id == guidance_id).order_by(ReportingDuty.id)))

@@ -1,0 +1,150 @@
+"""Taking a unit's report through three doors: .xlsx upload, JSON post, e-mailed .xlsx.
+
+Every door ends in :func:`submit_values`: the request must belong to the
+sending unit, the values must pass the form; then the submission is stored,
+the previous one kept but no longer current. A refused or invalid submission
+stores nothing but an audit line. Answers are :class:`Receipt` objects whose
+``message`` a unit can read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from registry import audit
+from registry.errors import NotFound, PermissionDenied
+from registry.models import Organization, ReportRequest, RequestStatus, Submission
+from workflows.forms import FormDef, form_of, validate_values
+from workflows.xlsx import XlsxRejected, read_workbook
+
+
+@dataclass
+class Receipt:
+    """The answer to a submission: accepted (with its id) or the errors, in Vietnamese."""
+
+    ok: bool
+    request_id: int | None
+    unit_key: str
+    submission_id: int | None = None
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    replaced: int | None = None
+
+    @property
+    def message(self) -> str:
+        """One text for the unit: the receipt, or each error with its cell and fix."""
+        if self.ok:
+            again = f" (thay thế lần gửi #{self.replaced})" if self.replaced else ""
+            return (f"Đã nhận báo cáo của đơn vị {self.unit_key} cho yêu cầu #{self.request_id}: "
+                    f"biên nhận số {self.submission_id}{again}.")
+        lines = [f"Báo cáo của đơn vị {self.unit_key} chưa được nhận, cần sửa:"]
+        for err in self.errors:
+            where = f"ô {err['cell']}: " if err.get("cell") else ""
+            lines.append(f"- {where}{err['message']}")
+        return "\n".join(lines)
+
+
+def _refuse(session: Session, *, request_id: int | None, unit_key: str, channel: str,
+            errors: list[dict[str, Any]]) -> Receipt:
+    audit.record(session=session, action="submission_rejected", object_type="report_request",
+                 object_id=request_id, actor_label=unit_key,
+                 detail={"channel": channel, "errors": errors})
+    return Receipt(ok=False, request_id=request_id, unit_key=unit_key, errors=errors)
+
+
+def _request_for_unit(session: Session, request_id: int, unit_key: str) -> ReportRequest:
+    request = session.get(ReportRequest, request_id)
+    if request is None:
+        raise NotFound(f"không có yêu cầu báo cáo #{request_id}; kiểm tra mã yêu cầu trên mẫu")
+    if request.unit.key != unit_key:
+        raise PermissionDenied(
+            f"yêu cầu báo cáo #{request_id} là của đơn vị {request.unit.key}, không phải của "
+            f"{unit_key}; hãy gửi báo cáo theo đúng mẫu đã cấp cho đơn vị mình")
+    return request
+
+
+def submit_values(*, session: Session, request_id: int, unit_key: str, values: dict[str, Any],
+                  channel: str, file_bytes: bytes | None = None, files_dir: Path | None = None,
+                  now: datetime | None = None) -> Receipt:
+    """Validate and store one submission; raises PermissionDenied for another unit's request."""
+    request = _request_for_unit(session, request_id, unit_key)
+    form: FormDef = form_of(request.form)
+    clean, errors = validate_values(form, values)
+    if errors:
+        return _refuse(session, request_id=request_id, unit_key=unit_key, channel=channel,
+                       errors=errors)
+    path = sha = None
+    if file_bytes is not None and files_dir is not None:
+        sha = hashlib.sha256(file_bytes).hexdigest()
+        target = files_dir / "submissions" / str(request_id) / f"{sha[:16]}.xlsx"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(file_bytes)
+        path = str(target)
+    previous = session.scalar(select(Submission.id).where(
+        Submission.request_id == request_id, Submission.current.is_(True)))
+    if previous is not None:
+        session.execute(update(Submission).where(Submission.request_id == request_id)
+                        .values(current=False))
+    row = Submission(request_id=request_id, unit_id=request.unit_id, values=clean,
+                     file_path=path, file_sha256=sha, channel=channel, valid=True, errors=[],
+                     current=True, submitted_at=now or datetime.now(UTC))
+    session.add(row)
+    request.status = RequestStatus.SUBMITTED
+    session.flush()
+    audit.record(session=session, action="submit", object_type="report_request",
+                 object_id=request_id, actor_label=unit_key,
+                 detail={"submission": row.id, "channel": channel, "replaces": previous})
+    return Receipt(ok=True, request_id=request_id, unit_key=unit_key, submission_id=row.id,
+                   replaced=previous)
+
+
+def submit_json(*, session: Session, request_id: int, unit_key: str,
+                values: dict[str, Any]) -> Receipt:
+    """The web/API door: values posted as JSON by an authenticated unit."""
+    return submit_values(session=session, request_id=request_id, unit_key=unit_key,
+                         values=values, channel="api")
+
+
+def submit_xlsx(*, session: Session, data: bytes, unit_key: str, files_dir: Path | None = None,
+                channel: str = "xlsx", now: datetime | None = None) -> Receipt:
+    """The .xlsx door: the request is the one named in the workbook's hidden keys."""
+    request_id = None
+    try:
+        meta, _ = read_workbook(data, _probe_form())
+        request_id = meta.request_id
+        if request_id is None:
+            raise XlsxRejected("không tìm thấy mã yêu cầu trong tệp (cột ẩn Z); hãy dùng đúng tệp "
+                               "mẫu đã được cấp, không sao chép sang tệp khác")
+        request = _request_for_unit(session, request_id, unit_key)
+        form = form_of(request.form)
+        meta, raw = read_workbook(data, form)
+        if meta.form_code != form.code:
+            raise XlsxRejected(f"tệp là mẫu '{meta.form_code}', không phải mẫu '{form.code}' của "
+                               "yêu cầu này; hãy tải đúng mẫu")
+    except XlsxRejected as exc:
+        return _refuse(session, request_id=request_id, unit_key=unit_key, channel=channel,
+                       errors=[{"indicator": None, "cell": None, "message": str(exc)}])
+    return submit_values(session=session, request_id=request_id, unit_key=unit_key, values=raw,
+                         channel=channel, file_bytes=data, files_dir=files_dir, now=now)
+
+
+def submit_email(*, session: Session, sender_email: str, data: bytes,
+                 files_dir: Path | None = None) -> Receipt:
+    """The e-mail door: the sending unit is the one whose address sent the .xlsx."""
+    unit = session.scalar(select(Organization).where(Organization.email == sender_email.lower()))
+    if unit is None:
+        raise PermissionDenied(f"địa chỉ {sender_email} không thuộc đơn vị nào trong danh bạ; "
+                               "hãy gửi từ hộp thư công vụ của đơn vị")
+    return submit_xlsx(session=session, data=data, unit_key=unit.key, files_dir=files_dir,
+                       channel="email")
+
+
+def _probe_form() -> FormDef:
+    # Only the hidden keys are needed to find the request; any one-indicator form reads them.
+    return FormDef(code="probe", name="probe", indicators=[{"key": "x", "label": "x"}])
