@@ -49,6 +49,12 @@ class TestBuildEmail:
         body = email.get_body(("plain",))
         assert body is not None and "Thời hạn" not in body.get_content()
 
+    def test_without_attachments_is_a_plain_text_message(self) -> None:
+        """A message without files is a single text/plain part that reads back."""
+        email = build_email(make_message(attachments=()), from_addr="congvan@kontum.gov.vn")
+        assert email.get_content_type() == "text/plain"
+        assert "Ban Chỉ đạo 138" in email.get_content()
+
     def test_message_id_is_the_idempotency_key(self) -> None:
         """The Message-ID carries the delivery's idempotency key."""
         email = build_email(make_message("abc-123"), from_addr="congvan@kontum.gov.vn")
