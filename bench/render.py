@@ -75,8 +75,17 @@ def bench_pdf(n_warm: int, n_cold: int) -> tuple[float, float]:
         t = time.perf_counter()
         for path in paths[:n_cold]:
             subprocess.run(
-                ["soffice", "--headless", "--convert-to", "pdf", "--outdir", str(cold_out), str(path)],
-                capture_output=True, check=True,
+                [
+                    "soffice",
+                    "--headless",
+                    "--convert-to",
+                    "pdf",
+                    "--outdir",
+                    str(cold_out),
+                    str(path),
+                ],
+                capture_output=True,
+                check=True,
             )
         cold = (time.perf_counter() - t) / n_cold
         shutil.rmtree(cold_out, ignore_errors=True)
@@ -90,11 +99,15 @@ def main() -> int:
     parser.add_argument("--cold", type=int, default=6)
     args = parser.parse_args()
     ours, plain = bench_docx(args.docs)
-    print(f"docx: ours {ours:.1f} docs/s, plain docxtpl {plain:.1f} docs/s, "
-          f"ratio {ours / plain:.2f} (target >= 0.8)")
+    print(
+        f"docx: ours {ours:.1f} docs/s, plain docxtpl {plain:.1f} docs/s, "
+        f"ratio {ours / plain:.2f} (target >= 0.8)"
+    )
     warm, cold = bench_pdf(args.pdfs, args.cold)
-    print(f"pdf: warm batched {warm:.3f} s/doc ({args.pdfs} docs), one soffice per doc "
-          f"{cold:.3f} s/doc ({args.cold} docs), speed-up {cold / warm:.1f}x (target >= 8x)")
+    print(
+        f"pdf: warm batched {warm:.3f} s/doc ({args.pdfs} docs), one soffice per doc "
+        f"{cold:.3f} s/doc ({args.cold} docs), speed-up {cold / warm:.1f}x (target >= 8x)"
+    )
     return 0
 
 

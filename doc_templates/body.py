@@ -45,9 +45,7 @@ class Run:
 def parse_inline(text: str, *, bold: bool = False, italic: bool = False) -> list[Run]:
     """Split ``text`` into runs at ``**bold**`` / ``*italic*`` markers."""
     text = text.replace("\\*", _STAR)
-    return [
-        Run(r.text.replace(_STAR, "*"), r.bold, r.italic) for r in _inline(text, bold, italic)
-    ]
+    return [Run(r.text.replace(_STAR, "*"), r.bold, r.italic) for r in _inline(text, bold, italic)]
 
 
 def _inline(text: str, bold: bool, italic: bool) -> list[Run]:
@@ -87,7 +85,10 @@ def paragraph_xml(text: str) -> str:
     runs = parse_inline(text)
     if runs and (m := _ARTICLE.match(runs[0].text)) and not runs[0].bold:
         first = runs[0]
-        runs[0:1] = [Run(m.group(1), True, first.italic), Run(first.text[m.end() :], False, first.italic)]
+        runs[0:1] = [
+            Run(m.group(1), True, first.italic),
+            Run(first.text[m.end() :], False, first.italic),
+        ]
     ppr = (
         f'<w:pPr><w:spacing w:before="{SPACE_BEFORE}" w:after="0" w:line="{LINE}" '
         f'w:lineRule="auto"/><w:ind w:firstLine="{FIRST_LINE}"/><w:jc w:val="both"/></w:pPr>'
@@ -127,7 +128,9 @@ def table_xml(lines: list[str]) -> str:
         for cell in row + [""] * (ncols - len(row)):
             numeric = bool(re.fullmatch(r"[\d.,%/\s-]+", cell))
             jc = "center" if is_header or numeric else "left"
-            runs = "".join(_run_xml(r, TABLE_SIZE) for r in parse_inline(cell, bold=is_header) if r.text)
+            runs = "".join(
+                _run_xml(r, TABLE_SIZE) for r in parse_inline(cell, bold=is_header) if r.text
+            )
             out.append(
                 f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/></w:tcPr>'
                 f'<w:p><w:pPr><w:spacing w:before="40" w:after="40"/><w:jc w:val="{jc}"/></w:pPr>'

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import io
 import sys
-from pathlib import Path
 
 from docx import Document
 from docx.enum.section import WD_ORIENT
@@ -200,8 +199,15 @@ def _motto(cell) -> None:
     """Ô 1: Quốc hiệu, Tiêu ngữ with a rule as long as the motto."""
     para(cell, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", size=12, bold=True)
     inset = _inset(HEADER_RIGHT, MOTTO_WIDTH)
-    para(cell, "Độc lập - Tự do - Hạnh phúc", size=13, bold=True, left=inset, right=inset,
-         rule="bottom")
+    para(
+        cell,
+        "Độc lập - Tự do - Hạnh phúc",
+        size=13,
+        bold=True,
+        left=inset,
+        right=inset,
+        rule="bottom",
+    )
 
 
 def _marks(cell) -> None:
@@ -239,8 +245,15 @@ def _recipients(doc) -> None:
     tag(doc, "{%p elif recipients %}")
     para(doc, "", size=6)
     tag(doc, "{%p for line in recipients %}")
-    para(doc, ["{% if loop.first %}Kính gửi:{% endif %}", "\t", "{{ line }}"], size=14,
-         align=LEFT, left=Cm(4.5), first_line=Cm(-2.3), tab_at=Cm(4.5))
+    para(
+        doc,
+        ["{% if loop.first %}Kính gửi:{% endif %}", "\t", "{{ line }}"],
+        size=14,
+        align=LEFT,
+        left=Cm(4.5),
+        first_line=Cm(-2.3),
+        tab_at=Cm(4.5),
+    )
     tag(doc, "{%p endfor %}")
     para(doc, "", size=6)
     tag(doc, "{%p endif %}")

@@ -25,11 +25,33 @@ ERROR, WARNING = "error", "warning"
 QUOC_HIEU = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
 TIEU_NGU = "Độc lập - Tự do - Hạnh phúc"
 TYPE_NAMES = {
-    "NGHỊ QUYẾT", "QUYẾT ĐỊNH", "CHỈ THỊ", "QUY CHẾ", "QUY ĐỊNH", "THÔNG CÁO", "THÔNG BÁO",
-    "HƯỚNG DẪN", "CHƯƠNG TRÌNH", "KẾ HOẠCH", "PHƯƠNG ÁN", "ĐỀ ÁN", "DỰ ÁN", "BÁO CÁO",
-    "BIÊN BẢN", "TỜ TRÌNH", "HỢP ĐỒNG", "CÔNG ĐIỆN", "BẢN GHI NHỚ", "BẢN THỎA THUẬN",
-    "GIẤY ỦY QUYỀN", "GIẤY MỜI", "GIẤY GIỚI THIỆU", "GIẤY NGHỈ PHÉP", "PHIẾU GỬI",
-    "PHIẾU CHUYỂN", "PHIẾU BÁO",
+    "NGHỊ QUYẾT",
+    "QUYẾT ĐỊNH",
+    "CHỈ THỊ",
+    "QUY CHẾ",
+    "QUY ĐỊNH",
+    "THÔNG CÁO",
+    "THÔNG BÁO",
+    "HƯỚNG DẪN",
+    "CHƯƠNG TRÌNH",
+    "KẾ HOẠCH",
+    "PHƯƠNG ÁN",
+    "ĐỀ ÁN",
+    "DỰ ÁN",
+    "BÁO CÁO",
+    "BIÊN BẢN",
+    "TỜ TRÌNH",
+    "HỢP ĐỒNG",
+    "CÔNG ĐIỆN",
+    "BẢN GHI NHỚ",
+    "BẢN THỎA THUẬN",
+    "GIẤY ỦY QUYỀN",
+    "GIẤY MỜI",
+    "GIẤY GIỚI THIỆU",
+    "GIẤY NGHỈ PHÉP",
+    "PHIẾU GỬI",
+    "PHIẾU CHUYỂN",
+    "PHIẾU BÁO",
 }
 COPY_FORMS = {"SAO Y", "TRÍCH SAO", "SAO LỤC"}
 MIXED_CASE_GROUPS = {"TTr", "QyĐ", "CTr", "TrS"}  # Appendix III abbreviations with lower case
@@ -177,8 +199,15 @@ def _merge_run(layers: list[etree._Element | None], styles: _Styles) -> dict:
 
 
 def _para_props(layers: list[etree._Element | None]) -> dict:
-    props: dict = {"align": None, "first_line": None, "before": 0, "after": 0, "line": None,
-                   "line_rule": None, "borders": set()}
+    props: dict = {
+        "align": None,
+        "first_line": None,
+        "before": 0,
+        "after": 0,
+        "line": None,
+        "line_rule": None,
+        "borders": set(),
+    }
     for layer in layers:
         if layer is None:
             continue
@@ -201,8 +230,11 @@ def _para_props(layers: list[etree._Element | None]) -> dict:
                 props["line_rule"] = spacing.get(f"{{{W}}}lineRule", "auto")
         borders = layer.find("w:pBdr", NS)
         if borders is not None:
-            props["borders"] = {etree.QName(b).localname for b in borders
-                                if b.get(f"{{{W}}}val") not in {"nil", "none"}}
+            props["borders"] = {
+                etree.QName(b).localname
+                for b in borders
+                if b.get(f"{{{W}}}val") not in {"nil", "none"}
+            }
     return props
 
 
@@ -236,8 +268,13 @@ def _para(p: etree._Element, styles: _Styles, cell: int | None, table: int | Non
     runs: list[RunInfo] = []
     for r in p.iter(f"{{{W}}}r"):
         text = "".join(
-            t.text or "" if etree.QName(t).localname == "t" else "\t" if etree.QName(t).localname == "tab" else "\n"
-            for t in r if etree.QName(t).localname in {"t", "tab", "br"}
+            t.text or ""
+            if etree.QName(t).localname == "t"
+            else "\t"
+            if etree.QName(t).localname == "tab"
+            else "\n"
+            for t in r
+            if etree.QName(t).localname in {"t", "tab", "br"}
         )
         if not text:
             continue
@@ -283,8 +320,9 @@ class _Checker:
         bad = sorted(s for s in p.sizes() if not low <= s <= high)
         if bad:
             span = f"{low:g}" if low == high else f"{low:g}–{high:g}"
-            self.add(box, rule, f"{what}: cỡ chữ {', '.join(f'{s:g}' for s in bad)} pt; "
-                                f"phải {span} pt")
+            self.add(
+                box, rule, f"{what}: cỡ chữ {', '.join(f'{s:g}' for s in bad)} pt; phải {span} pt"
+            )
 
     def find(self, predicate) -> list[int]:
         return [i for i, p in enumerate(self.paras) if predicate(p)]
@@ -304,17 +342,27 @@ class _Checker:
         if sorted((width, height)) != sorted(A4) and not (
             abs(min(width, height) - A4[0]) <= 20 and abs(max(width, height) - A4[1]) <= 20
         ):
-            self.add("trang", "page.size",
-                     f"Khổ giấy {width / 56.7:.0f} × {height / 56.7:.0f} mm; phải A4 (210 × 297 mm)")
+            self.add(
+                "trang",
+                "page.size",
+                f"Khổ giấy {width / 56.7:.0f} × {height / 56.7:.0f} mm; phải A4 (210 × 297 mm)",
+            )
         if width > height:
-            self.add("trang", "page.orientation",
-                     "Trang nằm ngang chỉ dùng khi có bảng không tách thành phụ lục", WARNING)
+            self.add(
+                "trang",
+                "page.orientation",
+                "Trang nằm ngang chỉ dùng khi có bảng không tách thành phụ lục",
+                WARNING,
+            )
         margins = sect.find("w:pgMar", NS)
         for side, (low, high, name, span) in MARGINS.items():
             value = int(margins.get(f"{{{W}}}{side}", 0)) if margins is not None else 0
             if not low - TOLERANCE <= abs(value) <= high + TOLERANCE:
-                self.add("trang", f"page.margin.{side}",
-                         f"Lề {name} {abs(value) / 56.7:.1f} mm; phải {span}")
+                self.add(
+                    "trang",
+                    f"page.margin.{side}",
+                    f"Lề {name} {abs(value) / 56.7:.1f} mm; phải {span}",
+                )
         self._page_numbers(sect)
 
     def _page_numbers(self, sect: etree._Element) -> None:
@@ -323,11 +371,19 @@ class _Checker:
             if re.fullmatch(r"word/header\d*\.xml", name) and b"PAGE" in blob:
                 has_field = True
         if not has_field:
-            self.add("trang", "page.numbers",
-                     "Không có số trang ở phần đầu trang (căn giữa, từ trang 2)", WARNING)
+            self.add(
+                "trang",
+                "page.numbers",
+                "Không có số trang ở phần đầu trang (căn giữa, từ trang 2)",
+                WARNING,
+            )
         elif sect.find("w:titlePg", NS) is None:
-            self.add("trang", "page.numbers.first",
-                     "Trang 1 không được đánh số: bật 'Different First Page'", WARNING)
+            self.add(
+                "trang",
+                "page.numbers.first",
+                "Trang 1 không được đánh số: bật 'Different First Page'",
+                WARNING,
+            )
 
     def fonts(self) -> None:
         counts: dict[str, int] = {}
@@ -337,8 +393,11 @@ class _Checker:
                 if name != "Times New Roman":
                     counts[name] = counts.get(name, 0) + 1
         for name, count in sorted(counts.items()):
-            self.add("toàn văn bản", "font.family",
-                     f"Phông {name} ở {count} đoạn chữ; phải Times New Roman")
+            self.add(
+                "toàn văn bản",
+                "font.family",
+                f"Phông {name} ở {count} đoạn chữ; phải Times New Roman",
+            )
 
     def motto(self) -> None:
         index = self.find(lambda p: _norm(p.text).upper().replace("HOÀ", "HÒA") == QUOC_HIEU)
@@ -353,7 +412,7 @@ class _Checker:
         if not qh.all("bold"):
             self.add("ô 1", "motto.bold", "Quốc hiệu phải in hoa, đứng, đậm")
         self._size(qh, "ô 1", "motto.size", 12, 13, "Quốc hiệu")
-        following = [p for p in self.paras[index[0] + 1:] if p.text.strip()]
+        following = [p for p in self.paras[index[0] + 1 :] if p.text.strip()]
         if not following:
             self.add("ô 1", "motto.missing", "Thiếu Tiêu ngữ dưới Quốc hiệu")
             return
@@ -361,20 +420,31 @@ class _Checker:
         text = _norm(tn.text)
         if text != TIEU_NGU:
             if re.sub(r"\s*[–—‒-]\s*", "-", text) == TIEU_NGU.replace(" - ", "-"):
-                self.add("ô 1", "motto.hyphen",
-                         f"Tiêu ngữ '{text}': dùng gạch nối '-' có dấu cách hai bên, "
-                         "không dùng gạch ngang '–'")
+                self.add(
+                    "ô 1",
+                    "motto.hyphen",
+                    f"Tiêu ngữ '{text}': dùng gạch nối '-' có dấu cách hai bên, "
+                    "không dùng gạch ngang '–'",
+                )
             else:
                 self.add("ô 1", "motto.text", f"Tiêu ngữ '{text}'; phải là '{TIEU_NGU}'")
         if not tn.all("bold"):
             self.add("ô 1", "motto.bold", "Tiêu ngữ phải in đậm")
         self._size(tn, "ô 1", "motto.size", 13, 14, "Tiêu ngữ")
         if qh.sizes() and tn.sizes() and max(tn.sizes()) != max(qh.sizes()) + 1:
-            self.add("ô 1", "motto.pairing",
-                     "Tiêu ngữ lớn hơn Quốc hiệu 1 pt (12/13 hoặc 13/14)", WARNING)
+            self.add(
+                "ô 1",
+                "motto.pairing",
+                "Tiêu ngữ lớn hơn Quốc hiệu 1 pt (12/13 hoặc 13/14)",
+                WARNING,
+            )
         if tn.any("underline"):
-            self.add("ô 1", "motto.rule",
-                     "Đường kẻ dưới Tiêu ngữ phải là nét kẻ, không gạch chân chữ", WARNING)
+            self.add(
+                "ô 1",
+                "motto.rule",
+                "Đường kẻ dưới Tiêu ngữ phải là nét kẻ, không gạch chân chữ",
+                WARNING,
+            )
 
     def number(self) -> None:
         index = self.find(lambda p: re.match(r"^\s*Số\s*:", p.text) is not None)
@@ -395,8 +465,11 @@ class _Checker:
         if num and m.group("gap"):
             self.add("ô 3", "number.space", f"'{text}': không có dấu cách trước dấu '/'")
         if re.search(r"\s", symbol) or re.search(r"\s-|-\s", symbol):
-            self.add("ô 3", "symbol.spaces",
-                     f"Ký hiệu '{symbol}': các nhóm chữ viết tắt nối bằng '-' không có dấu cách")
+            self.add(
+                "ô 3",
+                "symbol.spaces",
+                f"Ký hiệu '{symbol}': các nhóm chữ viết tắt nối bằng '-' không có dấu cách",
+            )
         for group in filter(None, re.split(r"[-/\s]", symbol)):
             if group != group.upper() and group not in MIXED_CASE_GROUPS:
                 self.add("ô 3", "symbol.case", f"Ký hiệu '{group}' phải in hoa")
@@ -406,12 +479,16 @@ class _Checker:
 
     def date(self) -> None:
         pattern = re.compile(
-            r"^(?P<place>[^,]+),\s*ngày\s+(?P<d>\d*)\s*tháng\s+(?P<m>\d*)\s*năm\s*(?P<y>\d*)\s*$")
+            r"^(?P<place>[^,]+),\s*ngày\s+(?P<d>\d*)\s*tháng\s+(?P<m>\d*)\s*năm\s*(?P<y>\d*)\s*$"
+        )
         index = self.find(lambda p: pattern.match(_norm(p.text)) is not None)
         if not index:
             if self.find(lambda p: re.search(r"ngày\s.*tháng\s.*năm", p.text) and p.cell):
-                self.add("ô 4", "date.pattern",
-                         "Dòng địa danh, ngày tháng phải có dạng 'Hà Nội, ngày 05 tháng 3 năm 2020'")
+                self.add(
+                    "ô 4",
+                    "date.pattern",
+                    "Dòng địa danh, ngày tháng phải có dạng 'Hà Nội, ngày 05 tháng 3 năm 2020'",
+                )
             else:
                 self.add("ô 4", "date.missing", "Không thấy dòng địa danh, ngày tháng năm", WARNING)
             return
@@ -420,14 +497,19 @@ class _Checker:
         assert m is not None
         day, month, year = m.group("d"), m.group("m"), m.group("y")
         if day and (len(day) != 2 or not 1 <= int(day) <= 31):
-            self.add("ô 4", "date.day", f"Ngày '{day}': ngày nhỏ hơn 10 viết 01…09, tối đa 2 chữ số")
+            self.add(
+                "ô 4", "date.day", f"Ngày '{day}': ngày nhỏ hơn 10 viết 01…09, tối đa 2 chữ số"
+            )
         if month:
             value = int(month)
             if value in (1, 2) and month != f"0{value}":
                 self.add("ô 4", "date.month", f"Tháng {month}: tháng 1 và 2 viết 01, 02")
             elif value >= 3 and month.startswith("0"):
-                self.add("ô 4", "date.month",
-                         f"Tháng '{month}': tháng 3–12 không thêm số 0 (viết '{value}')")
+                self.add(
+                    "ô 4",
+                    "date.month",
+                    f"Tháng '{month}': tháng 3–12 không thêm số 0 (viết '{value}')",
+                )
             elif not 1 <= value <= 12:
                 self.add("ô 4", "date.month", f"Tháng '{month}' không hợp lệ")
         if year and len(year) != 4:
@@ -436,8 +518,12 @@ class _Checker:
         if place[:1] != place[:1].upper():
             self.add("ô 4", "date.place", f"Địa danh '{place}' phải viết hoa chữ cái đầu")
         if re.match(r"^TP\.?\s", place):
-            self.add("ô 4", "date.place", f"'{place}': viết đủ tên (Thành phố …), không viết tắt",
-                     WARNING)
+            self.add(
+                "ô 4",
+                "date.place",
+                f"'{place}': viết đủ tên (Thành phố …), không viết tắt",
+                WARNING,
+            )
         if not p.all("italic"):
             self.add("ô 4", "date.italic", "Địa danh, ngày tháng năm phải in nghiêng")
         if p.any("bold"):
@@ -450,7 +536,7 @@ class _Checker:
             if not p.all("bold"):
                 self.add("ô 5a", "type.bold", f"Tên loại '{_norm(p.text)}' phải in đậm")
             self._size(p, "ô 5a", "type.size", 13, 14, "Tên loại văn bản")
-            nxt = next((q for q in self.paras[i + 1:] if q.text.strip()), None)
+            nxt = next((q for q in self.paras[i + 1 :] if q.text.strip()), None)
             if nxt is not None:
                 if not nxt.all("bold"):
                     self.add("ô 5a", "summary.bold", "Trích yếu dưới tên loại phải in đậm")
@@ -511,8 +597,9 @@ class _Checker:
             p = self.paras[i]
             self._size(p, "ô 9a", "recipients.size", 13, 14, "Kính gửi")
             if p.any("bold"):
-                self.add("ô 9a", "recipients.bold", "'Kính gửi' và tên nơi nhận không in đậm",
-                         WARNING)
+                self.add(
+                    "ô 9a", "recipients.bold", "'Kính gửi' và tên nơi nhận không in đậm", WARNING
+                )
 
     def distribution(self) -> None:
         index = self.find(lambda p: re.match(r"^\s*Nơi nhận\s*:?\s*$", p.text) is not None)
@@ -526,13 +613,15 @@ class _Checker:
             self.add("ô 9b", "distribution.style", "'Nơi nhận:' phải in nghiêng, đậm")
         self._size(p, "ô 9b", "distribution.size", 12, 12, "'Nơi nhận:'")
         items = []
-        for q in self.paras[index[0] + 1:]:
+        for q in self.paras[index[0] + 1 :]:
             if q.cell != p.cell or (p.cell is None and not q.text.strip().startswith(("-", "+"))):
                 break
             if q.text.strip():
                 items.append(q)
         for q in items:
-            self._size(q, "ô 9b", "distribution.items.size", 11, 11, f"Nơi nhận '{_norm(q.text)[:30]}'")
+            self._size(
+                q, "ô 9b", "distribution.items.size", 11, 11, f"Nơi nhận '{_norm(q.text)[:30]}'"
+            )
         if not items:
             self.add("ô 9b", "distribution.empty", "Danh sách nơi nhận trống")
             return
@@ -541,8 +630,9 @@ class _Checker:
             self.add("ô 9b", "archive.missing", "Dòng cuối Nơi nhận phải là '- Lưu: VT, … (n).'")
         elif not re.match(r"^- Lưu: VT\b", last):
             if re.match(r"^- Lưu\s*:", last):
-                self.add("ô 9b", "archive.vt", f"'{last}': bản lưu ghi 'VT' (văn thư) trước",
-                         WARNING)
+                self.add(
+                    "ô 9b", "archive.vt", f"'{last}': bản lưu ghi 'VT' (văn thư) trước", WARNING
+                )
             else:
                 self.add("ô 9b", "archive.colon", f"'{last}': viết '- Lưu: VT, …' có dấu hai chấm")
         if not last.endswith("."):
@@ -557,18 +647,34 @@ class _Checker:
                 continue
             word = m.group(1)
             if "/" in word:
-                self.add("ô 7a", "signature.prefix",
-                         f"'{text}': viết '{word.replace('/', '')}.' (không '{word}')")
+                self.add(
+                    "ô 7a",
+                    "signature.prefix",
+                    f"'{text}': viết '{word.replace('/', '')}.' (không '{word}')",
+                )
             elif not m.group(2):
-                self.add("ô 7a", "signature.prefix",
-                         f"'{text}': sau {word} phải có dấu chấm ('{word}. …')")
+                self.add(
+                    "ô 7a",
+                    "signature.prefix",
+                    f"'{text}': sau {word} phải có dấu chấm ('{word}. …')",
+                )
             if not p.all("bold"):
                 self.add("ô 7a", "signature.bold", f"'{text}': quyền hạn, chức vụ in hoa, đậm")
             self._size(p, "ô 7a", "signature.size", 13, 14, f"'{text}'")
 
     def run(self) -> list[Violation]:
-        for check in (self.page, self.fonts, self.motto, self.number, self.date, self.summary,
-                      self.body_text, self.recipients, self.distribution, self.signature):
+        for check in (
+            self.page,
+            self.fonts,
+            self.motto,
+            self.number,
+            self.date,
+            self.summary,
+            self.body_text,
+            self.recipients,
+            self.distribution,
+            self.signature,
+        ):
             check()
         return self.found
 

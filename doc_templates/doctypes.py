@@ -69,4 +69,6 @@ def get(key: str) -> DocType:
     try:
         return DOCTYPES[key]
     except KeyError:
-        raise KeyError(f"Loại văn bản không hỗ trợ: {key!r}; dùng một trong {sorted(DOCTYPES)}") from None
+        raise KeyError(
+            f"Loại văn bản không hỗ trợ: {key!r}; dùng một trong {sorted(DOCTYPES)}"
+        ) from None

@@ -1,8 +1,8 @@
 """Exceptions of doc_templates.
 
-    DocTemplatesError
-    ├── SpecError          a document spec is invalid (each problem names its field)
-    └── ConversionError    LibreOffice failed to produce a PDF
+DocTemplatesError
+├── SpecError          a document spec is invalid (each problem names its field)
+└── ConversionError    LibreOffice failed to produce a PDF
 """
 
 from __future__ import annotations

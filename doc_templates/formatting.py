@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from babel.numbers import format_decimal, format_percent as _babel_percent
+from babel.numbers import format_decimal
+from babel.numbers import format_percent as _babel_percent
 
 LOCALE = "vi"
 

@@ -73,7 +73,9 @@ class PdfConverter:
         paths = [Path(p).resolve() for p in docx_paths]
         stems = [p.stem for p in paths]
         if len(set(stems)) != len(stems):
-            raise ConversionError("Hai tệp trùng tên (khác thư mục) sẽ ghi đè PDF của nhau; đổi tên tệp.")
+            raise ConversionError(
+                "Hai tệp trùng tên (khác thư mục) sẽ ghi đè PDF của nhau; đổi tên tệp."
+            )
         outdir = Path(outdir)
         outdir.mkdir(parents=True, exist_ok=True)
         batches = list(self._batches(paths))

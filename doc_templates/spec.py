@@ -55,7 +55,9 @@ class Signature(_Model):
     @model_validator(mode="after")
     def _authority_needs(self) -> Signature:
         if self.authority == "TM." and not self.on_behalf_of:
-            raise ValueError("TM. cần on_behalf_of: tên tập thể hoặc cơ quan (ví dụ: ỦY BAN NHÂN DÂN)")
+            raise ValueError(
+                "TM. cần on_behalf_of: tên tập thể hoặc cơ quan (ví dụ: ỦY BAN NHÂN DÂN)"
+            )
         if self.authority in {"KT.", "TL.", "TUQ.", "Q."} and not self.for_title:
             raise ValueError(
                 f"{self.authority} cần for_title: chức vụ người đứng đầu (ví dụ: CHỦ TỊCH)"
@@ -187,7 +189,9 @@ _MESSAGES = {
 def _message(error: Any) -> str:
     kind = error["type"]
     if kind == "literal_error":
-        return "giá trị không hợp lệ; chọn một trong: " + error['ctx']['expected'].replace(' or ', ', ')
+        return "giá trị không hợp lệ; chọn một trong: " + error["ctx"]["expected"].replace(
+            " or ", ", "
+        )
     if kind == "value_error":
         return str(error["ctx"]["error"])
     template = _MESSAGES.get(kind)
@@ -223,5 +227,7 @@ def load_spec(path: str | Path) -> DocumentSpec:
     try:
         data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
-        raise SpecError([("(cú pháp tệp)", f"không đọc được YAML/JSON: {exc}")], str(path)) from None
+        raise SpecError(
+            [("(cú pháp tệp)", f"không đọc được YAML/JSON: {exc}")], str(path)
+        ) from None
     return parse_spec(data, source=str(path))

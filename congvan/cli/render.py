@@ -23,7 +23,9 @@ def render(
     ],
     pdf_path: Annotated[
         Path | None,
-        typer.Argument(help="Đường dẫn PDF (sau --pdf, chỉ khi render một tệp)", show_default=False),
+        typer.Argument(
+            help="Đường dẫn PDF (sau --pdf, chỉ khi render một tệp)", show_default=False
+        ),
     ] = None,
     output: Annotated[
         Path, typer.Option("-o", "--output", help="Tệp .docx, hoặc thư mục đích")
@@ -86,8 +88,12 @@ def _render_dir(source: Path, outdir: Path, want_pdf: bool, console) -> int:
     outdir.mkdir(parents=True, exist_ok=True)
     rendered: list[Path] = []
     failed = 0
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-               TimeElapsedColumn())
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
     with Progress(*columns, console=console) as progress:
         task = progress.add_task("Tạo .docx", total=len(specs))
         for spec_path in specs:

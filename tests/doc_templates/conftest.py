@@ -50,18 +50,26 @@ def minimal(type_: str, **overrides) -> DocumentSpec:
         "recipients": ["Các sở, ban, ngành", "UBND các huyện, thành phố"],
         "body": "Đoạn thứ nhất của nội dung văn bản, đủ dài để là một đoạn văn bản hành chính "
         "có căn lề đều hai bên và lùi đầu dòng.\n\nĐoạn thứ hai kết thúc văn bản./.",
-        "signature": {"authority": "KT.", "for_title": "GIÁM ĐỐC", "title": "PHÓ GIÁM ĐỐC",
-                      "name": "Nguyễn Văn A"},
+        "signature": {
+            "authority": "KT.",
+            "for_title": "GIÁM ĐỐC",
+            "title": "PHÓ GIÁM ĐỐC",
+            "name": "Nguyễn Văn A",
+        },
         "distribution": ["Như trên", "Lưu trữ điện tử"],
         "archive": "VT, VP (2)",
     }
     layout = DOCTYPES[type_].layout
     if layout is Layout.DECISION:
         data["enacting_authority"] = "GIÁM ĐỐC SỞ NỘI VỤ"
-        data["bases"] = ["Căn cứ Luật Tổ chức chính quyền địa phương ngày 19 tháng 6 năm 2015",
-                         "Theo đề nghị của Chánh Văn phòng Sở"]
+        data["bases"] = [
+            "Căn cứ Luật Tổ chức chính quyền địa phương ngày 19 tháng 6 năm 2015",
+            "Theo đề nghị của Chánh Văn phòng Sở",
+        ]
         data["recipients"] = []
-        data["body"] = "Điều 1. Nâng bậc lương cho công chức.\n\nĐiều 2. Quyết định này có hiệu lực kể từ ngày ký./."
+        data["body"] = (
+            "Điều 1. Nâng bậc lương cho công chức.\n\nĐiều 2. Quyết định này có hiệu lực kể từ ngày ký./."
+        )
     if layout is Layout.TELEGRAM:
         data["enacting_authority"] = "GIÁM ĐỐC SỞ NỘI VỤ"
     data.update(overrides)

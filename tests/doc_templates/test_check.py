@@ -23,9 +23,16 @@ def _all_paragraphs(doc):
 
 
 def _clean() -> bytes:
-    spec = minimal("cong_van", date="2022-06-05",
-                   signature={"authority": "TM.", "on_behalf_of": "ỦY BAN NHÂN DÂN",
-                              "title": "CHỦ TỊCH", "name": "Nguyễn Văn A"})
+    spec = minimal(
+        "cong_van",
+        date="2022-06-05",
+        signature={
+            "authority": "TM.",
+            "on_behalf_of": "ỦY BAN NHÂN DÂN",
+            "title": "CHỦ TỊCH",
+            "name": "Nguyễn Văn A",
+        },
+    )
     return render_docx(spec)
 
 
@@ -43,6 +50,7 @@ def _set_text(starts: str, text: str):
         for run in para.runs[1:]:
             run.text = ""
         para.runs[0].text = text
+
     return edit
 
 
@@ -53,6 +61,7 @@ def _runs(starts: str, **props):
                 for run in p.runs:
                     for key, value in props.items():
                         setattr(run.font if key in {"size", "name"} else run, key, value)
+
     return edit
 
 
@@ -92,9 +101,24 @@ BREACHES = [
     ("symbol spaces", _set_text("Số:", "Số: 15/QĐ - UBND"), "ô 3", "symbol.spaces"),
     ("symbol case", _set_text("Số:", "Số: 15/Qđ-UBND"), "ô 3", "symbol.case"),
     ("number size", _runs("Số:", size=Pt(14)), "ô 3", "number.size"),
-    ("month padded", _set_text("Kon Tum, ngày", "Kon Tum, ngày 05 tháng 06 năm 2022"), "ô 4", "date.month"),
-    ("february unpadded", _set_text("Kon Tum, ngày", "Kon Tum, ngày 05 tháng 2 năm 2022"), "ô 4", "date.month"),
-    ("day unpadded", _set_text("Kon Tum, ngày", "Kon Tum, ngày 5 tháng 6 năm 2022"), "ô 4", "date.day"),
+    (
+        "month padded",
+        _set_text("Kon Tum, ngày", "Kon Tum, ngày 05 tháng 06 năm 2022"),
+        "ô 4",
+        "date.month",
+    ),
+    (
+        "february unpadded",
+        _set_text("Kon Tum, ngày", "Kon Tum, ngày 05 tháng 2 năm 2022"),
+        "ô 4",
+        "date.month",
+    ),
+    (
+        "day unpadded",
+        _set_text("Kon Tum, ngày", "Kon Tum, ngày 5 tháng 6 năm 2022"),
+        "ô 4",
+        "date.day",
+    ),
     ("date upright", _runs("Kon Tum, ngày", italic=False), "ô 4", "date.italic"),
     ("date size", _runs("Kon Tum, ngày", size=Pt(12)), "ô 4", "date.size"),
     ("vv bold", _runs("V/v", bold=True), "ô 5b", "vv.bold"),
@@ -117,7 +141,9 @@ class TestBrokenDocuments:
         """The unbroken document is clean."""
         assert check_docx(_clean()) == []
 
-    @pytest.mark.parametrize(("edit", "box", "rule"), [b[1:] for b in BREACHES], ids=[b[0] for b in BREACHES])
+    @pytest.mark.parametrize(
+        ("edit", "box", "rule"), [b[1:] for b in BREACHES], ids=[b[0] for b in BREACHES]
+    )
     def test_breach_is_found(self, edit, box, rule):
         """Each deliberate breach is reported with its component (ô số) and rule."""
         found = check_docx(_edit(edit))
@@ -130,8 +156,17 @@ class TestBrokenDocuments:
         path = tmp_path / "foreign.docx"
         doc.save(path)
         rules = {v.rule for v in check_docx(path)}
-        assert {"page.size", "page.margin.right", "font.family", "motto.missing", "number.missing",
-                "date.day", "date.month", "date.italic", "distribution.missing"} <= rules
+        assert {
+            "page.size",
+            "page.margin.right",
+            "font.family",
+            "motto.missing",
+            "number.missing",
+            "date.day",
+            "date.month",
+            "date.italic",
+            "distribution.missing",
+        } <= rules
 
     def test_not_a_docx(self):
         """Garbage is reported, not raised."""

@@ -65,7 +65,8 @@ class TestCheckCommand:
         assert result.exit_code == 1
         found = json.loads(result.stdout)["files"][0]["violations"]
         assert {"box": "ô 1", "rule": "motto.missing"}.items() <= next(
-            v for v in found if v["rule"] == "motto.missing").items()
+            v for v in found if v["rule"] == "motto.missing"
+        ).items()
 
     def test_human_output(self, app, tmp_path):
         """Without --json the violations are listed in a table."""

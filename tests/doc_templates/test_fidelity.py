@@ -14,13 +14,23 @@ from tests.doc_templates.conftest import FIXTURES, docx_text
 # The originals break ND30 in a few fixed parts; our templates print the rule instead.
 # Each correction is (original, printed).
 CASES = {
-    "001_cong_van_UBND-CAX_draft": ("001_090b8b96c15c2bac.txt", "Thực hiện Kết luận", "Nơi nhận:", []),
+    "001_cong_van_UBND-CAX_draft": (
+        "001_090b8b96c15c2bac.txt",
+        "Thực hiện Kết luận",
+        "Nơi nhận:",
+        [],
+    ),
     "003_cong_van_4267_BCD-NC": (
-        "003_49c264a06461fdfe.txt", "Theo Hướng dẫn số 22", "Nơi nhận:",
+        "003_49c264a06461fdfe.txt",
+        "Theo Hướng dẫn số 22",
+        "Nơi nhận:",
         [("theo quy định. / *na*", "theo quy định./.")],
     ),
     "002_bao_cao_149_BC-BCD": (
-        "002_ec37230bf3482836.txt", "Thực hiện Hướng dẫn số 115", "## **2. Công tác tổ chức", [],
+        "002_ec37230bf3482836.txt",
+        "Thực hiện Hướng dẫn số 115",
+        "## **2. Công tác tổ chức",
+        [],
     ),
 }
 FOOTNOTES = re.compile(r"^[¹²³] .*$", re.M)  # footnote text the original page break put mid-body
@@ -53,11 +63,18 @@ class TestFidelity:
         """Subject, recipients, signature and distribution of the reference are printed."""
         spec = load_spec(FIXTURES / "documents" / f"{name}.yaml")
         rendered = self._rendered(name)
-        reference = _normalise((FIXTURES / "reference" / CASES[name][0]).read_text(encoding="utf-8"))
+        reference = _normalise(
+            (FIXTURES / "reference" / CASES[name][0]).read_text(encoding="utf-8")
+        )
         for value in [spec.subject, spec.signature.name, *spec.recipients, *spec.distribution]:
             assert _normalise(value) in rendered
-            assert _normalise(value) in reference or name.startswith("003")  # 003 adds (t/h) italics
-        assert _normalise(f"Số: {spec.number}/{spec.computed_symbol()}") in rendered or spec.number is None
+            assert _normalise(value) in reference or name.startswith(
+                "003"
+            )  # 003 adds (t/h) italics
+        assert (
+            _normalise(f"Số: {spec.number}/{spec.computed_symbol()}") in rendered
+            or spec.number is None
+        )
 
     def test_checker_passes(self, name):
         """The rendered reference documents pass the ND30 checker (no errors)."""
@@ -67,7 +84,9 @@ class TestFidelity:
 
 def test_reference_dates_in_nd30_form():
     """The dates print in the ND30 form the references use."""
-    text = docx_text(render_docx(load_spec(FIXTURES / "documents" / "003_cong_van_4267_BCD-NC.yaml")))
+    text = docx_text(
+        render_docx(load_spec(FIXTURES / "documents" / "003_cong_van_4267_BCD-NC.yaml"))
+    )
     assert "Kon Tum, ngày 16 tháng 12 năm 2022" in text
     text = docx_text(render_docx(load_spec(FIXTURES / "documents" / "002_bao_cao_149_BC-BCD.yaml")))
     assert "Bỉm Sơn, ngày 27 tháng 7 năm 2018" in text and "Số: 149/BC-BCĐ" in text

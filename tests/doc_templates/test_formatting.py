@@ -50,6 +50,12 @@ class TestNumbers:
 
     def test_document_numbers(self):
         """Numbers below 10 get one leading zero; others are printed as is."""
-        assert [format_doc_number(n) for n in (1, 5, 10, 149, 1028)] == ["01", "05", "10", "149", "1028"]
+        assert [format_doc_number(n) for n in (1, 5, 10, 149, 1028)] == [
+            "01",
+            "05",
+            "10",
+            "149",
+            "1028",
+        ]
         with pytest.raises(ValueError):
             format_doc_number(0)

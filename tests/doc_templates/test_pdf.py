@@ -34,8 +34,12 @@ def pdfs(converter, tmp_path_factory):
 
 
 def _text(pdf, *args) -> str:
-    return subprocess.run(["pdftotext", *args, "-enc", "UTF-8", str(pdf), "-"],
-                          capture_output=True, text=True, check=True).stdout
+    return subprocess.run(
+        ["pdftotext", *args, "-enc", "UTF-8", str(pdf), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
 
 
 class TestPdf:
@@ -51,15 +55,21 @@ class TestPdf:
     def test_reference_text_survives(self, pdfs):
         """The Kon Tum dispatch's header, date and signer come back from the PDF."""
         text = _text(pdfs["003_cong_van_4267_BCD-NC"])
-        for expected in ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc",
-                         "Số: 4267/BCĐ-NC", "Kon Tum, ngày 16 tháng 12 năm 2022", "Lê Ngọc Tuấn"):
+        for expected in (
+            "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+            "Độc lập - Tự do - Hạnh phúc",
+            "Số: 4267/BCĐ-NC",
+            "Kon Tum, ngày 16 tháng 12 năm 2022",
+            "Lê Ngọc Tuấn",
+        ):
             assert expected in text
 
     def test_fonts_are_embedded(self, pdfs):
         """pdffonts lists only embedded fonts, Liberation Serif standing in for Times New Roman."""
         for pdf in pdfs.values():
-            lines = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True,
-                                   check=True).stdout.splitlines()[2:]
+            lines = subprocess.run(
+                ["pdffonts", str(pdf)], capture_output=True, text=True, check=True
+            ).stdout.splitlines()[2:]
             assert lines and all(line.split()[-5] == "yes" for line in lines), lines
             assert any("LiberationSerif" in line for line in lines)
 

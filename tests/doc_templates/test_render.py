@@ -49,7 +49,9 @@ class TestBodyMarkup:
 
     def test_paragraphs_dashes_and_inline_styles(self):
         """Blank lines split paragraphs, dashes stay, **bold** and *italic* become runs."""
-        doc = self._body_runs("Mở đầu **đậm** và *nghiêng* và ***cả hai***.\n\n- Gạch đầu dòng\n+ Dấu cộng\ntiếp dòng")
+        doc = self._body_runs(
+            "Mở đầu **đậm** và *nghiêng* và ***cả hai***.\n\n- Gạch đầu dòng\n+ Dấu cộng\ntiếp dòng"
+        )
         paras = {p.text: p for p in doc.paragraphs}
         first = paras["Mở đầu đậm và nghiêng và cả hai."]
         styles = {r.text: (bool(r.bold), bool(r.italic)) for r in first.runs}
@@ -99,15 +101,43 @@ class TestBlocks:
         ("signature", "lines"),
         [
             ({"title": "CHỦ TỊCH", "name": "X"}, ["CHỦ TỊCH"]),
-            ({"authority": "TM.", "on_behalf_of": "ỦY BAN NHÂN DÂN", "title": "CHỦ TỊCH", "name": "X"},
-             ["TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH"]),
-            ({"authority": "KT.", "on_behalf_of": "ỦY BAN NHÂN DÂN", "for_title": "CHỦ TỊCH",
-              "title": "PHÓ CHỦ TỊCH", "name": "X"},
-             ["TM. ỦY BAN NHÂN DÂN", "KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH"]),
-            ({"authority": "TL.", "for_title": "BỘ TRƯỞNG", "title": "CHÁNH VĂN PHÒNG", "name": "X"},
-             ["TL. BỘ TRƯỞNG", "CHÁNH VĂN PHÒNG"]),
-            ({"authority": "TUQ.", "for_title": "GIÁM ĐỐC", "title": "TRƯỞNG PHÒNG", "name": "X"},
-             ["TUQ. GIÁM ĐỐC", "TRƯỞNG PHÒNG"]),
+            (
+                {
+                    "authority": "TM.",
+                    "on_behalf_of": "ỦY BAN NHÂN DÂN",
+                    "title": "CHỦ TỊCH",
+                    "name": "X",
+                },
+                ["TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH"],
+            ),
+            (
+                {
+                    "authority": "KT.",
+                    "on_behalf_of": "ỦY BAN NHÂN DÂN",
+                    "for_title": "CHỦ TỊCH",
+                    "title": "PHÓ CHỦ TỊCH",
+                    "name": "X",
+                },
+                ["TM. ỦY BAN NHÂN DÂN", "KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH"],
+            ),
+            (
+                {
+                    "authority": "TL.",
+                    "for_title": "BỘ TRƯỞNG",
+                    "title": "CHÁNH VĂN PHÒNG",
+                    "name": "X",
+                },
+                ["TL. BỘ TRƯỞNG", "CHÁNH VĂN PHÒNG"],
+            ),
+            (
+                {
+                    "authority": "TUQ.",
+                    "for_title": "GIÁM ĐỐC",
+                    "title": "TRƯỞNG PHÒNG",
+                    "name": "X",
+                },
+                ["TUQ. GIÁM ĐỐC", "TRƯỞNG PHÒNG"],
+            ),
             ({"authority": "Q.", "for_title": "GIÁM ĐỐC", "name": "X"}, ["Q. GIÁM ĐỐC"]),
         ],
     )
@@ -124,7 +154,11 @@ class TestBlocks:
         """Nơi nhận items end with ';' and the list with '- Lưu: VT, … (n).'."""
         paras = docx_paragraphs(render_docx(minimal("cong_van")))
         start = paras.index("Nơi nhận:")
-        assert paras[start + 1 : start + 4] == ["- Như trên;", "- Lưu trữ điện tử;", "- Lưu: VT, VP (2)."]
+        assert paras[start + 1 : start + 4] == [
+            "- Như trên;",
+            "- Lưu trữ điện tử;",
+            "- Lưu: VT, VP (2).",
+        ]
 
     def test_draft_leaves_number_and_date_blank(self):
         """Without number and date the clerk finds blanks: 'Số:      /…' and 'ngày    tháng'."""
@@ -134,11 +168,22 @@ class TestBlocks:
 
     def test_marks_and_address(self):
         """Urgency and secrecy stamps and the page-1 address footer are printed when given."""
-        data = render_docx(minimal("cong_van", urgency="HỎA TỐC", secrecy="MẬT", address="Số 1 Trần Hưng Đạo, TP Kon Tum; ĐT: 0260 3862 xxx"))
+        data = render_docx(
+            minimal(
+                "cong_van",
+                urgency="HỎA TỐC",
+                secrecy="MẬT",
+                address="Số 1 Trần Hưng Đạo, TP Kon Tum; ĐT: 0260 3862 xxx",
+            )
+        )
         paras = docx_paragraphs(data)
         assert "HỎA TỐC" in paras and "MẬT" in paras and "KHẨN" not in paras
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            footers = "".join(archive.read(n).decode() for n in archive.namelist() if re.match(r"word/footer\d*\.xml", n))
+            footers = "".join(
+                archive.read(n).decode()
+                for n in archive.namelist()
+                if re.match(r"word/footer\d*\.xml", n)
+            )
         assert "Trần Hưng Đạo" in footers
 
     def test_page_numbers_from_page_two(self):

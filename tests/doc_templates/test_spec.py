@@ -44,15 +44,17 @@ class TestLoadSpec:
 class TestValidation:
     def test_errors_name_each_field_in_vietnamese(self):
         """Each problem carries its dotted field path and a Vietnamese message."""
-        problems = _problems({
-            "type": "cong_vn",
-            "issuer": {"name": "UBND"},
-            "place": "Kon Tum",
-            "date": "16/12/2022",
-            "urgency": "khẩn",
-            "signature": {"authority": "KT.", "title": "PHÓ CHỦ TỊCH", "name": "A"},
-            "recipent": [],
-        })
+        problems = _problems(
+            {
+                "type": "cong_vn",
+                "issuer": {"name": "UBND"},
+                "place": "Kon Tum",
+                "date": "16/12/2022",
+                "urgency": "khẩn",
+                "signature": {"authority": "KT.", "title": "PHÓ CHỦ TỊCH", "name": "A"},
+                "recipent": [],
+            }
+        )
         assert "không có" in problems["type"]
         assert problems["issuer.code"] == "thiếu trường bắt buộc"
         assert "ISO 8601" in problems["date"]
@@ -62,8 +64,12 @@ class TestValidation:
 
     def test_tm_needs_the_collective(self):
         """TM. without on_behalf_of is refused."""
-        problems = _problems({**minimal("cong_van").model_dump(mode="json"),
-                              "signature": {"authority": "TM.", "title": "CHỦ TỊCH", "name": "A"}})
+        problems = _problems(
+            {
+                **minimal("cong_van").model_dump(mode="json"),
+                "signature": {"authority": "TM.", "title": "CHỦ TỊCH", "name": "A"},
+            }
+        )
         assert "on_behalf_of" in problems["signature"]
 
     def test_control_characters_are_refused(self):
