@@ -25,6 +25,7 @@ MODULES = (
     "congvan.cli.render",
     "congvan.cli.outbox",
     "congvan.cli.web",
+    "congvan.cli.draft",
 )
 
 for _name in MODULES:

@@ -1,0 +1,390 @@
+"""`congvan draft`: draft, submit, review, sign and issue documents without the web app."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from congvan.cli._common import console, err_console, user_errors
+
+PASSWORD_ENV = "CONGVAN_KEY_PASSWORD"
+
+
+def _person(session: Any, key: str) -> Any:
+    from sqlalchemy import select
+
+    from registry.errors import NotFound
+    from registry.models import Person
+
+    person = session.scalar(select(Person).where(Person.key == key))
+    if person is None:
+        raise NotFound(f"không có cán bộ có khoá '{key}'; xem danh bạ (congvan directory export)")
+    return person
+
+
+def _keys_dir() -> Path:
+    from congvan.settings import get_settings
+
+    return get_settings().home / "keys"
+
+
+class _Pkcs12Signer:
+    """A PAdES signer over a PKCS#12 file (until signing.signer.PadesSigner is merged)."""
+
+    def __init__(self, p12: Path, password: str, field: str) -> None:
+        from pyhanko.sign import signers
+
+        from registry.errors import ValidationError
+
+        if not p12.is_file():
+            raise ValidationError(f"không có tệp khoá {p12}; chạy `congvan keys dev-ca` để tạo "
+                                  "khoá thử nghiệm hoặc chỉ đường dẫn tệp .p12", field="p12")
+        self._signer = signers.SimpleSigner.load_pkcs12(str(p12), passphrase=password.encode())
+        if self._signer is None:
+            raise ValidationError(f"không mở được {p12}: sai mật khẩu?", field="password")
+        self.field = field
+
+    def sign_pdf(self, pdf: bytes, /) -> bytes:
+        from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+        from pyhanko.sign import fields, signers
+
+        meta = signers.PdfSignatureMetadata(field_name=self.field,
+                                            subfilter=fields.SigSeedSubFilter.PADES)
+        writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
+        return signers.sign_pdf(writer, meta, signer=self._signer).getvalue()
+
+
+def _status(doc: Any) -> str:
+    from signing.approvals import STATUS_LABELS
+
+    return STATUS_LABELS[doc.status]
+
+
+def register(app: typer.Typer) -> None:
+    draft_app = typer.Typer(help="Dự thảo, trình duyệt, ký và ban hành văn bản đi.",
+                            no_args_is_help=True)
+    app.add_typer(draft_app, name="draft")
+
+    @draft_app.command("new")
+    def new(
+        doc_type: str = typer.Option("cong_van", "--type", help="Loại văn bản (cong_van, bao_cao…)"),
+        issuer: str = typer.Option(..., "--issuer", help="Khoá cơ quan ban hành trong danh bạ"),
+        subject: str = typer.Option(None, "--subject", help="Trích yếu (V/v …)"),
+        body_file: Path = typer.Option(None, "--body-file", exists=True, dir_okay=False,
+                                       help="Tệp nội dung (UTF-8)"),
+        spec_file: Path = typer.Option(None, "--spec", exists=True, dir_okay=False,
+                                       help="Tệp SPEC.yaml: căn cứ, nơi nhận, kính gửi…"),
+        unit: str = typer.Option(None, "--unit", help="Mã đơn vị soạn (công văn: BCĐ-NC)"),
+        as_: str = typer.Option(..., "--as", help="Khoá cán bộ soạn"),
+    ) -> None:
+        """Tạo dự thảo mới."""
+        import yaml
+        from sqlalchemy import select
+
+        from congvan.runtime import open_registry
+        from registry import db, documents
+        from registry.errors import NotFound, ValidationError
+        from registry.models import Organization
+
+        with user_errors():
+            spec: dict[str, Any] = {}
+            if spec_file is not None:
+                spec = yaml.safe_load(spec_file.read_text(encoding="utf-8")) or {}
+                if not isinstance(spec, dict):
+                    raise ValidationError("tệp spec phải là một mapping YAML", field="--spec")
+            body = body_file.read_text(encoding="utf-8") if body_file else spec.pop("body", "")
+            subject_text = subject or spec.pop("subject", "")
+            recipients = spec.pop("recipients", []) or []
+            for owned in ("type", "issuer", "signature", "number", "date", "symbol"):
+                spec.pop(owned, None)
+            open_registry()
+            with db.transaction() as session:
+                org = session.scalar(select(Organization).where(Organization.key == issuer))
+                if org is None:
+                    raise NotFound(f"không có cơ quan có khoá '{issuer}' trong danh bạ")
+                drafter = _person(session, as_)
+                doc = documents.create(
+                    session=session, doc_type=doc_type, issuer=org, subject=subject_text,
+                    body=body, spec=spec, drafting_unit=unit or spec.pop("drafting_unit", None),
+                    created_by=drafter, recipients=[(r, None) for r in recipients])
+                doc_id, symbol = doc.id, doc.symbol
+        console.print(f"Đã tạo dự thảo [bold]#{doc_id}[/] (Số:      /{symbol}).")
+
+    @draft_app.command("edit")
+    def edit(
+        document_id: int = typer.Argument(...),
+        as_: str = typer.Option(..., "--as", help="Khoá người soạn"),
+        subject: str = typer.Option(None, "--subject"),
+        body_file: Path = typer.Option(None, "--body-file", exists=True, dir_okay=False),
+    ) -> None:
+        """Sửa dự thảo (trước khi trình hoặc sau khi bị trả lại)."""
+        from congvan.runtime import open_registry
+        from registry import db
+        from signing import approvals
+
+        changes: dict[str, Any] = {}
+        if subject is not None:
+            changes["subject"] = subject
+        if body_file is not None:
+            changes["body"] = body_file.read_text(encoding="utf-8")
+        with user_errors():
+            open_registry()
+            with db.transaction() as session:
+                approvals.edit(session=session, document_id=document_id,
+                               actor=_person(session, as_), **changes)
+        console.print(f"Đã sửa #{document_id}: {', '.join(sorted(changes)) or 'không có thay đổi'}.")
+
+    @draft_app.command("submit")
+    def submit(
+        document_id: int = typer.Argument(..., help="Số hiệu dự thảo (#)"),
+        as_: str = typer.Option(..., "--as", help="Khoá người trình"),
+        reviewer: list[str] = typer.Option([], "--reviewer",
+                                           help="Người duyệt theo thứ tự (lặp lại)"),
+        signer: str = typer.Option(None, "--signer", help="Người ký dự kiến"),
+    ) -> None:
+        """Trình (hoặc trình lại) dự thảo cho người duyệt theo thứ tự."""
+        from congvan.runtime import files_dir, open_registry
+        from registry import db
+        from signing import approvals
+
+        with user_errors():
+            open_registry()
+            with db.transaction() as session:
+                version = approvals.submit(
+                    session=session, document_id=document_id, actor=_person(session, as_),
+                    files_root=files_dir(), reviewers=[_person(session, k) for k in reviewer],
+                    signer=_person(session, signer) if signer else None)
+                state = approvals.review_state(session=session, document_id=document_id)
+                nxt = state.current.reviewer.full_name if state and state.current else \
+                    "lãnh đạo có quyền ký"
+                number = version.version
+        console.print(f"Đã trình phiên bản {number} của #{document_id}; chờ [bold]{nxt}[/] duyệt.")
+
+    @draft_app.command("return")
+    def return_(
+        document_id: int = typer.Argument(...),
+        as_: str = typer.Option(..., "--as", help="Khoá người trả lại"),
+        comment: str = typer.Option(..., "--comment", help="Ý kiến: cần sửa gì"),
+    ) -> None:
+        """Trả lại dự thảo cho người soạn, kèm ý kiến."""
+        from congvan.runtime import open_registry
+        from registry import db
+        from signing import approvals
+
+        with user_errors():
+            open_registry()
+            with db.transaction() as session:
+                approvals.return_(session=session, document_id=document_id,
+                                  actor=_person(session, as_), comment=comment)
+        console.print(f"Đã trả lại #{document_id} cho người soạn.")
+
+    @draft_app.command("approve")
+    def approve(
+        document_id: int = typer.Argument(...),
+        as_: str = typer.Option(..., "--as", help="Khoá người duyệt"),
+        comment: str = typer.Option(None, "--comment"),
+    ) -> None:
+        """Duyệt dự thảo (chuyển sang người duyệt tiếp theo hoặc chờ ký)."""
+        from congvan.runtime import open_registry
+        from registry import db
+        from signing import approvals
+
+        with user_errors():
+            open_registry()
+            with db.transaction() as session:
+                doc = approvals.approve(session=session, document_id=document_id,
+                                        actor=_person(session, as_), comment=comment)
+                state = approvals.review_state(session=session, document_id=document_id)
+                label = _status(doc)
+                if state is not None and state.current is not None:
+                    label += f" — chờ {state.current.reviewer.full_name}"
+        console.print(f"Đã duyệt #{document_id}: {label}.")
+
+    @draft_app.command("sign")
+    def sign(
+        document_id: int = typer.Argument(...),
+        as_: str = typer.Option(..., "--as", help="Khoá người ký"),
+        p12: Path = typer.Option(None, "--p12", help="Tệp khoá .p12 (mặc định: var/keys/signer.p12)"),
+        password: str = typer.Option(..., "--password", envvar=PASSWORD_ENV,
+                                     prompt="Mật khẩu tệp khoá", hide_input=True),
+    ) -> None:
+        """Ký duyệt: kiểm tra khoá, ghi người ký và khối chữ ký suy ra từ quyền ký."""
+        import hashlib
+
+        from cryptography.hazmat.primitives.serialization import Encoding
+
+        from congvan.runtime import open_registry
+        from registry import db
+        from registry.errors import ValidationError
+        from signing import approvals, authority
+        from signing.errors import SigningError
+        from signing.keys import read_pkcs12
+
+        key_file = p12 or _keys_dir() / "signer.p12"
+        with user_errors():
+            if not key_file.is_file():
+                raise ValidationError(f"không có tệp khoá {key_file}; chạy `congvan keys dev-ca`",
+                                      field="--p12")
+            try:
+                cert, _ = read_pkcs12(key_file.read_bytes(), password)
+            except SigningError as exc:
+                err_console.print(f"[bold red]Lỗi:[/] {exc}")
+                raise typer.Exit(1) from None
+            fingerprint = hashlib.sha256(cert.public_bytes(Encoding.DER)).hexdigest()
+            open_registry()
+            with db.transaction() as session:
+                doc = approvals.sign(session=session, document_id=document_id,
+                                     actor=_person(session, as_), certificate=fingerprint)
+                lines = authority.SignatureBlock(**doc.signature_block).lines()
+        console.print(f"Đã ký #{document_id}: [bold]{' / '.join(lines)}[/]. "
+                      "Văn thư chạy `congvan draft issue` để cấp số và ban hành.")
+
+    @draft_app.command("issue")
+    def issue(
+        document_id: int = typer.Argument(...),
+        as_: str = typer.Option(..., "--as", help="Khoá văn thư"),
+        signer_p12: Path = typer.Option(None, "--signer-p12",
+                                        help="Khoá người ký (mặc định var/keys/signer.p12)"),
+        org_p12: Path = typer.Option(None, "--org-p12",
+                                     help="Khoá cơ quan (mặc định var/keys/organization.p12)"),
+        password: str = typer.Option(..., "--password", envvar=PASSWORD_ENV,
+                                     prompt="Mật khẩu tệp khoá", hide_input=True),
+        no_outbox: bool = typer.Option(False, "--no-outbox", help="Không xếp hàng gửi đi"),
+    ) -> None:
+        """Cấp số, tạo .docx và PDF, ký số (người ký rồi cơ quan), lưu tệp, xếp hàng gửi."""
+        from congvan.runtime import files_dir, open_registry
+        from congvan.settings import get_settings
+        from doc_templates.pdf import PdfConverter
+        from registry import db
+        from signing import issuing
+
+        settings = get_settings()
+        keys = _keys_dir()
+
+        def enqueue(session: Any, doc: Any) -> None:
+            from outbox.enqueue import enqueue_document
+
+            enqueue_document(session=session, document_id=doc.id)
+
+        with user_errors():
+            person = _Pkcs12Signer(signer_p12 or keys / "signer.p12", password, "ChuKyNguoiKy")
+            org = _Pkcs12Signer(org_p12 or keys / "organization.p12", password, "ChuKyCoQuan")
+            open_registry()
+            with PdfConverter(settings.soffice) as converter, db.transaction() as session:
+                result = issuing.issue(
+                    session=session, document_id=document_id, actor=_person(session, as_),
+                    converter=converter, person_signer=person, organization_signer=org,
+                    files_root=files_dir(), on_issued=None if no_outbox else enqueue)
+                label, pdf_path = result.document.number_symbol, result.pdf.path
+                sha = result.pdf.sha256
+        console.print(f"Đã ban hành [bold]Số: {label}[/]; PDF đã ký: {files_dir() / pdf_path}\n"
+                      f"SHA-256: {sha}")
+
+    @draft_app.command("correct")
+    def correct(
+        document_id: int = typer.Argument(...),
+        as_: str = typer.Option(..., "--as"),
+        kind: str = typer.Option("corrects", "--kind", help="corrects (đính chính) | replaces"),
+    ) -> None:
+        """Tạo dự thảo đính chính hoặc thay thế văn bản đã ban hành."""
+        from congvan.runtime import open_registry
+        from registry import db
+        from signing import issuing
+
+        with user_errors():
+            open_registry()
+            with db.transaction() as session:
+                new_doc = issuing.correct(session=session, document_id=document_id,
+                                          actor=_person(session, as_), kind=kind)
+                new_id = new_doc.id
+        console.print(f"Đã tạo dự thảo #{new_id} liên kết với #{document_id} ({kind}).")
+
+    @draft_app.command("revoke")
+    def revoke(
+        document_id: int = typer.Argument(...),
+        as_: str = typer.Option(..., "--as"),
+        reason: str = typer.Option(..., "--reason"),
+    ) -> None:
+        """Thu hồi văn bản."""
+        from congvan.runtime import open_registry
+        from registry import db
+        from signing import approvals
+
+        with user_errors():
+            open_registry()
+            with db.transaction() as session:
+                approvals.revoke(session=session, document_id=document_id,
+                                 actor=_person(session, as_), reason=reason)
+        console.print(f"Đã thu hồi #{document_id}.")
+
+    @draft_app.command("show")
+    def show(document_id: int = typer.Argument(...)) -> None:
+        """Trạng thái, lịch sử kèm ý kiến, các phiên bản và tệp của văn bản."""
+        from rich.table import Table
+
+        from congvan.runtime import open_registry
+        from registry import audit, db, documents
+        from signing import approvals
+
+        with user_errors():
+            open_registry()
+            with db.transaction() as session:
+                doc = documents.get(session=session, document_id=document_id)
+                console.print(f"[bold]#{doc.id}[/] {doc.doc_type} — {doc.subject}")
+                console.print(f"Trạng thái: [bold]{_status(doc)}[/]"
+                              + (f" — Số: {doc.number_symbol}, ngày {doc.issue_date:%d/%m/%Y}"
+                                 if doc.number_symbol else ""))
+                state = approvals.review_state(session=session, document_id=doc.id)
+                if state is not None and state.steps:
+                    marks = {None: "…", "approved": "✓", "returned": "↩"}
+                    console.print("Người duyệt (lượt {}): ".format(state.round) + " → ".join(
+                        f"{marks[s.decision]} {s.reviewer.full_name}" for s in state.steps))
+                history = Table(title="Lịch sử")
+                for col in ("Lúc", "Người", "Việc", "Ý kiến / chi tiết"):
+                    history.add_column(col)
+                for ev in audit.history(session=session, object_type="document",
+                                        object_id=doc.id):
+                    detail = ev.detail or {}
+                    note = detail.get("comment") or detail.get("reason") or ""
+                    if ev.action == "sign":
+                        note = " / ".join(detail.get("signature", []))
+                    if ev.action in {"number", "issue"}:
+                        note = str(detail.get("number") or detail.get("symbol") or "")
+                    history.add_row(f"{ev.at:%d/%m/%Y %H:%M}", ev.actor_label or "",
+                                    ev.action, note)
+                console.print(history)
+                versions = Table(title="Phiên bản")
+                for col in ("Bản", "Tệp .docx", "SHA-256", "Ý kiến"):
+                    versions.add_column(col)
+                for v in doc.versions:
+                    versions.add_row(str(v.version), v.docx_path or "", (v.docx_sha256 or "")[:16],
+                                     v.comment or "")
+                console.print(versions)
+                if doc.files:
+                    files = Table(title="Tệp")
+                    for col in ("Loại", "Đường dẫn", "SHA-256", "Cỡ"):
+                        files.add_column(col)
+                    for f in doc.files:
+                        files.add_row(f.kind, f.path, f.sha256, str(f.size))
+                    console.print(files)
+
+    @draft_app.command("diff")
+    def diff(document_id: int = typer.Argument(...), v1: int = typer.Argument(...),
+             v2: int = typer.Argument(...)) -> None:
+        """Khác biệt nội dung giữa hai phiên bản dự thảo."""
+        from congvan.runtime import open_registry
+        from registry import db
+        from signing.diff import diff_versions
+
+        with user_errors():
+            open_registry()
+            with db.transaction() as session:
+                lines = diff_versions(session=session, document_id=document_id, v1=v1, v2=v2)
+        if not lines:
+            console.print("Hai phiên bản giống nhau.")
+        for line in lines:
+            style = "green" if line.startswith("+") else "red" if line.startswith("-") else None
+            console.print(line, style=style, markup=False, highlight=False)
