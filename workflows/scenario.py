@@ -67,7 +67,8 @@ c. Định kỳ 6 tháng (*trước ngày 10 tháng 5*) và 01 năm (*trước n
 
 def instruction(guidance_id: int, *, unit_keys: list[str] | None = None,
                 issuer_key: str = "bcd-kontum", signer_key: str = "le-ngoc-tuan",
-                clerk_key: str | None = "van-thu-bcd") -> InstructionIn:
+                clerk_key: str | None = "van-thu-bcd",
+                reporting_unit_keys: list[str] | None = None) -> InstructionIn:
     """4267/BCĐ-NC's draft for ``unit_keys`` (default: the 10 members and 10 districts)."""
     return InstructionIn(
         guidance_id=guidance_id, issuer_key=issuer_key, drafting_unit="NC",
@@ -81,6 +82,7 @@ def instruction(guidance_id: int, *, unit_keys: list[str] | None = None,
             "Ban Chỉ đạo Phòng, chống tội phạm, tệ nạn xã hội và xây dựng phong trào toàn dân "
             "bảo vệ an ninh Tổ quốc các huyện, thành phố"],
         unit_keys=unit_keys if unit_keys is not None else MEMBERS + DISTRICTS,
+        reporting_unit_keys=reporting_unit_keys,
         distribution=["Như trên (t/h)", "Bộ Công an (b/c)", "Thường trực Tỉnh ủy (b/c)",
                        "Ủy ban nhân dân tỉnh (biết)", "Cơ quan TT Ban Chỉ đạo PCTP tỉnh"],
         archive="VT, BCD, NCLTD")

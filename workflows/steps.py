@@ -54,7 +54,8 @@ class InstructionIn(BaseModel):
     subject: str
     body: str
     recipient_lines: list[str]  # "Kính gửi" as printed
-    unit_keys: list[str]  # every instructed unit (deliveries and requests)
+    unit_keys: list[str]  # every instructed unit (deliveries)
+    reporting_unit_keys: list[str] | None = None  # units that owe reports (default: all)
     distribution: list[str] = []
     archive: str | None = None
 
@@ -96,6 +97,11 @@ def draft_instruction(instr: InstructionIn) -> int:
         units = _units(s, instr.unit_keys)
         doc = drafting.create_draft(session=s, spec=spec, issuer=issuer, units=units,
                                     signer=signer, created_by=_person(s, instr.clerk_key))
+        if instr.reporting_unit_keys is not None:
+            # Units that get the instruction but owe no report are "cc" lines.
+            owing = set(instr.reporting_unit_keys)
+            for line in doc.recipients:
+                line.kind = "to" if line.organization.key in owing else "cc"
         guidance = documents.get(session=s, document_id=instr.guidance_id)
         documents.link(session=s, source=doc, target=guidance, kind="cites")
         for duty in duties:
@@ -167,7 +173,7 @@ def instruction_plan(instruction_id: int, period_keys: Sequence[str] | None
     with db.transaction() as s:
         doc = documents.get(session=s, document_id=instruction_id)
         unit_ids = [r for (r,) in s.execute(select(DocumentRecipient.organization_id).where(
-            DocumentRecipient.document_id == instruction_id,
+            DocumentRecipient.document_id == instruction_id, DocumentRecipient.kind == "to",
             DocumentRecipient.organization_id.is_not(None)).order_by(DocumentRecipient.position))]
         plan = []
         for duty in s.scalars(select(ReportingDuty).where(

@@ -1,0 +1,19 @@
+"""Flow: aggregate a closed period and draft the Báo cáo, routed for approval."""
+
+from __future__ import annotations
+
+from prefect import flow, task
+
+from workflows import steps
+
+
+@task(retries=2, retry_delay_seconds=1)
+def aggregate_and_draft(duty_id: int, period_key: str, signer_key: str, superior_key: str) -> int:
+    """Aggregate and draft the report (idempotent per duty and period)."""
+    return steps.aggregate_and_draft(duty_id, period_key, signer_key, superior_key)
+
+
+@flow(name="aggregate_reports")
+def aggregate_reports(duty_id: int, period_key: str, signer_key: str, superior_key: str) -> int:
+    """Returns the Báo cáo's id; it awaits the leader's approval."""
+    return aggregate_and_draft(duty_id, period_key, signer_key, superior_key)

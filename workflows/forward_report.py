@@ -1,0 +1,22 @@
+"""Flow: issue the approved Báo cáo and send it up to the superior body through the outbox."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from prefect import flow, task
+
+from workflows import steps
+
+
+@task(retries=2, retry_delay_seconds=1)
+def issue(document_id: int, on: date, settings: steps.CycleSettings) -> str | None:
+    """Issue with its deliveries (None while awaiting approval)."""
+    return steps.issue(document_id, on, settings)
+
+
+@flow(name="forward_report")
+def forward_report(report_id: int, on: date | None = None,
+                   settings: steps.CycleSettings = steps.CycleSettings()) -> str | None:
+    """Issue and enqueue the report; the outbox relay delivers it."""
+    return issue(report_id, on or date.today(), settings)

@@ -1,0 +1,68 @@
+"""Flow: draft the instruction, route it to approval; once approved, issue it and open requests.
+
+Approval is data: the first run ends at "awaiting approval"; the recorded decision (or the
+scheduled reconciler) runs :func:`issue_instruction`, which issues, enqueues deliveries and
+creates one ReportRequest per instructed unit per period, in chunks.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from prefect import flow, task
+
+from workflows import steps
+from workflows.batching import chunks
+from workflows.steps import CycleSettings, InstructionIn
+
+
+@task(retries=2, retry_delay_seconds=1)
+def draft(instr: InstructionIn) -> int:
+    """Draft and submit the instruction (idempotent per guidance)."""
+    return steps.draft_instruction(instr)
+
+
+@task(retries=2, retry_delay_seconds=1)
+def issue(document_id: int, on: date, settings: CycleSettings) -> str | None:
+    """Issue if approved (number, deliveries, .docx); None while awaiting approval."""
+    return steps.issue(document_id, on, settings)
+
+
+@task
+def plan(instruction_id: int, period_keys: list[str] | None) -> list[tuple[int, str, list[int]]]:
+    """Which duty, period and units get requests."""
+    return steps.instruction_plan(instruction_id, period_keys)
+
+
+@task(retries=2, retry_delay_seconds=1)
+def open_chunk(duty_id: int, period_key: str, unit_ids: list[int], roll_forward: bool) -> int:
+    """Open the requests of one chunk of units (idempotent)."""
+    return steps.open_requests_chunk(duty_id, period_key, unit_ids, roll_forward)
+
+
+@flow(name="instruct_units")
+def instruct_units(instr: InstructionIn, settings: CycleSettings = CycleSettings()) -> int:
+    """Draft the instruction and route it to approval; returns its id ("awaiting approval")."""
+    return draft(instr)
+
+
+@flow(name="issue_instruction")
+def issue_instruction(instruction_id: int, on: date, settings: CycleSettings = CycleSettings(),
+                      period_keys: list[str] | None = None) -> int:
+    """Issue an approved instruction and open its requests; returns how many were opened."""
+    if issue(instruction_id, on, settings) is None:
+        return 0
+    opened = 0
+    futures = [open_chunk.submit(duty_id, period, chunk, settings.roll_forward)
+               for duty_id, period, units in plan(instruction_id, period_keys)
+               for chunk in chunks(units)]
+    for future in futures:
+        opened += future.result()
+    return opened
+
+
+@flow(name="reconcile_approved")
+def reconcile_approved(on: date | None = None, settings: CycleSettings = CycleSettings()) -> list[str]:
+    """Issue whatever was approved but not issued (scheduled), opening instructions' requests."""
+    issued = steps.reconcile(on or date.today(), settings)
+    return issued

@@ -1,0 +1,20 @@
+"""Flow: register a superior body's guidance as an incoming document, with its reporting duties."""
+
+from __future__ import annotations
+
+from prefect import flow, task
+
+from workflows import steps
+from workflows.guidance import GuidanceIn
+
+
+@task(retries=2, retry_delay_seconds=1)
+def register(guidance: GuidanceIn) -> int:
+    """Register the guidance (idempotent: same sender and number once)."""
+    return steps.receive_guidance(guidance)
+
+
+@flow(name="receive_guidance")
+def receive_guidance(guidance: GuidanceIn) -> int:
+    """Register ``guidance``; returns the incoming document's id."""
+    return register(guidance)

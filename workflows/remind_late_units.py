@@ -1,0 +1,57 @@
+"""Flow (daily 07:30 Asia/Ho_Chi_Minh): notices before the due date, a đôn đốc công văn after it,
+escalation to the superior later. Each unit is reminded once per stage, even under retries."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from prefect import flow, task
+
+from workflows import steps
+from workflows.batching import chunks
+
+
+@task
+def pending(duty_id: int, period_key: str, stage: str, today: date,
+            settings: steps.CycleSettings) -> list[int]:
+    """Requests for which the stage is due and not yet sent."""
+    return steps.pending_reminders(duty_id, period_key, stage, today, settings)
+
+
+@task(retries=2, retry_delay_seconds=1)
+def notify_chunk(duty_id: int, period_key: str, stage: str, today: date,
+                 settings: steps.CycleSettings, chunk: list[int]) -> int:
+    """Claim and notify one chunk (claimed rows are never notified twice)."""
+    return steps.send_notices(duty_id, period_key, stage, today, settings, chunk=chunk)
+
+
+@task(retries=2, retry_delay_seconds=1)
+def don_doc(duty_id: int, period_key: str, today: date, signer_key: str,
+            settings: steps.CycleSettings) -> int | None:
+    """Draft the đôn đốc công văn for the late units (to the leader, or pre-authorised)."""
+    return steps.draft_don_doc(duty_id, period_key, today, signer_key, settings)
+
+
+@task(retries=2, retry_delay_seconds=1)
+def issue(document_id: int, on: date, settings: steps.CycleSettings) -> str | None:
+    """Issue the đôn đốc if it is approved."""
+    return steps.issue(document_id, on, settings)
+
+
+@flow(name="remind_late_units")
+def remind_late_units(duty_id: int, period_key: str, signer_key: str,
+                      today: date | None = None,
+                      settings: steps.CycleSettings = steps.CycleSettings()) -> dict[str, object]:
+    """Run every stage that is due today; returns what was sent."""
+    today = today or date.today()
+    sent: dict[str, object] = {}
+    for stage in ("notice", "escalation"):
+        ids = pending(duty_id, period_key, stage, today, settings)
+        futures = [notify_chunk.submit(duty_id, period_key, stage, today, settings, c)
+                   for c in chunks(ids)]
+        sent[stage] = sum(f.result() for f in futures)
+    document_id = don_doc(duty_id, period_key, today, signer_key, settings)
+    sent["don_doc"] = document_id
+    if document_id is not None:
+        sent["don_doc_number"] = issue(document_id, today, settings)
+    return sent
