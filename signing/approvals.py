@@ -1,10 +1,9 @@
 """The approval state machine of an outgoing document.
 
-    draft ─submit→ submitted ─approve (each reviewer in order)→ approved ─sign→ signed ─issue→ issued
-                       │  ↑                                        │
-                 return_ ↓  submit (resubmit)             return_ (the signer declines)
-                     returned ←────────────────────────────────────┘
-    any state except revoked ─revoke→ revoked
+    draft    ─submit→   submitted   (each reviewer approves in order; the last one →)
+    submitted ─approve→ approved     ─sign→ signed ─issue→ issued   (signing.issuing)
+    submitted | approved ─return_→ returned ─submit (resubmit)→ submitted
+    anything but revoked ─revoke→ revoked
 
 Each function takes the caller's session and never commits: the caller's
 ``registry.db.transaction()`` does. Every transition checks the actor's role

@@ -58,10 +58,10 @@ def refusal(right: SigningRight, *, on: date) -> str | None:
     """Why ``right`` cannot be used on ``on`` (Vietnamese), or None when it can."""
     if right.authority not in AUTHORITIES:
         return f"thẩm quyền ký '{right.authority}' không hợp lệ; dùng TM., KT., TL., TUQ. hoặc Q."
-    if right.authority == "TUQ.":
-        if not right.delegation_ref or right.valid_from is None or right.valid_until is None:
-            return ("ký thừa ủy quyền (TUQ.) cần văn bản ủy quyền có ghi thời hạn "
-                    "(delegation_ref, valid_from, valid_until)")
+    if right.authority == "TUQ." and (
+            not right.delegation_ref or right.valid_from is None or right.valid_until is None):
+        return ("ký thừa ủy quyền (TUQ.) cần văn bản ủy quyền có ghi thời hạn "
+                "(delegation_ref, valid_from, valid_until)")
     if right.authority in {"KT.", "TL.", "TUQ.", "Q."} and not right.for_title:
         return f"quyền ký {right.authority} thiếu chức vụ người đứng đầu (for_title)"
     if right.authority == "TM." and not right.on_behalf_of:

@@ -70,7 +70,8 @@ def register(app: typer.Typer) -> None:
 
     @draft_app.command("new")
     def new(
-        doc_type: str = typer.Option("cong_van", "--type", help="Loại văn bản (cong_van, bao_cao…)"),
+        doc_type: str = typer.Option("cong_van", "--type",
+                                     help="Loại văn bản (cong_van, bao_cao…)"),
         issuer: str = typer.Option(..., "--issuer", help="Khoá cơ quan ban hành trong danh bạ"),
         subject: str = typer.Option(None, "--subject", help="Trích yếu (V/v …)"),
         body_file: Path = typer.Option(None, "--body-file", exists=True, dir_okay=False,
@@ -135,7 +136,8 @@ def register(app: typer.Typer) -> None:
             with db.transaction() as session:
                 approvals.edit(session=session, document_id=document_id,
                                actor=_person(session, as_), **changes)
-        console.print(f"Đã sửa #{document_id}: {', '.join(sorted(changes)) or 'không có thay đổi'}.")
+        what = ", ".join(sorted(changes)) or "không có thay đổi"
+        console.print(f"Đã sửa #{document_id}: {what}.")
 
     @draft_app.command("submit")
     def submit(
@@ -207,7 +209,8 @@ def register(app: typer.Typer) -> None:
     def sign(
         document_id: int = typer.Argument(...),
         as_: str = typer.Option(..., "--as", help="Khoá người ký"),
-        p12: Path = typer.Option(None, "--p12", help="Tệp khoá .p12 (mặc định: var/keys/signer.p12)"),
+        p12: Path = typer.Option(None, "--p12",
+                                 help="Tệp khoá .p12 (mặc định: var/keys/signer.p12)"),
         password: str = typer.Option(..., "--password", envvar=PASSWORD_ENV,
                                      prompt="Mật khẩu tệp khoá", hide_input=True),
     ) -> None:
@@ -340,7 +343,7 @@ def register(app: typer.Typer) -> None:
                 state = approvals.review_state(session=session, document_id=doc.id)
                 if state is not None and state.steps:
                     marks = {None: "…", "approved": "✓", "returned": "↩"}
-                    console.print("Người duyệt (lượt {}): ".format(state.round) + " → ".join(
+                    console.print(f"Người duyệt (lượt {state.round}): " + " → ".join(
                         f"{marks[s.decision]} {s.reviewer.full_name}" for s in state.steps))
                 history = Table(title="Lịch sử")
                 for col in ("Lúc", "Người", "Việc", "Ý kiến / chi tiết"):

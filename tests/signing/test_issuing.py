@@ -3,9 +3,6 @@ never changes, and corrections are new linked documents."""
 
 from __future__ import annotations
 
-import io
-import shutil
-import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -15,7 +12,8 @@ from sqlalchemy.orm import Session
 
 from registry import documents
 from registry.errors import ImmutableDocument, InvalidTransition, PermissionDenied
-from registry.models import Document, DocumentFile, DocumentLink, DocumentStatus as S
+from registry.models import Document, DocumentFile, DocumentLink
+from registry.models import DocumentStatus as S
 from registry.numbering import last_number, register_for
 from signing import approvals, issuing, storage
 from tests.signing.test_approvals_fixtures import World, build_world, new_draft
