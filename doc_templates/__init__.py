@@ -1,1 +1,4 @@
-"""doc_templates: ND30 document templates — a spec in, .docx / PDF bytes out (imports nothing of ours)."""
+"""doc_templates: ND30 document templates — a spec in, .docx / PDF bytes out.
+
+Imports nothing of ours.
+"""

@@ -154,7 +154,7 @@ def blocks(text: str) -> list[tuple[str, object]]:
         current: list[str] = []
         table: list[str] = []
 
-        def flush_paragraph() -> None:
+        def flush_paragraph(current: list[str] = current) -> None:
             if current:
                 out.append(("p", " ".join(current)))
                 current.clear()

@@ -7,13 +7,13 @@ Each type names its printed type name (ô 5a), its Appendix III abbreviation
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 
 TEMPLATE_DIR = Path(__file__).with_name("templates")
 
 
-class Layout(str, Enum):
+class Layout(StrEnum):
     """Which model form (Phụ lục III) a template follows."""
 
     CONG_VAN = "cong_van"  # Mẫu 1.5: no type name, "V/v" under the number

@@ -136,10 +136,7 @@ class DocumentSpec(_Model):
         if self.symbol:
             return self.symbol
         abbr = self.doctype.abbreviation
-        if abbr is None:
-            parts = [self.issuer.code, self.drafting_unit]
-        else:
-            parts = [abbr, self.issuer.code]
+        parts = [self.issuer.code, self.drafting_unit] if abbr is None else [abbr, self.issuer.code]
         return "-".join(p for p in parts if p)
 
 
