@@ -40,7 +40,8 @@ def get_actor(request: Request, session: SessionDep, settings: SettingsDep) -> P
     key = identity.unsign(secret=settings.secret_key,
                           value=request.cookies.get(identity.COOKIE))
     person = identity.find(session=session, person_key=key) if key else None
-    request.state.actor = person
+    # A plain copy for the page header: error pages render after the rollback expired the row.
+    request.state.actor = identity.Badge.of(person) if person is not None else None
     return person
 
 

@@ -14,6 +14,7 @@ import base64
 import hashlib
 import hmac
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -22,6 +23,20 @@ from registry.models import Person
 
 COOKIE = "congvan_nguoi_dung"
 MAX_AGE = 8 * 3600  # one working day
+
+
+@dataclass(frozen=True)
+class Badge:
+    """What the page header shows of the signed-in person."""
+
+    key: str
+    full_name: str
+    title: str | None
+
+    @classmethod
+    def of(cls, person: Person) -> Badge:
+        """A detached copy of ``person``'s name and title."""
+        return cls(person.key, person.full_name, person.title)
 
 
 def _mac(secret: str, person_key: str) -> str:

@@ -32,6 +32,14 @@ from tests import factories
 PDF = b"%PDF-1.7\n% congvan web test\n%%EOF\n"
 SUBJECT = "V/v triển khai thực hiện Hướng dẫn số 22/HD-BCA-V05 của Bộ Công an"
 DRAFT_SUBJECT = "V/v báo cáo kết quả thực hiện Hướng dẫn số 22/HD-BCA-V05 quý IV năm 2022"
+FORM = {
+    "code": "bc-138", "version": 1, "name": "Mẫu thống kê kết quả thực hiện HD 22",
+    "indicators": [
+        {"key": "mo_hinh", "label": "Tổng số mô hình", "unit": "mô hình", "min": 0,
+         "max": 100000},
+        {"key": "nguoi_tham_gia", "label": "Số người tham gia", "unit": "người", "min": 0},
+    ],
+}
 
 
 @dataclass(frozen=True)
@@ -61,14 +69,15 @@ def build(session: Session, files_root: Path) -> World:
     factories.right(session, chair, issuer, authority="TM.", on_behalf_of="BAN CHỈ ĐẠO")
     clerk = factories.person(session, issuer, key="tran-thi-b", full_name="Trần Thị B",
                              title="VĂN THƯ", roles=["clerk"])
-    reporter = factories.person(session, issuer, key="hoang-van-e", full_name="Hoàng Văn E",
-                                roles=["reporter"])
     units = [factories.org(session, key=f"ca-{slug}", name=f"CÔNG AN HUYỆN {name.upper()}",
                            code="CAH", kind="unit", email=f"ca.{slug}@example.test",
                            edxml_id=f"000.01.{i:02d}.H34")
              for i, (slug, name) in enumerate(
                  [("dak-ha", "Đăk Hà"), ("sa-thay", "Sa Thầy"), ("ngoc-hoi", "Ngọc Hồi")], 1)]
 
+    # The reporter of the late unit: the JSON door files reports for the person's own unit.
+    reporter = factories.person(session, units[2], key="hoang-van-e", full_name="Hoàng Văn E",
+                                roles=["reporter"])
     issued = documents.create(
         session=session, doc_type="cong_van", issuer=issuer, drafting_unit="NC",
         subject=SUBJECT, created_by=clerk, due_date=dt.date(2022, 12, 30),
@@ -103,7 +112,7 @@ def build(session: Session, files_root: Path) -> World:
                      files_root=files_root, today=dt.date(2022, 12, 1))
 
     form = ReportForm(code="bc-138", version=1, name="Mẫu thống kê kết quả thực hiện HD 22",
-                      definition={})
+                      definition=FORM)
     session.add(form)
     session.flush()
     late = ReportRequest(form_id=form.id, unit_id=units[2].id, period="2022-Q4",
@@ -115,7 +124,7 @@ def build(session: Session, files_root: Path) -> World:
                          due_date=dt.date(2022, 12, 10), status=RequestStatus.SUBMITTED)
     session.add_all([late, done])
     session.flush()
-    session.add(Submission(request_id=done.id, unit_id=units[0].id, values={"vu_viec": 12},
+    session.add(Submission(request_id=done.id, unit_id=units[0].id, values={"mo_hinh": 12, "nguoi_tham_gia": 1500},
                            channel="api", valid=True,
                            submitted_at=dt.datetime(2022, 12, 8, 2, 30, tzinfo=UTC)))
     session.flush()

@@ -1,0 +1,67 @@
+"""Web fixtures: the app created on a fresh migrated database (SQLite and PostgreSQL) with the
+scenario of tests/web/scenario.py committed, and a TestClient on it."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+
+from congvan.settings import Settings
+from congvan.web import create_app
+from registry import db
+from tests.web import scenario
+
+SECRET = "web-tests-secret-0f3c9a7e"
+
+
+def client_class() -> Any:
+    """Starlette's TestClient; its import warns that it prefers httpx2 (a UserWarning that
+    filterwarnings=error would turn into a collection error), so import it quietly once."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from fastapi.testclient import TestClient
+    return TestClient
+
+
+@dataclass
+class Web:
+    app: FastAPI
+    client: Any
+    settings: Settings
+    world: scenario.World
+
+    def sign_in(self, person_key: str) -> None:
+        """Choose the person on the sign-in page (the client keeps the cookie)."""
+        response = self.client.post("/dang-nhap", data={"person_key": person_key},
+                                    follow_redirects=False)
+        assert response.status_code == 303, response.text
+
+
+def web_settings(url: str, home: Path, **kw: Any) -> Settings:
+    """Settings for a test app on ``url``."""
+    values: dict[str, Any] = {"database_url": url, "home": home, "files_dir": home / "files",
+                              "secret_key": SECRET, "public_base_url": "http://testserver"}
+    values.update(kw)
+    return Settings(**values)
+
+
+@pytest.fixture
+def web(fresh_url: str, tmp_path: Path) -> Iterator[Web]:
+    """The app on a fresh database of each kind, seeded and committed."""
+    settings = web_settings(fresh_url, tmp_path)
+    app = create_app(settings)
+    assert settings.files_dir is not None
+    with db.transaction() as session:
+        world = scenario.build(session, settings.files_dir)
+    client = client_class()(app)
+    try:
+        yield Web(app, client, settings, world)
+    finally:
+        client.close()
+        db.get_engine().dispose()
