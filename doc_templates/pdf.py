@@ -5,28 +5,41 @@ is process start and profile set-up. A :class:`PdfConverter` keeps one user
 profile per worker for its whole life (created once, reused by every call)
 and hands each ``soffice`` invocation a batch of files, with up to two
 invocations running side by side (TRAPS.md: 0.06–0.12 s per document).
+
+Single documents (``convert_bytes``) go to one LibreOffice kept running over UNO
+(:mod:`doc_templates.uno_office`), started on the first such call and stopped with
+the converter; without python3-uno they fall back to a batched call of one file.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import queue
 import shutil
 import subprocess
 import tempfile
+import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import TracebackType
 
 from doc_templates.errors import ConversionError
+from doc_templates.uno_office import OfficeDied, WarmOffice, uno_available
+
+logger = logging.getLogger(__name__)
+
+SYSTEM_PYTHON = "/usr/bin/python3"
 
 
 class PdfConverter:
     """A context manager that converts .docx files to PDF with a warm LibreOffice.
 
     ``with PdfConverter() as pdf: pdf.convert_many(paths, outdir)``. Thread-safe:
-    each running ``soffice`` holds one of the converter's profiles exclusively.
+    each running ``soffice`` holds one of the converter's profiles exclusively, and
+    single documents take turns on the warm LibreOffice. ``uno_python`` is an
+    interpreter that can ``import uno`` (Debian's python3-uno).
     """
 
     def __init__(
@@ -36,13 +49,18 @@ class PdfConverter:
         workers: int | None = None,
         batch_size: int = 50,
         timeout: float = 600.0,
+        uno_python: str = SYSTEM_PYTHON,
     ) -> None:
         self.soffice = soffice
         self.workers = workers or min(2, os.cpu_count() or 1)
         self.batch_size = max(1, batch_size)
         self.timeout = timeout
+        self.uno_python = uno_python
         self._root: Path | None = None
         self._profiles: queue.Queue[Path] = queue.Queue()
+        self._warm_lock = threading.Lock()
+        self._warm: WarmOffice | None = None
+        self._warm_disabled = False
 
     def __enter__(self) -> PdfConverter:
         if shutil.which(self.soffice) is None:
@@ -61,6 +79,11 @@ class PdfConverter:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        with self._warm_lock:
+            if self._warm is not None:
+                self._warm.stop()
+                self._warm = None
+            self._warm_disabled = False
         if self._root is not None:
             shutil.rmtree(self._root, ignore_errors=True)
             self._root = None
@@ -88,14 +111,68 @@ class PdfConverter:
         return outputs
 
     def convert_bytes(self, docx: bytes) -> bytes:
-        """Convert one .docx given as bytes and return the PDF bytes."""
+        """Convert one .docx given as bytes and return the PDF bytes (warm LibreOffice)."""
         if self._root is None:
             raise RuntimeError("PdfConverter must be used inside a 'with' block")
         with tempfile.TemporaryDirectory(dir=self._root) as tmp:
             source = Path(tmp) / "document.docx"
             source.write_bytes(docx)
-            (pdf,) = self.convert_many([source], Path(tmp) / "out")
-            return pdf.read_bytes()
+            target = Path(tmp) / "document.pdf"
+            if not self._convert_warm(source, target):
+                (target,) = self.convert_many([source], Path(tmp) / "out")
+            return target.read_bytes()
+
+    @property
+    def warm_pid(self) -> int | None:
+        """Pid of the warm LibreOffice serving single documents, if it is running."""
+        warm = self._warm
+        return warm.pid if warm is not None and warm.running() else None
+
+    def _convert_warm(self, source: Path, target: Path) -> bool:
+        """Convert on the warm LibreOffice; False when it is unavailable (use the batch path)."""
+        with self._warm_lock:
+            warm = self._warm_office()
+            if warm is None:
+                return False
+            for attempt in (1, 2):
+                try:
+                    if not warm.running():
+                        if attempt == 1 and warm.pid is not None:
+                            logger.warning("LibreOffice (UNO) đã dừng; khởi động lại.")
+                        warm.start()
+                    warm.convert(source, target)
+                    break
+                except OfficeDied:
+                    warm.stop()
+                    if attempt == 2:
+                        raise
+                    logger.warning("LibreOffice (UNO) đã dừng; khởi động lại một lần.")
+            if not target.is_file():
+                raise ConversionError(f"LibreOffice không tạo được PDF cho: {source}")
+            return True
+
+    def _warm_office(self) -> WarmOffice | None:
+        # Called under _warm_lock. Created lazily: a converter used only for batches never
+        # starts it, and the python3-uno check costs one interpreter start, once.
+        if self._warm is not None or self._warm_disabled:
+            return self._warm
+        assert self._root is not None
+        if not uno_available(self.uno_python):
+            logger.warning(
+                "Không có python3-uno cho %s: mỗi văn bản lẻ sẽ chạy một soffice riêng "
+                "(≈ 1,4 s). Cài gói python3-uno (scripts/install-system.sh).",
+                self.uno_python,
+            )
+            self._warm_disabled = True
+            return None
+        self._warm = WarmOffice(
+            soffice=self.soffice,
+            python=self.uno_python,
+            profile=self._root / "profile-warm",
+            log=self._root / "warm.log",
+            timeout=self.timeout,
+        )
+        return self._warm
 
     def _batches(self, paths: list[Path]) -> Iterator[list[Path]]:
         # Spread evenly over the workers, but never more than batch_size per invocation.
