@@ -154,7 +154,7 @@ def render_files(*, session: Session, document_id: int, files_dir: Path,
     doc = documents.get(session=session, document_id=document_id)
     folder = files_dir / "documents" / str(doc.id)
     folder.mkdir(parents=True, exist_ok=True)
-    stem = (doc.number_symbol or f"du-thao-{doc.id}").replace("/", "_")
+    stem = f"{doc.year or ''}-{doc.number_symbol or f'du-thao-{doc.id}'}".replace("/", "_")
     out: dict[str, Path] = {}
     docx = folder / f"{stem}.docx"
     docx.write_bytes(render_docx(parse_spec(doc.spec)))

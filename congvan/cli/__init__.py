@@ -24,6 +24,9 @@ MODULES = (
     "congvan.cli.directory",
     "congvan.cli.render",
     "congvan.cli.outbox",
+    "congvan.cli.flows",
+    "congvan.cli.trace",
+    "congvan.cli.demo",
     "congvan.cli.web",
     "congvan.cli.draft",
 )
