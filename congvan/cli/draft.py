@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 from typing import Any
 
@@ -29,32 +28,6 @@ def _keys_dir() -> Path:
     from congvan.settings import get_settings
 
     return get_settings().home / "keys"
-
-
-class _Pkcs12Signer:
-    """A PAdES signer over a PKCS#12 file (until signing.signer.PadesSigner is merged)."""
-
-    def __init__(self, p12: Path, password: str, field: str) -> None:
-        from pyhanko.sign import signers
-
-        from registry.errors import ValidationError
-
-        if not p12.is_file():
-            raise ValidationError(f"không có tệp khoá {p12}; chạy `congvan keys dev-ca` để tạo "
-                                  "khoá thử nghiệm hoặc chỉ đường dẫn tệp .p12", field="p12")
-        self._signer = signers.SimpleSigner.load_pkcs12(str(p12), passphrase=password.encode())
-        if self._signer is None:
-            raise ValidationError(f"không mở được {p12}: sai mật khẩu?", field="password")
-        self.field = field
-
-    def sign_pdf(self, pdf: bytes, /) -> bytes:
-        from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-        from pyhanko.sign import fields, signers
-
-        meta = signers.PdfSignatureMetadata(field_name=self.field,
-                                            subfilter=fields.SigSeedSubFilter.PADES)
-        writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
-        return signers.sign_pdf(writer, meta, signer=self._signer).getvalue()
 
 
 def _status(doc: Any) -> str:
@@ -262,7 +235,7 @@ def register(app: typer.Typer) -> None:
         from congvan.settings import get_settings
         from doc_templates.pdf import PdfConverter
         from registry import db
-        from signing import issuing
+        from signing import issuing, pkcs12
 
         settings = get_settings()
         keys = _keys_dir()
@@ -273,8 +246,8 @@ def register(app: typer.Typer) -> None:
             enqueue_document(session=session, document_id=doc.id)
 
         with user_errors():
-            person = _Pkcs12Signer(signer_p12 or keys / "signer.p12", password, "ChuKyNguoiKy")
-            org = _Pkcs12Signer(org_p12 or keys / "organization.p12", password, "ChuKyCoQuan")
+            person, org = pkcs12.pair(keys, password, person_p12=signer_p12,
+                                      organization_p12=org_p12)
             open_registry()
             with PdfConverter(settings.soffice) as converter, db.transaction() as session:
                 result = issuing.issue(
