@@ -93,6 +93,7 @@ class WarmOffice:
         self._bridge: subprocess.Popen[str] | None = None
         self._office_pid: int | None = None
         self.port: int | None = None
+        self.started = False
 
     @property
     def pid(self) -> int | None:
@@ -109,7 +110,10 @@ class WarmOffice:
         )
 
     def start(self) -> None:
-        """Start LibreOffice and the bridge; return once the bridge has connected."""
+        """Start LibreOffice and the bridge; return once the bridge has connected.
+
+        ``started`` tells afterwards that it ran at least once (a later stop is a death).
+        """
         self.stop()
         self.port = _free_port()
         self.profile.mkdir(parents=True, exist_ok=True)
@@ -149,6 +153,7 @@ class WarmOffice:
             if not reply.get("ready"):
                 raise OfficeDied(f"Cầu nối UNO trả lời lạ khi khởi động: {reply!r}")
             self._office_pid = self._find_office_pid()
+            self.started = True
         except BaseException:
             self.stop()
             raise

@@ -72,6 +72,17 @@ class TestWarmSingleDocument:
         assert warm.convert_bytes(docx).startswith(b"%PDF")
         assert warm.warm_pid == first
 
+    def test_few_files_go_to_the_warm_libreoffice(self, warm, pdf, docx, tmp_path):
+        """convert_many with two files uses the running LibreOffice, not a new soffice."""
+        first = warm.warm_pid
+        sources = [tmp_path / "a.docx", tmp_path / "b.docx"]
+        for source in sources:
+            source.write_bytes(docx)
+        outputs = warm.convert_many(sources, tmp_path / "out")
+        assert [p.name for p in outputs] == ["a.pdf", "b.pdf"]
+        assert all(p.read_bytes().startswith(b"%PDF") for p in outputs)
+        assert warm.warm_pid == first
+
     def test_listens_only_on_loopback(self, warm, pdf):
         """The UNO port is bound to 127.0.0.1 only (hex 0100007F), never on all interfaces."""
         assert _listeners(warm._warm.port) == ["0100007F"]
