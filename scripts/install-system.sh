@@ -9,6 +9,7 @@ PACKAGES=(
   poppler-utils           # pdftotext/pdffonts/pdftoppm: checks and signature placement
   softhsm2                # a PKCS#11 token for the signing tests
   chromium                # browser tests (Playwright drives Debian's Chromium)
+  python3-uno             # warm LibreOffice over UNO for single documents (doc_templates/uno_bridge.py)
 )
 
 missing=()
