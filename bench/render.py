@@ -1,6 +1,9 @@
-"""Benchmark: .docx rendering vs plain docxtpl, and warm batched PDF vs one soffice per document.
+"""Benchmark: .docx rendering vs plain docxtpl, and warm PDF vs one soffice per document.
 
-    .venv/bin/python bench/render.py [--docs 200] [--pdfs 40] [--cold 6]
+    .venv/bin/python bench/render.py [--docs 200] [--pdfs 40] [--singles 20] [--cold 6]
+
+PDF: batched ``convert_many`` and single-document ``convert_bytes`` (the warm
+LibreOffice over UNO), both against one cold ``soffice`` per document.
 
 Both baselines run in the same process, interleaved with what they are compared to.
 """
@@ -55,8 +58,8 @@ def bench_docx(n: int) -> tuple[float, float]:
     return n / ours_t, n / plain_t
 
 
-def bench_pdf(n_warm: int, n_cold: int) -> tuple[float, float]:
-    """Seconds per document: warm batched converter vs one cold soffice per document."""
+def bench_pdf(n_warm: int, n_single: int, n_cold: int) -> tuple[float, float, float, float]:
+    """Seconds per document: batched, single (warm UNO), its start-up, one cold soffice each."""
     data = render_docx(load_spec(SPEC))
     with tempfile.TemporaryDirectory() as tmp:
         src = Path(tmp) / "src"
@@ -71,6 +74,13 @@ def bench_pdf(n_warm: int, n_cold: int) -> tuple[float, float]:
             t = time.perf_counter()
             converter.convert_many(paths[:n_warm], Path(tmp) / "warm")
             warm = (time.perf_counter() - t) / n_warm
+            t = time.perf_counter()
+            converter.convert_bytes(data)  # starts the warm LibreOffice
+            startup = time.perf_counter() - t
+            t = time.perf_counter()
+            for _ in range(n_single):
+                converter.convert_bytes(data)
+            single = (time.perf_counter() - t) / n_single
         cold_out = Path(tmp) / "cold"
         t = time.perf_counter()
         for path in paths[:n_cold]:
@@ -89,13 +99,14 @@ def bench_pdf(n_warm: int, n_cold: int) -> tuple[float, float]:
             )
         cold = (time.perf_counter() - t) / n_cold
         shutil.rmtree(cold_out, ignore_errors=True)
-    return warm, cold
+    return warm, single, startup, cold
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--docs", type=int, default=200)
     parser.add_argument("--pdfs", type=int, default=40)
+    parser.add_argument("--singles", type=int, default=20)
     parser.add_argument("--cold", type=int, default=6)
     args = parser.parse_args()
     ours, plain = bench_docx(args.docs)
@@ -103,10 +114,15 @@ def main() -> int:
         f"docx: ours {ours:.1f} docs/s, plain docxtpl {plain:.1f} docs/s, "
         f"ratio {ours / plain:.2f} (target >= 0.8)"
     )
-    warm, cold = bench_pdf(args.pdfs, args.cold)
+    warm, single, startup, cold = bench_pdf(args.pdfs, args.singles, args.cold)
     print(
         f"pdf: warm batched {warm:.3f} s/doc ({args.pdfs} docs), one soffice per doc "
         f"{cold:.3f} s/doc ({args.cold} docs), speed-up {cold / warm:.1f}x (target >= 8x)"
+    )
+    print(
+        f"pdf single: warm convert_bytes {single:.3f} s/doc ({args.singles} docs, one at a "
+        f"time; first call with start-up {startup:.2f} s), one soffice per doc "
+        f"{cold:.3f} s/doc ({args.cold} docs), speed-up {cold / single:.1f}x (target >= 8x)"
     )
     return 0
 
