@@ -8,12 +8,14 @@ from workflows import steps
 
 
 @task(retries=2, retry_delay_seconds=1)
-def aggregate_and_draft(duty_id: int, period_key: str, signer_key: str, superior_key: str) -> int:
+def aggregate_and_draft(duty_id: int, period_key: str, signer_key: str, superior_key: str,
+                        settings: steps.CycleSettings | None = None) -> int:
     """Aggregate and draft the report (idempotent per duty and period)."""
-    return steps.aggregate_and_draft(duty_id, period_key, signer_key, superior_key)
+    return steps.aggregate_and_draft(duty_id, period_key, signer_key, superior_key, settings)
 
 
 @flow(name="aggregate_reports")
-def aggregate_reports(duty_id: int, period_key: str, signer_key: str, superior_key: str) -> int:
+def aggregate_reports(duty_id: int, period_key: str, signer_key: str, superior_key: str,
+                      settings: steps.CycleSettings = steps.CycleSettings()) -> int:
     """Returns the Báo cáo's id; it awaits the leader's approval."""
-    return aggregate_and_draft(duty_id, period_key, signer_key, superior_key)
+    return aggregate_and_draft(duty_id, period_key, signer_key, superior_key, settings)

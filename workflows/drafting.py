@@ -1,28 +1,35 @@
-"""From registry rows to document specs and drafts; approval and issuing as plain calls.
+"""From registry rows to document specs and drafts; approval and issuing through signing.
 
-Approval is data: :func:`submit` leaves a draft "submitted" (awaiting the
-leader), :func:`decide` records the leader's decision, :func:`issue_approved`
-numbers what was approved and runs the after-issue hook (deliveries). When
-``signing.approvals`` is installed its state machine is used instead of the
-minimal one here (see :func:`_signing`).
+Approval is data. :func:`submit` routes a draft to its reviewers in order
+(:func:`signing.approvals.submit`) and the flow ends there, "awaiting
+approval". :func:`decide` records a reviewer's decision: an approval
+(:func:`signing.approvals.approve`), followed by the competent person's
+ký duyệt (:func:`signing.approvals.sign`) when the approver may sign it, or a
+return with a comment. :func:`issue_signed` is the clerk's act: number, render,
+PDF, the person's and the organisation's PAdES signatures, stored files, all by
+:func:`signing.issuing.issue` in the caller's transaction, with ``on_issued``
+(the outbox deliveries) in that same transaction.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import date
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from registry import audit, documents
-from registry.errors import InvalidTransition
-from registry.models import Document, DocumentStatus, Organization, Person, SigningRight
-from registry.numbering import VN_TZ  # noqa: F401 - the zone dates are printed in
+from registry import documents
+from registry.errors import PermissionDenied
+from registry.models import Document, DocumentStatus, Organization, Person
+from registry.numbering import VN_TZ
+from signing import approvals, authority, issuing
 
+S = DocumentStatus
 OnIssued = Callable[[Session, Document], None]
+ISSUE_HOUR = time(8, 0)  # documents of a flow's day are issued at 08:00, Vietnam time
 
 
 def one_line(text: str) -> str:
@@ -32,18 +39,13 @@ def one_line(text: str) -> str:
 
 def signature_for(session: Session, signer: Person, issuer: Organization,
                   doc_type: str) -> dict[str, Any]:
-    """The spec's signature block from the signer's signing right for this issuer and type."""
-    rights = session.scalars(select(SigningRight).where(
-        SigningRight.person_id == signer.id, SigningRight.issuer_id == issuer.id)).all()
-    right = next((r for r in rights if not r.doc_types or doc_type in r.doc_types), None)
-    block: dict[str, Any] = {"name": signer.full_name, "title": signer.title}
-    if right is not None and right.authority:
-        block["authority"] = right.authority
-        if right.on_behalf_of:
-            block["on_behalf_of"] = right.on_behalf_of
-        if right.for_title:
-            block["for_title"] = right.for_title
-    return block
+    """The signature block ``signer`` would sign with (derived from their right, as
+    :mod:`signing.authority` does); name and title only when they hold no right."""
+    try:
+        return authority.signature_block(session=session, person=signer, issuer_id=issuer.id,
+                                         doc_type=doc_type, on=date.today()).as_spec()
+    except PermissionDenied:
+        return {"name": signer.full_name, "title": signer.title}
 
 
 def base_spec(*, session: Session, doc_type: str, issuer: Organization, signer: Person,
@@ -65,113 +67,123 @@ def base_spec(*, session: Session, doc_type: str, issuer: Organization, signer: 
     }
 
 
+def clerk_of(session: Session, issuer: Organization) -> Person | None:
+    """The issuer's văn thư (first active person with the clerk role), if any."""
+    people = session.scalars(select(Person).where(Person.organization_id == issuer.id)
+                             .order_by(Person.id)).all()
+    return next((p for p in people if p.active and p.has_role("clerk")), None)
+
+
+def _clerk(session: Session, doc: Document, clerk: Person | None) -> Person:
+    assert doc.issuer is not None
+    found = clerk or clerk_of(session, doc.issuer)
+    if found is None:
+        raise PermissionDenied(f"{doc.issuer.code} chưa có văn thư (vai trò clerk) để trình và "
+                               "ban hành văn bản; thêm một người có vai trò clerk vào danh bạ")
+    return found
+
+
 def create_draft(*, session: Session, spec: dict[str, Any], issuer: Organization,
                  units: Sequence[Organization], signer: Person | None = None,
                  created_by: Person | None = None) -> Document:
-    """A draft with ``spec``; one delivery address line per unit (printed lines stay in spec)."""
+    """A draft with ``spec``; one delivery address line per unit (printed lines stay in spec).
+
+    Drafted by ``created_by``, else by the issuer's văn thư on the flow's behalf.
+    """
     doc = documents.create(
         session=session, doc_type=spec["type"], issuer=issuer, subject=spec["subject"],
         body=spec["body"], spec=spec, drafting_unit=spec.get("drafting_unit"),
-        created_by=created_by, recipients=[(one_line(u.name), u) for u in units])
+        created_by=created_by or clerk_of(session, issuer),
+        recipients=[(one_line(u.name), u) for u in units])
     doc.signer = signer
     return doc
 
 
-def _signing() -> Any | None:
-    try:
-        from signing import approvals  # type: ignore[attr-defined]
-    except ImportError:
-        return None
-    return approvals if hasattr(approvals, "approve") else None
+def submit(*, session: Session, document_id: int, files_root: Path,
+           reviewers: Sequence[Person] = (), signer: Person | None = None,
+           actor: Person | None = None) -> Document:
+    """Send a draft to its reviewers, in order: the flow ends here, "awaiting approval".
 
-
-def submit(*, session: Session, document_id: int, actor: Person | None = None) -> Document:
-    """Send a draft to the leader: the flow ends here, "awaiting approval"."""
+    Idempotent: a draft already on its way is left alone. ``actor`` defaults to the
+    drafter (else the issuer's văn thư).
+    """
     doc = documents.get(session=session, document_id=document_id)
-    if doc.status in (DocumentStatus.SUBMITTED, DocumentStatus.APPROVED, DocumentStatus.SIGNED,
-                      DocumentStatus.ISSUED):
-        return doc  # already on its way: idempotent
-    if doc.status not in (DocumentStatus.DRAFT, DocumentStatus.RETURNED):
-        raise InvalidTransition(f"văn bản #{doc.id} đang ở trạng thái {doc.status.value}")
-    doc.status = DocumentStatus.SUBMITTED
-    audit.record(session=session, action="submit", object_type="document", object_id=doc.id,
-                 actor=actor)
+    if doc.status in (S.SUBMITTED, S.APPROVED, S.SIGNED, S.ISSUED):
+        return doc
+    who = actor or doc.created_by or _clerk(session, doc, None)
+    approvals.submit(session=session, document_id=doc.id, actor=who, files_root=files_root,
+                     reviewers=reviewers, signer=signer)
     return doc
+
+
+def _may_sign(session: Session, doc: Document, person: Person) -> bool:
+    if not person.has_role("leader"):
+        return False
+    assert doc.issuer_id is not None
+    try:
+        authority.right_for(session=session, person=person, issuer_id=doc.issuer_id,
+                            doc_type=doc.doc_type, on=date.today())
+    except PermissionDenied:
+        return False
+    return True
 
 
 def decide(*, session: Session, document_id: int, approver: Person, approve: bool = True,
            comment: str | None = None, preauthorised: bool = False) -> Document:
-    """Record the leader's decision on a submitted draft (the official record)."""
+    """Record a reviewer's decision on a submitted draft (the official record).
+
+    Approving moves the draft to the next reviewer, or to "approved" after the last;
+    an approver who may sign it then signs (ký duyệt), leaving it "signed", ready for
+    the clerk to issue. ``approve=False`` returns it to the drafter with ``comment``.
+    ``preauthorised`` marks a decision given in advance (the đôn đốc công văn).
+    """
     doc = documents.get(session=session, document_id=document_id)
-    if doc.status in (DocumentStatus.APPROVED, DocumentStatus.SIGNED, DocumentStatus.ISSUED):
+    if doc.status in (S.SIGNED, S.ISSUED):
         return doc
-    if doc.status is not DocumentStatus.SUBMITTED:
-        raise InvalidTransition(f"văn bản #{doc.id} chưa trình ký (trạng thái {doc.status.value})")
-    if approve and not approver.has_role("leader"):
-        raise InvalidTransition(f"{approver.full_name} không có vai trò lãnh đạo để duyệt")
-    doc.status = DocumentStatus.APPROVED if approve else DocumentStatus.RETURNED
-    doc.signer = approver if approve else doc.signer
-    audit.record(session=session, action="approve" if approve else "return",
-                 object_type="document", object_id=doc.id, actor=approver,
-                 detail={"comment": comment, "preauthorised": preauthorised})
+    if not approve:
+        if doc.status is not S.RETURNED:
+            approvals.return_(session=session, document_id=doc.id, actor=approver,
+                              comment=comment or "Đề nghị sửa lại dự thảo")
+        return doc
+    if preauthorised and not comment:
+        comment = "Đồng ý ban hành (đã cho ý kiến trước)"
+    if doc.status is S.SUBMITTED:
+        approvals.approve(session=session, document_id=doc.id, actor=approver, comment=comment)
+    if doc.status is S.APPROVED and _may_sign(session, doc, approver):
+        approvals.sign(session=session, document_id=doc.id, actor=approver)
     return doc
 
 
-def issue_approved(*, session: Session, document_id: int, on: date,
-                   on_issued: OnIssued | None = None) -> Document:
-    """Number and issue an approved document, then run ``on_issued`` in the same transaction."""
+def issue_moment(on: date) -> datetime:
+    """When a document issued "on" a flow's day is issued (08:00 Vietnam time)."""
+    return datetime.combine(on, ISSUE_HOUR, tzinfo=VN_TZ)
+
+
+def issue_signed(*, session: Session, document_id: int, on: date, tools: Any,
+                 files_root: Path, clerk: Person | None = None,
+                 on_issued: OnIssued | None = None) -> Document:
+    """Issue a signed document through :func:`signing.issuing.issue` (idempotent).
+
+    ``tools`` is a :class:`workflows.issuance.Tools`; ``clerk`` defaults to the issuer's
+    văn thư. ``on_issued`` runs in the same transaction.
+    """
     doc = documents.get(session=session, document_id=document_id)
-    if doc.status is DocumentStatus.ISSUED:
+    if doc.status is S.ISSUED:
         return doc
-    if doc.status not in (DocumentStatus.APPROVED, DocumentStatus.SIGNED):
-        raise InvalidTransition(f"văn bản #{doc.id} chưa được duyệt (trạng thái {doc.status.value})")
-    documents.issue_number(session=session, document=doc, on=on)
-    doc.spec = {**doc.spec, "number": doc.number, "date": on.isoformat()}
-    doc.status = DocumentStatus.ISSUED
-    audit.record(session=session, action="issue", object_type="document", object_id=doc.id,
-                 detail={"number": doc.number_symbol})
-    if on_issued is not None:
-        on_issued(session, doc)
+    issuing.issue(session=session, document_id=doc.id, actor=_clerk(session, doc, clerk),
+                  converter=tools.converter, person_signer=tools.person_signer,
+                  organization_signer=tools.organization_signer, files_root=files_root,
+                  on=issue_moment(on), on_issued=on_issued)
     return doc
 
 
-def approved_not_issued(*, session: Session) -> list[int]:
-    """Ids of outgoing documents approved (or signed) but not yet issued — the reconciler's work."""
-    return list(session.scalars(select(Document.id).where(
-        Document.status.in_([DocumentStatus.APPROVED, DocumentStatus.SIGNED])
-    ).order_by(Document.id)))
+issue_approved = issue_signed  # the name the flows used before signing.issuing
 
 
-def render_files(*, session: Session, document_id: int, files_dir: Path,
-                 pdf: Any | None = None, signer: Any | None = None) -> dict[str, Path]:
-    """Render the issued document to .docx (and PDF / signed PDF when given the tools)."""
-    import hashlib
+def signed_not_issued(*, session: Session) -> list[int]:
+    """Ids of outgoing documents signed but not yet issued — the reconciler's work."""
+    return list(session.scalars(select(Document.id).where(Document.status == S.SIGNED)
+                                .order_by(Document.id)))
 
-    from doc_templates.render import render_docx
-    from doc_templates.spec import parse_spec
-    from registry.models import DocumentFile
 
-    doc = documents.get(session=session, document_id=document_id)
-    folder = files_dir / "documents" / str(doc.id)
-    folder.mkdir(parents=True, exist_ok=True)
-    stem = f"{doc.year or ''}-{doc.number_symbol or f'du-thao-{doc.id}'}".replace("/", "_")
-    out: dict[str, Path] = {}
-    docx = folder / f"{stem}.docx"
-    docx.write_bytes(render_docx(parse_spec(doc.spec)))
-    out["docx"] = docx
-    if pdf is not None:
-        pdf_path = Path(pdf.convert_many([docx], folder)[0])
-        out["pdf"] = pdf_path
-        if signer is not None:
-            signed = folder / f"{stem}.signed.pdf"
-            signed.write_bytes(signer(pdf_path.read_bytes(), doc))
-            out["signed_pdf"] = signed
-    have = {f.kind for f in doc.files}
-    for kind, path in out.items():
-        if kind in have:
-            continue
-        data = path.read_bytes()
-        session.add(DocumentFile(document_id=doc.id, kind=kind, path=str(path),
-                                 sha256=hashlib.sha256(data).hexdigest(), size=len(data)))
-    session.flush()
-    return out
+approved_not_issued = signed_not_issued

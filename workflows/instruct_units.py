@@ -17,14 +17,14 @@ from workflows.steps import CycleSettings, InstructionIn
 
 
 @task(retries=2, retry_delay_seconds=1)
-def draft(instr: InstructionIn) -> int:
-    """Draft and submit the instruction (idempotent per guidance)."""
-    return steps.draft_instruction(instr)
+def draft(instr: InstructionIn, settings: CycleSettings) -> int:
+    """Draft and submit the instruction to its signer (idempotent per guidance)."""
+    return steps.draft_instruction(instr, settings)
 
 
 @task(retries=2, retry_delay_seconds=1)
 def issue(document_id: int, on: date, settings: CycleSettings) -> str | None:
-    """Issue if approved (number, deliveries, .docx); None while awaiting approval."""
+    """Issue if signed (number, .docx, signed PDF, deliveries); None while awaiting approval."""
     return steps.issue(document_id, on, settings)
 
 
@@ -43,7 +43,7 @@ def open_chunk(duty_id: int, period_key: str, unit_ids: list[int], roll_forward:
 @flow(name="instruct_units")
 def instruct_units(instr: InstructionIn, settings: CycleSettings = CycleSettings()) -> int:
     """Draft the instruction and route it to approval; returns its id ("awaiting approval")."""
-    return draft(instr)
+    return draft(instr, settings)
 
 
 @flow(name="issue_instruction")
@@ -63,6 +63,6 @@ def issue_instruction(instruction_id: int, on: date, settings: CycleSettings = C
 
 @flow(name="reconcile_approved")
 def reconcile_approved(on: date | None = None, settings: CycleSettings = CycleSettings()) -> list[str]:
-    """Issue whatever was approved but not issued (scheduled), opening instructions' requests."""
+    """Issue whatever was signed but not issued (scheduled)."""
     issued = steps.reconcile(on or date.today(), settings)
     return issued

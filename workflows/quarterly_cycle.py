@@ -50,7 +50,7 @@ def quarterly_cycle(instruction_id: int, period_key: str, signer_key: str, super
         due = steps.default_dates(period_key, duty_id)["due"]
         if aggregate or (aggregate is None and today > due):
             report_id = aggregate_reports.aggregate_and_draft(duty_id, period_key, signer_key,
-                                                              superior_key)
+                                                              superior_key, settings)
             reports.append(report_id)
             summary[f"forwarded[{report_id}]"] = forward_report.issue(report_id, today, settings)
     summary["reports"] = reports

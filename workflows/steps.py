@@ -22,12 +22,13 @@ from registry.calendar import Period, WorkingCalendar, due_date, periods_for, po
 from registry.models import (
     Document,
     DocumentRecipient,
+    DocumentStatus,
     Person,
     Reminder,
     ReportingDuty,
     ReportRequest,
 )
-from workflows import aggregation, drafting, reminders, requests
+from workflows import aggregation, drafting, issuance, reminders, requests
 from workflows.forms import form_of
 from workflows.guidance import GuidanceIn, org_by_key, register_guidance
 
@@ -39,8 +40,10 @@ class CycleSettings(BaseModel):
     channels: list[str] = ["email"]
     roll_forward: bool = True
     reminder: reminders.ReminderPolicy = reminders.ReminderPolicy()
-    render: bool = True  # write .docx files for issued documents
     notices_dir: str | None = None  # folder drop for e-mail notices (demo); None: keep in audit
+    keys_dir: str | None = None  # signer.p12 + organization.p12, unless tools are installed
+    soffice: str = "soffice"
+    clerk_key: str | None = None  # who issues; default: the issuer's văn thư
 
 
 class InstructionIn(BaseModel):
@@ -78,8 +81,10 @@ def receive_guidance(guidance: GuidanceIn) -> int:
         return register_guidance(session=s, guidance=guidance)
 
 
-def draft_instruction(instr: InstructionIn) -> int:
-    """Draft the instruction citing the guidance and submit it: it then awaits approval."""
+def draft_instruction(instr: InstructionIn, settings: CycleSettings | None = None) -> int:
+    """Draft the instruction citing the guidance and submit it to its signer: it then awaits
+    approval."""
+    settings = settings or CycleSettings()
     with db.transaction() as s:
         duties = list(s.scalars(select(ReportingDuty).where(
             ReportingDuty.source_document_id == instr.guidance_id)))
@@ -106,7 +111,8 @@ def draft_instruction(instr: InstructionIn) -> int:
         documents.link(session=s, source=doc, target=guidance, kind="cites")
         for duty in duties:
             duty.instruction_document_id = doc.id
-        drafting.submit(session=s, document_id=doc.id, actor=_person(s, instr.clerk_key))
+        drafting.submit(session=s, document_id=doc.id, files_root=Path(settings.files_dir),
+                        reviewers=[signer], signer=signer, actor=_person(s, instr.clerk_key))
         return doc.id
 
 
@@ -122,7 +128,8 @@ def _units(s: Session, keys: Sequence[str]) -> list[Any]:
 
 def record_decision(document_id: int, approver_key: str, approve: bool = True,
                     comment: str | None = None, preauthorised: bool = False) -> str:
-    """Record a leader's decision (the data that starts issuing); returns the new status."""
+    """Record a reviewer's decision (the data that starts issuing); returns the new status:
+    "signed" once the competent person approved and signed, "returned" on a return."""
     with db.transaction() as s:
         approver = _person(s, approver_key)
         assert approver is not None, f"không có người duyệt '{approver_key}'"
@@ -138,7 +145,8 @@ def status_of(document_id: int) -> str:
 
 
 def issue(document_id: int, on: date, settings: CycleSettings) -> str | None:
-    """Issue an approved document with its deliveries; None if it is not approved yet."""
+    """Issue a signed document (number, .docx, PDF signed by the person then the organisation,
+    deliveries); its number, or None while it awaits approval or signature."""
     from outbox.enqueue import enqueue_document
 
     def on_issued(session: Session, doc: Document) -> None:
@@ -146,20 +154,22 @@ def issue(document_id: int, on: date, settings: CycleSettings) -> str | None:
 
     with db.transaction() as s:
         doc = documents.get(session=s, document_id=document_id)
-        if doc.status.value not in ("approved", "signed", "issued"):
+        if doc.status is DocumentStatus.ISSUED:
+            return doc.number_symbol
+        if doc.status is not DocumentStatus.SIGNED:
             return None
-        doc = drafting.issue_approved(session=s, document_id=document_id, on=on,
-                                      on_issued=on_issued)
-        if settings.render:
-            drafting.render_files(session=s, document_id=doc.id,
-                                  files_dir=Path(settings.files_dir))
+    tools = issuance.current(keys_dir=settings.keys_dir, soffice=settings.soffice)
+    with db.transaction() as s:
+        doc = drafting.issue_signed(session=s, document_id=document_id, on=on, tools=tools,
+                                    files_root=Path(settings.files_dir),
+                                    clerk=_person(s, settings.clerk_key), on_issued=on_issued)
         return doc.number_symbol
 
 
 def reconcile(on: date, settings: CycleSettings) -> list[str]:
-    """Issue everything approved but not issued (the scheduled reconciler)."""
+    """Issue everything signed but not issued (the scheduled reconciler)."""
     with db.transaction() as s:
-        ids = drafting.approved_not_issued(session=s)
+        ids = drafting.signed_not_issued(session=s)
     return [n for n in (issue(i, on, settings) for i in ids) if n]
 
 
@@ -292,18 +302,20 @@ def draft_don_doc(duty_id: int, period_key: str, today: date, signer_key: str,
         documents.link(session=s, source=doc, target=instruction, kind="reminds")
         s.execute(update(Reminder).where(Reminder.request_id.in_(claimed),
                                          Reminder.stage == "don_doc").values(document_id=doc.id))
-        drafting.submit(session=s, document_id=doc.id)
+        drafting.submit(session=s, document_id=doc.id, files_root=Path(settings.files_dir),
+                        reviewers=[signer], signer=signer)
         if settings.reminder.preauthorise_don_doc:
             drafting.decide(session=s, document_id=doc.id, approver=signer, preauthorised=True)
         return doc.id
 
 
 def aggregate_and_draft(duty_id: int, period_key: str, signer_key: str,
-                        superior_key: str) -> int:
+                        superior_key: str, settings: CycleSettings | None = None) -> int:
     """Aggregate the period and draft the Báo cáo to the superior, submitted for approval.
 
     Idempotent: a period already reported returns its report.
     """
+    settings = settings or CycleSettings()
     with db.transaction() as s:
         existing = s.scalar(select(ReportRequest.report_document_id).where(
             ReportRequest.duty_id == duty_id, ReportRequest.period == period_key,
@@ -342,7 +354,8 @@ def aggregate_and_draft(duty_id: int, period_key: str, signer_key: str,
         s.execute(update(ReportRequest).where(
             ReportRequest.duty_id == duty_id, ReportRequest.period == period_key
         ).values(report_document_id=doc.id))
-        drafting.submit(session=s, document_id=doc.id)
+        drafting.submit(session=s, document_id=doc.id, files_root=Path(settings.files_dir),
+                        reviewers=[signer], signer=signer)
         return doc.id
 
 

@@ -39,3 +39,29 @@ def prefect_harness(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
 @pytest.fixture
 def files_dir(tmp_path: Path) -> Path:
     return tmp_path / "files"
+
+
+KEY_PASSWORD = "thu-nghiem"
+
+
+@pytest.fixture(scope="session")
+def dev_keys(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A demo CA with the signer's and the organisation's PKCS#12 files (signing.keys)."""
+    from signing.keys import create_dev_ca
+
+    folder = tmp_path_factory.mktemp("keys")
+    create_dev_ca(folder, password=KEY_PASSWORD)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def issuing_tools(dev_keys: Path) -> Iterator[object]:
+    """A warm LibreOffice and the two PAdES signers, installed for every issue in the session."""
+    import shutil
+
+    from workflows import issuance
+
+    if shutil.which("soffice") is None:
+        pytest.skip("LibreOffice is not installed")
+    with issuance.opened(keys_dir=dev_keys, password=KEY_PASSWORD) as tools:
+        yield tools

@@ -25,7 +25,8 @@ SETTINGS = dict(channels=["folder"])
 def _instructed(files_dir: Path, **kw: object) -> tuple[int, int, steps.CycleSettings]:
     settings = steps.CycleSettings(files_dir=str(files_dir), **SETTINGS)
     gid = steps.receive_guidance(scenario.guidance())
-    iid = steps.draft_instruction(scenario.instruction(gid, reporting_unit_keys=scenario.DISTRICTS))
+    iid = steps.draft_instruction(scenario.instruction(gid, reporting_unit_keys=scenario.DISTRICTS),
+                                  settings)
     steps.record_decision(iid, "le-ngoc-tuan")
     steps.issue(iid, date(2022, 12, 16), settings)
     for duty_id, period, units in steps.instruction_plan(iid, ["2023-Q4"]):
@@ -68,6 +69,8 @@ class TestDeadlines:
         assert due == expected
 
 
+@pytest.mark.libreoffice
+@pytest.mark.usefixtures("issuing_tools")
 class TestXlsxDoor:
     def test_wrong_sheet_refused(self, kontum_url: str, files_dir: Path) -> None:
         """A workbook without the form's sheet is refused and nothing is stored."""
@@ -128,8 +131,10 @@ class TestXlsxDoor:
             assert [r.current for r in rows] == [False, True]
 
 
+@pytest.mark.libreoffice
 class TestPrefectCycle:
-    def test_kontum_cycle(self, prefect_harness: None, kontum_url: str, files_dir: Path) -> None:
+    def test_kontum_cycle(self, prefect_harness: None, kontum_url: str, files_dir: Path,
+                          issuing_tools: object) -> None:
         """The Kon Tum Q4 cycle: 8 of 10 districts report (one after a correction), 2 reminded
         once each even when the reminder flow runs again, the report issued and forwarded."""
         from workflows.collect import Upload
