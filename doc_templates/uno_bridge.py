@@ -19,6 +19,7 @@ import contextlib
 import json
 import sys
 import time
+from typing import Any
 
 import uno
 from com.sun.star.beans import PropertyValue
@@ -34,7 +35,7 @@ def _props(**values: object) -> tuple[PropertyValue, ...]:
     return tuple(PropertyValue(Name=name, Value=value) for name, value in values.items())
 
 
-def connect(port: int, timeout: float):
+def connect(port: int, timeout: float) -> Any:
     """The Desktop of the LibreOffice listening on 127.0.0.1:port, retrying until timeout."""
     local = uno.getComponentContext()
     resolver = local.ServiceManager.createInstanceWithContext(
@@ -53,7 +54,7 @@ def connect(port: int, timeout: float):
     return context.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", context)
 
 
-def convert(desktop, source: str, target: str) -> None:
+def convert(desktop: Any, source: str, target: str) -> None:
     """Load ``source`` hidden and read-only, export it as PDF to ``target``, close it."""
     document = desktop.loadComponentFromURL(
         uno.systemPathToFileUrl(source),
@@ -74,7 +75,7 @@ def convert(desktop, source: str, target: str) -> None:
         document.close(True)
 
 
-def _alive(desktop) -> bool:
+def _alive(desktop: Any) -> bool:
     try:
         desktop.getFrames()
     except Exception:  # any UNO failure here means the bridge is gone
@@ -82,7 +83,7 @@ def _alive(desktop) -> bool:
     return True
 
 
-def _answer(message: dict) -> None:
+def _answer(message: dict[str, Any]) -> None:
     sys.stdout.write(json.dumps(message) + "\n")
     sys.stdout.flush()
 

@@ -18,6 +18,7 @@ import socket
 import subprocess
 import time
 from pathlib import Path
+from typing import Any
 
 from doc_templates.errors import ConversionError
 
@@ -196,7 +197,7 @@ class WarmOffice:
         children = _children(self._office.pid)
         return children[0] if children else self._office.pid
 
-    def _read(self, timeout: float) -> dict:
+    def _read(self, timeout: float) -> dict[str, Any]:
         bridge = self._bridge
         if bridge is None or bridge.stdout is None:
             raise OfficeDied("Cầu nối UNO không chạy.")
