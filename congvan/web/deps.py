@@ -48,6 +48,25 @@ def get_actor(request: Request, session: SessionDep, settings: SettingsDep) -> P
 ActorDep = Annotated[Person | None, Depends(get_actor)]
 
 
+class SignInRequired(Exception):
+    """A page that shows the registry was asked for without a signed-in person."""
+
+    def __init__(self, target: str) -> None:
+        self.target = target
+        super().__init__("Bạn cần đăng nhập để xem trang này.")
+
+
+def signed_in(request: Request, actor: ActorDep) -> Person:
+    """The signed-in person; pages of the registry are not for anonymous visitors."""
+    if actor is None:
+        query = f"?{request.url.query}" if request.url.query else ""
+        raise SignInRequired(request.url.path + query)
+    return actor
+
+
+ReaderDep = Annotated[Person, Depends(signed_in)]
+
+
 def require(actor: Person | None, *roles: str) -> Person:
     """The actor if signed in with one of ``roles``; PermissionDenied otherwise."""
     if actor is None:

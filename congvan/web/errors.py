@@ -2,20 +2,23 @@
 
 NotFound → 404, InvalidTransition / ImmutableDocument / NumberConflict → 409,
 PermissionDenied → 403, ValidationError → 422, SchemaOutOfDate → 503; a bad
-acknowledgement token → 404. Browsers get a Vietnamese page (or, for an HTMX
-request, a message fragment swapped into ``#thong-bao``); ``/api/`` gets JSON
+acknowledgement token → 404; a page asked for without signing in → the
+sign-in page. Browsers get a Vietnamese page (or, for an HTMX request, a
+message fragment swapped into ``#thong-bao``); ``/api/`` gets JSON
 ``{"detail": …, "field": …}``.
 """
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 
+from congvan.web.deps import SignInRequired
 from congvan.web.render import page
 from outbox.errors import ReceiptError
 from registry import errors as reg
@@ -77,6 +80,16 @@ async def _ours(request: Request, exc: Exception) -> Response:
     return answer(request, status_of(exc), str(exc), field=getattr(exc, "field", None))
 
 
+async def _sign_in(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, SignInRequired)
+    if request.url.path.startswith("/api/"):
+        return answer(request, 403, str(exc))
+    target = f"/dang-nhap?{urlencode({'next': exc.target})}"
+    if request.headers.get("HX-Request"):
+        return Response(status_code=200, headers={"HX-Redirect": target})
+    return RedirectResponse(target, status_code=303)
+
+
 async def _http(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     message = HTTP_MESSAGES.get(exc.status_code) or str(exc.detail)
@@ -115,5 +128,6 @@ def install(app: FastAPI) -> None:
     """Register the handlers on ``app``."""
     app.add_exception_handler(reg.RegistryError, _ours)
     app.add_exception_handler(ReceiptError, _ours)
+    app.add_exception_handler(SignInRequired, _sign_in)
     app.add_exception_handler(StarletteHTTPException, _http)
     app.add_exception_handler(RequestValidationError, _invalid_request)

@@ -42,6 +42,10 @@ class Web:
                                     follow_redirects=False)
         assert response.status_code == 303, response.text
 
+    def sign_out(self) -> None:
+        """Forget the signed-in person."""
+        self.client.cookies.clear()
+
 
 def web_settings(url: str, home: Path, **kw: Any) -> Settings:
     """Settings for a test app on ``url``."""
@@ -60,8 +64,10 @@ def web(fresh_url: str, tmp_path: Path) -> Iterator[Web]:
     with db.transaction() as session:
         world = scenario.build(session, settings.files_dir)
     client = client_class()(app)
+    result = Web(app, client, settings, world)
+    result.sign_in(world.clerk_key)  # pages need a signed-in person; tests may sign out
     try:
-        yield Web(app, client, settings, world)
+        yield result
     finally:
         client.close()
         db.get_engine().dispose()

@@ -124,7 +124,8 @@ def build(session: Session, files_root: Path) -> World:
                          due_date=dt.date(2022, 12, 10), status=RequestStatus.SUBMITTED)
     session.add_all([late, done])
     session.flush()
-    session.add(Submission(request_id=done.id, unit_id=units[0].id, values={"mo_hinh": 12, "nguoi_tham_gia": 1500},
+    session.add(Submission(request_id=done.id, unit_id=units[0].id,
+                           values={"mo_hinh": 12, "nguoi_tham_gia": 1500},
                            channel="api", valid=True,
                            submitted_at=dt.datetime(2022, 12, 8, 2, 30, tzinfo=UTC)))
     session.flush()

@@ -34,6 +34,7 @@ class TestApproval:
 
     def test_anonymous_may_not_approve(self, web: Web) -> None:
         """Without signing in, the decision is refused."""
+        web.sign_out()
         response = web.client.post(f"/documents/{web.world.draft_id}/approve")
         assert response.status_code == 403 and "đăng nhập" in response.text.lower()
 
@@ -95,3 +96,10 @@ class TestSubmissionApi:
         response = web.client.post("/api/requests/999999/submission",
                                    json={"values": {"mo_hinh": 1}})
         assert response.status_code == 404 and "#999999" in response.json()["detail"]
+
+    def test_anonymous_post_is_403_json(self, web: Web) -> None:
+        """The JSON door needs a signed-in reporter."""
+        web.sign_out()
+        response = web.client.post(f"/api/requests/{web.world.late_request_id}/submission",
+                                   json={"values": {"mo_hinh": 1, "nguoi_tham_gia": 1}})
+        assert response.status_code == 403 and "đăng nhập" in response.json()["detail"]

@@ -44,6 +44,7 @@ class TestErrors:
 
     def test_htmx_errors_are_fragments_retargeted_to_the_message_area(self, web: Web) -> None:
         """An HTMX request that fails gets an alert fragment swapped into #thong-bao."""
+        web.sign_out()
         response = web.client.post(f"/outbox/deliveries/{web.world.dead_id}/retry",
                                    headers={"HX-Request": "true"})
         assert response.status_code == 403
@@ -67,8 +68,21 @@ class TestIdentity:
         assert identity.unsign(secret="s3cret-for-test", value=forged) is None
         assert identity.unsign(secret="another-secret", value=value) is None
 
+    def test_pages_send_anonymous_visitors_to_sign_in(self, web: Web) -> None:
+        """Registry pages redirect to the sign-in page and come back to where they were."""
+        web.sign_out()
+        response = web.client.get("/requests?late=true", follow_redirects=False)
+        assert response.status_code == 303
+        assert response.headers["location"] == "/dang-nhap?next=%2Frequests%3Flate%3Dtrue"
+        htmx = web.client.get("/?status=issued", headers={"HX-Request": "true"})
+        assert htmx.headers["HX-Redirect"].startswith("/dang-nhap?next=")
+        download = web.client.get(f"/documents/{web.world.issued_id}/files/{web.world.file_id}",
+                                  follow_redirects=False)
+        assert download.status_code == 303
+
     def test_sign_in_shows_the_person_and_unknown_key_is_refused(self, web: Web) -> None:
         """Signing in puts the person's name in the header; an unknown key re-shows the form."""
+        web.sign_out()
         refused = web.client.post("/dang-nhap", data={"person_key": "ai-do"})
         assert refused.status_code == 422 and "Không có người dùng" in refused.text
         web.sign_in(web.world.chair_key)

@@ -64,6 +64,10 @@ def test_clerk_filters_opens_a_document_and_a_recipient_acknowledges(
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 900})
             page.goto(base + "/")
+            expect(page.locator("h1")).to_have_text("Đăng nhập")
+            page.fill("#person_key", world.clerk_key)
+            page.get_by_role("button", name="Đăng nhập").click()
+            expect(page.locator(".who")).to_contain_text("Trần Thị B")
             expect(page.locator("#documents")).to_contain_text("01/BCĐ-NC")
 
             page.get_by_role("link", name="Chờ duyệt").click()

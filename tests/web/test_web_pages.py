@@ -37,7 +37,7 @@ class TestDocumentPage:
         """Each recipient shows sent, acknowledged or failed; the archive line is not sent."""
         page = web.client.get(f"/documents/{web.world.issued_id}").text
         for text in ("Công an huyện Đăk Hà", "Đã gửi", "Đã xác nhận", "Thất bại",
-                     "550 5.1.1", "Không gửi qua hệ thống", "Lê Ngọc Tuấn"):
+                     "550 5.1.1", "Lưu tại văn thư", "Lê Ngọc Tuấn"):
             assert text in page, text
 
     def test_files_show_sha256_and_download_byte_for_byte(self, web: Web) -> None:
@@ -60,7 +60,7 @@ class TestDocumentPage:
         """The draft shows its submitted version and the submit event."""
         page = web.client.get(f"/documents/{web.world.draft_id}").text
         assert "Các lần dự thảo" in page and "Trình ký" in page and "Tạo dự thảo" in page
-        assert "Phê duyệt" in page and "Đăng nhập" in page
+        assert "Phê duyệt" in page and "Trả lại" in page
 
 
 class TestOutbox:

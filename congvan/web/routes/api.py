@@ -21,7 +21,7 @@ class SubmissionIn(BaseModel):
 
 
 @router.post("/requests/{request_id}/submission", name="api_submission",
-             responses={422: {"description": "Số liệu chưa đúng; mỗi lỗi nêu chỉ tiêu và cách sửa"}})
+             responses={422: {"description": "Số liệu chưa đúng; mỗi lỗi nêu chỉ tiêu, cách sửa"}})
 def submit(request_id: int, body: SubmissionIn, session: SessionDep,
            actor: ActorDep) -> JSONResponse:
     """File the report for the signed-in reporter's own unit; 422 names each wrong indicator.

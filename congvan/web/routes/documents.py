@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from starlette.responses import FileResponse, HTMLResponse
 
 from congvan.runtime import files_dir
-from congvan.web.deps import ActorDep, SessionDep, SettingsDep
+from congvan.web.deps import ReaderDep, SessionDep, SettingsDep
 from congvan.web.render import page
 from outbox import deliveries
 from registry import audit, documents
@@ -22,7 +22,7 @@ router = APIRouter()
 
 
 @router.get("/", response_class=HTMLResponse, name="documents")
-def list_documents(request: Request, session: SessionDep, actor: ActorDep,
+def list_documents(request: Request, session: SessionDep, actor: ReaderDep,
                    status: Annotated[str | None, Query()] = None) -> HTMLResponse:
     """The documents, newest first; ``?status=`` filters; an HTMX request gets the table only."""
     wanted = DocumentStatus(status) if status in {s.value for s in DocumentStatus} else None
@@ -36,7 +36,7 @@ def list_documents(request: Request, session: SessionDep, actor: ActorDep,
 
 @router.get("/documents/{document_id}", response_class=HTMLResponse, name="document")
 def show_document(request: Request, document_id: int, session: SessionDep,
-                  actor: ActorDep) -> HTMLResponse:
+                  actor: ReaderDep) -> HTMLResponse:
     """Metadata, recipients with their delivery state, files, versions and audit history."""
     document = documents.get(session=session, document_id=document_id)
     sent = deliveries.for_document(session=session, document_id=document_id)
@@ -60,7 +60,7 @@ def show_document(request: Request, document_id: int, session: SessionDep,
 
 @router.get("/documents/{document_id}/files/{file_id}", name="document_file")
 def download_file(document_id: int, file_id: int, session: SessionDep,
-                  settings: SettingsDep) -> FileResponse:
+                  settings: SettingsDep, actor: ReaderDep) -> FileResponse:
     """A stored file of the document, under a name built from its number and symbol."""
     document = documents.get(session=session, document_id=document_id)
     stored = next((f for f in document.files if f.id == file_id), None)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.responses import HTMLResponse
 
-from congvan.web.deps import ActorDep, SessionDep, require
+from congvan.web.deps import ActorDep, ReaderDep, SessionDep, require
 from congvan.web.render import page
 from outbox import deliveries
 
@@ -15,7 +15,7 @@ ORDER = ("queued", "sending", "sent", "failed", "dead", "acknowledged")
 
 
 @router.get("/outbox", response_class=HTMLResponse, name="outbox")
-def show_outbox(request: Request, session: SessionDep, actor: ActorDep) -> HTMLResponse:
+def show_outbox(request: Request, session: SessionDep, actor: ReaderDep) -> HTMLResponse:
     """The outbox at a glance."""
     summary = deliveries.summary(session=session)
     return page(request, "outbox.html", {"summary": summary, "order": ORDER,

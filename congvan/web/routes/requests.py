@@ -9,14 +9,14 @@ from fastapi import APIRouter, Query, Request
 from starlette.responses import HTMLResponse
 
 from congvan.web import report_requests
-from congvan.web.deps import ActorDep, SessionDep
+from congvan.web.deps import ReaderDep, SessionDep
 from congvan.web.render import local, page
 
 router = APIRouter()
 
 
 @router.get("/requests", response_class=HTMLResponse, name="requests")
-def list_requests(request: Request, session: SessionDep, actor: ActorDep,
+def list_requests(request: Request, session: SessionDep, actor: ReaderDep,
                   period: Annotated[str | None, Query()] = None,
                   late: Annotated[bool, Query()] = False) -> HTMLResponse:
     """Requests of one period (default: the newest), with unit, due date and status."""
