@@ -1,8 +1,16 @@
-"""`congvan demo`: the Kon Tum 2022 cycle on the embedded default, with a Rich progress display."""
+"""`congvan demo`: the Kon Tum 2022 cycle on the embedded default, with a Rich progress display.
+
+Every outgoing document goes the real way: submitted to the signer through
+signing.approvals, approved and signed (ký duyệt) by the recorded decision,
+then numbered, rendered, converted and signed twice (the person's key, then the
+organisation's) by signing.issuing.issue, which enqueues the deliveries. The
+keys are a demo CA (signing.keys.create_dev_ca) under var/demo/keys.
+"""
 
 from __future__ import annotations
 
 import shutil
+import time
 from datetime import date
 from pathlib import Path
 
@@ -27,21 +35,47 @@ def register(app: typer.Typer) -> None:
         from workflows import prefect_env
 
         prefect_env.prepare()
+        started = time.monotonic()
         with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
                       console=console) as progress:
             lines = _run(progress, settings)
-        console.print("\n".join(lines))
+        console.print("\n".join(lines), highlight=False, soft_wrap=True)
+        console.print(f"\nXong trong {time.monotonic() - started:.0f} s.")
 
 
 def _step(progress, text: str):  # type: ignore[no-untyped-def]
     return progress.add_task(text, total=1)
 
 
-def _run(progress, settings) -> list[str]:  # type: ignore[no-untyped-def]  # noqa: PLR0915
+KEY_PASSWORD = "demo-khong-dung-that"  # the demo CA's PKCS#12 password (demo keys only)
+
+
+def _keys(settings) -> Path:  # type: ignore[no-untyped-def]
+    """The demo CA under var/demo/keys, created if missing."""
+    from signing.keys import create_dev_ca
+
+    folder = settings.home / "keys"
+    if not (folder / "signer.p12").is_file() or not (folder / "organization.p12").is_file():
+        create_dev_ca(folder, password=KEY_PASSWORD, organization="BCĐ PCTP TỈNH KON TUM",
+                      signer_name="Lê Ngọc Tuấn")
+    return folder
+
+
+def _run(progress, settings) -> list[str]:  # type: ignore[no-untyped-def]
+    from workflows import issuance
+
+    t = _step(progress, "Tạo khoá thử nghiệm (CA demo, khoá người ký và khoá cơ quan)")
+    keys = _keys(settings)
+    progress.update(t, completed=1)
+    with issuance.opened(keys_dir=keys, password=KEY_PASSWORD, soffice=settings.soffice):
+        return _cycle(progress, settings, keys)
+
+
+def _cycle(progress, settings, keys: Path) -> list[str]:  # type: ignore[no-untyped-def]  # noqa: PLR0915
     from congvan.runtime import files_dir, open_registry
     from registry import db, schema
     from registry.directory import import_file
-    from registry.models import Document, DocumentFile, ReportRequest
+    from registry.models import ReportRequest
     from workflows import scenario, steps, submissions, xlsx
     from workflows.collect import Upload
     from workflows.forms import parse_form
@@ -53,7 +87,8 @@ def _run(progress, settings) -> list[str]:  # type: ignore[no-untyped-def]  # no
         import_file(session=s, path=scenario.DIRECTORY_FILE)
     files = files_dir(settings)
     cycle = steps.CycleSettings(files_dir=str(files), channels=["folder"],
-                                notices_dir=str(settings.home / "notices"))
+                                notices_dir=str(settings.home / "notices"), keys_dir=str(keys),
+                                soffice=settings.soffice)
     progress.update(t, completed=1)
 
     t = _step(progress, "Khởi động Prefect (chế độ tạm, lần đầu mất ~10 s)")
@@ -65,7 +100,7 @@ def _run(progress, settings) -> list[str]:  # type: ignore[no-untyped-def]  # no
     gid = receive_guidance(scenario.guidance())
     progress.update(t, completed=1, description="Nhận Hướng dẫn 22/HD-BCA-V05 vào sổ văn bản đến")
 
-    t = _step(progress, "Soạn, trình, duyệt và ban hành công văn chỉ đạo (như 4267/BCĐ-NC)")
+    t = _step(progress, "Soạn, trình, duyệt, ký số và ban hành công văn chỉ đạo (như 4267/BCĐ-NC)")
     iid = instruct_units(scenario.instruction(gid, reporting_unit_keys=scenario.DISTRICTS), cycle)
     steps.record_decision(iid, "le-ngoc-tuan", comment="Đồng ý ban hành")
     issue_instruction(iid, date(2022, 12, 16), cycle, ["2023-Q4"])
@@ -98,7 +133,7 @@ def _run(progress, settings) -> list[str]:  # type: ignore[no-untyped-def]  # no
             wb, scenario.sample_values(3), form), unit_key=unit, files_dir=files)
     progress.update(t, completed=1)
 
-    t = _step(progress, "Nhắc hạn, đôn đốc 2 đơn vị chậm báo cáo")
+    t = _step(progress, "Nhắc hạn; đôn đốc 2 đơn vị chậm báo cáo (trình, duyệt, ký số, ban hành)")
     reminded = remind_late_units(1, "2023-Q4", "le-ngoc-tuan", today=date(2023, 12, 12),
                                  settings=cycle)
     if reminded["don_doc"]:
@@ -106,7 +141,7 @@ def _run(progress, settings) -> list[str]:  # type: ignore[no-untyped-def]  # no
         steps.issue(reminded["don_doc"], date(2023, 12, 12), cycle)
     progress.update(t, completed=1)
 
-    t = _step(progress, "Tổng hợp, dự thảo Báo cáo, duyệt, ban hành và gửi Bộ Công an")
+    t = _step(progress, "Tổng hợp, dự thảo Báo cáo, duyệt, ký số, ban hành và gửi Bộ Công an")
     summary = quarterly_cycle(iid, "2023-Q4", "le-ngoc-tuan", "bca", today=date(2023, 12, 19),
                               settings=cycle)
     report_id = summary["reports"][0]
@@ -114,14 +149,18 @@ def _run(progress, settings) -> list[str]:  # type: ignore[no-untyped-def]  # no
     steps.reconcile(date(2023, 12, 20), cycle)
     progress.update(t, completed=1)
 
-    t = _step(progress, "Chuyển PDF (LibreOffice) và gửi qua thư mục (outbox)")
-    pdf_note = _pdfs(settings, files)
+    t = _step(progress, "Gửi qua thư mục (outbox), xuất sổ văn bản đi/đến (.xlsx)")
     from outbox.channels.folder import FolderChannel
     from outbox.relay import relay_once
 
     drop = settings.home / "outbox"
     relay_once(channels={"folder": FolderChannel(drop)}, engine=engine, batch_size=500,
-               files_root=Path("."))
+               files_root=files)
+    registers = _registers(settings.home / "registers")
+    progress.update(t, completed=1)
+
+    t = _step(progress, "Kiểm tra thể thức (.docx) và chữ ký số (PDF)")
+    checks = _checks(files, keys)
     progress.update(t, completed=1)
 
     figures = steps.figures(1, "2023-Q4")
@@ -129,35 +168,110 @@ def _run(progress, settings) -> list[str]:  # type: ignore[no-untyped-def]  # no
              f"- Báo cáo: {figures.coverage} đơn vị; chưa báo cáo: {', '.join(figures.missing)}",
              f"- Tỷ lệ mô hình hiệu quả: {figures.derived.get('effective_rate')}",
              f"- Lỗi lần nộp đầu: {errors[0].splitlines()[1] if errors else '—'}",
-             f"- Nộp lại: {fixed.message}", f"- {pdf_note}", "", "[bold]Văn bản[/]"]
-    with db.transaction() as s:
-        for doc in s.query(Document).order_by(Document.id):
-            ident = doc.number_symbol or doc.original_number
-            lines.append(f"- {ident} ({doc.doc_type}, {doc.status.value})")
-            for f in s.query(DocumentFile).filter_by(document_id=doc.id):
-                lines.append(f"    {f.path}")
-    lines += [f"- Thư mục nhận (folder drop): {drop}", f"- Nhắc hạn (e-mail): "
-              f"{settings.home / 'notices'}", "", "Xem chuỗi: congvan trace 22/HD-BCA-V05"]
+             f"- Nộp lại: {fixed.message}", "", "[bold]Văn bản và tệp[/]"]
+    lines += _documents(files)
+    lines += ["", "[bold]Sổ văn bản[/]", *[f"- {p}" for p in registers],
+              "", "[bold]Kiểm tra[/]", *checks,
+              "", "[bold]Thư mục khác[/]",
+              f"- Khoá thử nghiệm (không dùng thật): {keys}",
+              f"- Thư mục nhận (folder drop): {drop}",
+              f"- Nhắc hạn (e-mail): {settings.home / 'notices'}",
+              f"- Báo cáo các đơn vị nộp (.xlsx): {inbox}",
+              "", "Xem chuỗi: congvan trace 22/HD-BCA-V05"]
     return lines
 
 
-def _pdfs(settings, files: Path) -> str:  # type: ignore[no-untyped-def]
-    import hashlib
+def _documents(files: Path) -> list[str]:
+    """Each document with its status, signer, draft versions and stored files (full paths)."""
+    from registry import db
+    from registry.models import Document
+
+    lines = []
+    with db.transaction() as s:
+        for doc in s.query(Document).order_by(Document.id):
+            ident = doc.number_symbol or doc.original_number
+            who = f", ký: {doc.signer.full_name}" if doc.signer and doc.number else ""
+            lines.append(f"- {ident} ({doc.doc_type}, {doc.status.value}{who})")
+            for v in doc.versions:
+                lines.append(f"    dự thảo v{v.version}: {files / v.docx_path}")
+            for f in sorted(doc.files, key=lambda f: f.id):
+                lines.append(f"    {f.kind}: {files / f.path}")
+    return lines
+
+
+def _registers(folder: Path) -> list[Path]:
+    """The outgoing and incoming registers of every body that issued or received, per year."""
+    from sqlalchemy import select
 
     from registry import db
-    from registry.models import DocumentFile
+    from registry.models import Direction, Document, Organization, Register
+    from workflows import registers
 
-    try:
-        from doc_templates.pdf import PdfConverter
+    folder.mkdir(parents=True, exist_ok=True)
+    out = []
+    with db.transaction() as s:
+        outgoing = s.execute(select(Document.issuer_id, Document.year).where(
+            Document.direction == Direction.OUTGOING, Document.number.is_not(None)).distinct()
+        ).all()
+        incoming = s.execute(select(Register.organization_id, Document.year).join(
+            Register, Register.id == Document.register_id).where(
+            Document.direction == Direction.INCOMING).distinct()).all()
+        for kind, pairs, export in (("di", outgoing, registers.outgoing_xlsx),
+                                    ("den", incoming, registers.incoming_xlsx)):
+            for org_id, year in sorted(pairs):
+                org = s.get(Organization, org_id)
+                assert org is not None
+                path = folder / f"so-van-ban-{kind}-{org.key}-{year}.xlsx"
+                data = (export(session=s, issuer=org, year=year) if kind == "di"
+                        else export(session=s, receiver=org, year=year))
+                path.write_bytes(data)
+                out.append(path)
+    return out
 
-        with db.transaction() as s:
-            docx = s.query(DocumentFile).filter_by(kind="docx").all()
-            with PdfConverter(settings.soffice) as pdf:
-                outs = pdf.convert_many([Path(d.path) for d in docx], files / "pdf")
-            for d, out in zip(docx, outs, strict=True):
-                data = Path(out).read_bytes()
-                s.add(DocumentFile(document_id=d.document_id, kind="pdf", path=str(out),
-                                   sha256=hashlib.sha256(data).hexdigest(), size=len(data)))
-        return f"{len(outs)} tệp PDF đã tạo"
-    except Exception as exc:  # noqa: BLE001 - the demo goes on without PDFs
-        return f"không tạo được PDF: {exc}"
+
+def _checks(files: Path, keys: Path) -> list[str]:
+    """One line per .docx (ND30 checker) and per signed PDF (every signature verified)."""
+    from doc_templates.check import check_docx
+    from registry import db
+    from registry.models import DocumentFile, DraftVersion
+
+    with db.transaction() as s:
+        docx = [v.docx_path for v in s.query(DraftVersion).order_by(DraftVersion.id)]
+        docx += [f.path for f in s.query(DocumentFile).filter_by(kind="docx")
+                 .order_by(DocumentFile.id)]
+        pdfs = [f.path for f in s.query(DocumentFile).filter_by(kind="signed_pdf")
+                .order_by(DocumentFile.id)]
+    lines = []
+    for rel in docx:
+        errors = [v for v in check_docx(files / rel) if v.severity == "error"]
+        verdict = "đạt ND30" if not errors else (
+            f"{len(errors)} lỗi: " + "; ".join(f"{v.box} {v.message}" for v in errors[:3]))
+        lines.append(f"- check_docx {files / rel}: {verdict}")
+    for rel in pdfs:
+        lines.append(f"- verify {files / rel}: "
+                     f"{_verify((files / rel).read_bytes(), keys / 'ca.pem')}")
+    return lines
+
+
+def _verify(pdf: bytes, ca_pem: Path) -> str:
+    """Every signature of ``pdf`` validated against the demo CA, on one line."""
+    import io
+
+    from asn1crypto import pem, x509
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko_certvalidator import ValidationContext
+
+    _, _, der = pem.unarmor(ca_pem.read_bytes())
+    context = ValidationContext(trust_roots=[x509.Certificate.load(der)])
+    sigs = PdfFileReader(io.BytesIO(pdf)).embedded_signatures
+    if not sigs:
+        return "KHÔNG CÓ CHỮ KÝ"
+    parts, good = [], 0
+    for sig in sigs:
+        status = validate_pdf_signature(sig, context)
+        good += bool(status.intact and status.valid)
+        state = "ok" if status.intact and status.valid else (
+            "chứng thư không tin cậy" if status.intact else "BỊ SỬA ĐỔI")
+        parts.append(f"{sig.field_name} {state}")
+    return f"{good}/{len(sigs)} chữ ký hợp lệ ({', '.join(parts)})"
