@@ -150,7 +150,7 @@ class WarmOffice:
                 start_new_session=True,
             )
         try:
-            reply = self._read(self.start_timeout + 5)
+            reply = self._read(self.start_timeout + 5, starting=True)
             if not reply.get("ready"):
                 raise OfficeDied(f"Cầu nối UNO trả lời lạ khi khởi động: {reply!r}")
             self._office_pid = self._find_office_pid()
@@ -190,6 +190,11 @@ class WarmOffice:
         if office is not None:
             _reap(office, grace, keep_group_pid=office_pid)
 
+    def _office_gone(self) -> bool:
+        if self._office is None or self._office.poll() is None:
+            return False
+        return self._office_pid is None or not pid_alive(self._office_pid)
+
     def _find_office_pid(self) -> int | None:
         if self._office is None:
             return None
@@ -197,14 +202,22 @@ class WarmOffice:
         children = _children(self._office.pid)
         return children[0] if children else self._office.pid
 
-    def _read(self, timeout: float) -> dict[str, Any]:
+    def _read(self, timeout: float, *, starting: bool = False) -> dict[str, Any]:
         bridge = self._bridge
         if bridge is None or bridge.stdout is None:
             raise OfficeDied("Cầu nối UNO không chạy.")
-        ready, _, _ = select.select([bridge.stdout], [], [], timeout)
-        if not ready:
-            self.stop()
-            raise ConversionError(f"LibreOffice (UNO) quá thời gian ({timeout:.0f} s)")
+        deadline = time.monotonic() + timeout
+        # Wait in slices so a LibreOffice that exits (say its port was taken meanwhile) is
+        # noticed at once instead of after the whole timeout.
+        while not select.select([bridge.stdout], [], [], 0.5)[0]:
+            if self._office_gone():
+                raise OfficeDied(f"LibreOffice đã thoát (xem {self.log}).")
+            if time.monotonic() > deadline:
+                self.stop()
+                message = f"LibreOffice (UNO) quá thời gian ({timeout:.0f} s)"
+                # A start that never answers (port taken by someone else) is worth one
+                # restart on a new port; a conversion that hangs is the document's fault.
+                raise OfficeDied(message) if starting else ConversionError(message)
         line = bridge.stdout.readline()
         if not line:
             raise OfficeDied(f"Cầu nối UNO đã dừng (xem {self.log}).")
