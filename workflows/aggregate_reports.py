@@ -16,6 +16,6 @@ def aggregate_and_draft(duty_id: int, period_key: str, signer_key: str, superior
 
 @flow(name="aggregate_reports")
 def aggregate_reports(duty_id: int, period_key: str, signer_key: str, superior_key: str,
-                      settings: steps.CycleSettings = steps.CycleSettings()) -> int:
+                      settings: steps.CycleSettings = steps.DEFAULT_SETTINGS) -> int:
     """Returns the Báo cáo's id; it awaits the leader's approval."""
     return aggregate_and_draft(duty_id, period_key, signer_key, superior_key, settings)

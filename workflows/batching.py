@@ -1,4 +1,5 @@
-"""Chunks: a task handles a slice of units, never one task run per unit (TRAPS.md: Prefect costs)."""
+"""Chunks: a task handles a slice of units, never one task run per unit (TRAPS.md: Prefect
+costs)."""
 
 from __future__ import annotations
 

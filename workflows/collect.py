@@ -53,7 +53,7 @@ def ingest_chunk(uploads: list[Upload], files_dir: str) -> list[Answer]:
 
 
 @flow(name="collect")
-def collect(uploads: list[Upload], settings: steps.CycleSettings = steps.CycleSettings()
+def collect(uploads: list[Upload], settings: steps.CycleSettings = steps.DEFAULT_SETTINGS
             ) -> list[Answer]:
     """Ingest ``uploads`` in chunks; returns one answer per upload, in order."""
     futures = [ingest_chunk.submit(chunk, settings.files_dir) for chunk in chunks(uploads, 200)]

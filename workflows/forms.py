@@ -57,7 +57,8 @@ class Derived(_Model):
 
 
 class Check(_Model):
-    """A rule between indicators: ``total`` equals the sum of ``parts``, or ``field`` ≤ ``limit``."""
+    """A rule between indicators: ``total`` equals the sum of ``parts``, or ``field`` ≤
+    ``limit``."""
 
     total: str | None = None
     parts: list[str] = []
@@ -166,7 +167,8 @@ def coerce(indicator: Indicator, raw: Any) -> tuple[Any, str | None]:
     return float(number), None
 
 
-def validate_values(form: FormDef, raw: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def validate_values(form: FormDef, raw: dict[str, Any]
+                    ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Coerce and check ``raw``; returns (values, errors). Unknown keys are errors too."""
     values: dict[str, Any] = {}
     errors: list[dict[str, Any]] = []

@@ -17,6 +17,6 @@ def issue(document_id: int, on: date, settings: steps.CycleSettings) -> str | No
 
 @flow(name="forward_report")
 def forward_report(report_id: int, on: date | None = None,
-                   settings: steps.CycleSettings = steps.CycleSettings()) -> str | None:
+                   settings: steps.CycleSettings = steps.DEFAULT_SETTINGS) -> str | None:
     """Issue and enqueue the report; the outbox relay delivers it."""
     return issue(report_id, on or date.today(), settings)

@@ -25,7 +25,8 @@ from workflows.forms import FormDef, ensure_form
 
 
 class DutyIn(BaseModel):
-    """A reporting duty a guidance sets: which form, which periods (the policy), collected by whom."""
+    """A reporting duty a guidance sets: which form, which periods (the policy), collected by
+    whom."""
 
     model_config = ConfigDict(frozen=True)
     form: dict[str, Any]  # the FormDef as a dict (small, JSON-ready)

@@ -41,15 +41,16 @@ def open_chunk(duty_id: int, period_key: str, unit_ids: list[int], roll_forward:
 
 
 @flow(name="instruct_units")
-def instruct_units(instr: InstructionIn, settings: CycleSettings = CycleSettings()) -> int:
+def instruct_units(instr: InstructionIn, settings: CycleSettings = steps.DEFAULT_SETTINGS) -> int:
     """Draft the instruction and route it to approval; returns its id ("awaiting approval")."""
     return draft(instr, settings)
 
 
 @flow(name="issue_instruction")
-def issue_instruction(instruction_id: int, on: date, settings: CycleSettings = CycleSettings(),
+def issue_instruction(instruction_id: int, on: date,
+                      settings: CycleSettings = steps.DEFAULT_SETTINGS,
                       period_keys: list[str] | None = None) -> int:
-    """Issue an approved instruction and open its requests; returns how many were opened."""
+    """Issue a signed instruction and open its requests; returns how many were opened."""
     if issue(instruction_id, on, settings) is None:
         return 0
     opened = 0
@@ -62,7 +63,8 @@ def issue_instruction(instruction_id: int, on: date, settings: CycleSettings = C
 
 
 @flow(name="reconcile_approved")
-def reconcile_approved(on: date | None = None, settings: CycleSettings = CycleSettings()) -> list[str]:
+def reconcile_approved(on: date | None = None,
+                       settings: CycleSettings = steps.DEFAULT_SETTINGS) -> list[str]:
     """Issue whatever was signed but not issued (scheduled)."""
     issued = steps.reconcile(on or date.today(), settings)
     return issued

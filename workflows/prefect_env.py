@@ -1,4 +1,5 @@
-"""Prefect's environment, set before ``import prefect``: no telemetry, quiet logs, a home under var/."""
+"""Prefect's environment, set before ``import prefect``: no telemetry, quiet logs, a home under
+var/."""
 
 from __future__ import annotations
 

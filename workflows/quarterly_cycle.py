@@ -21,7 +21,7 @@ def quarterly_cycle(instruction_id: int, period_key: str, signer_key: str, super
                     today: date | None = None,
                     uploads: list[collect.Upload] | None = None,
                     posts: list[collect.Posted] | None = None,
-                    settings: steps.CycleSettings = steps.CycleSettings(),
+                    settings: steps.CycleSettings = steps.DEFAULT_SETTINGS,
                     aggregate: bool | None = None) -> dict[str, object]:
     """Run one period's cycle as of ``today``; returns a summary of what each step did."""
     today = today or date.today()

@@ -41,7 +41,7 @@ def issue(document_id: int, on: date, settings: steps.CycleSettings) -> str | No
 @flow(name="remind_late_units")
 def remind_late_units(duty_id: int, period_key: str, signer_key: str,
                       today: date | None = None,
-                      settings: steps.CycleSettings = steps.CycleSettings()) -> dict[str, object]:
+                      settings: steps.CycleSettings = steps.DEFAULT_SETTINGS) -> dict[str, object]:
     """Run every stage that is due today; returns what was sent."""
     today = today or date.today()
     sent: dict[str, object] = {}

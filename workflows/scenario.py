@@ -62,7 +62,7 @@ b. Kiểm tra, rà soát những mô hình hoạt động "Tốt" đã được 
 
 c. Định kỳ 6 tháng (*trước ngày 10 tháng 5*) và 01 năm (*trước ngày 10 tháng 11*) báo cáo kết quả công tác xây dựng, nhân rộng mô hình, điển hình tiên tiến gửi kèm mẫu thống kê để tổng hợp, báo cáo (*có mẫu thống kê kèm theo*).
 
-2. Công an tỉnh (cơ quan thường trực Ban Chỉ đạo Phòng, chống tội phạm tỉnh) định kỳ tổng hợp, báo cáo kết quả thực hiện Hướng dẫn số 22/HD-BCA-V05 gửi Bộ Công an, Ủy ban nhân dân tỉnh theo quy định."""
+2. Công an tỉnh (cơ quan thường trực Ban Chỉ đạo Phòng, chống tội phạm tỉnh) định kỳ tổng hợp, báo cáo kết quả thực hiện Hướng dẫn số 22/HD-BCA-V05 gửi Bộ Công an, Ủy ban nhân dân tỉnh theo quy định."""  # noqa: E501 - the reference's paragraphs
 
 
 def instruction(guidance_id: int, *, unit_keys: list[str] | None = None,

@@ -63,6 +63,9 @@ class InstructionIn(BaseModel):
     archive: str | None = None
 
 
+DEFAULT_SETTINGS = CycleSettings()  # flows' default parameter (one shared, never mutated)
+
+
 @lru_cache(maxsize=1)
 def calendar() -> WorkingCalendar:
     """The working-day calendar (shipped adjustments), shared by the steps."""
@@ -219,8 +222,8 @@ def request_ids(duty_id: int, period_key: str) -> list[tuple[int, str]]:
 
     with db.transaction() as s:
         return [tuple(r) for r in s.execute(
-            select(ReportRequest.id, Organization.key).join(Organization,
-                                                            Organization.id == ReportRequest.unit_id)
+            select(ReportRequest.id, Organization.key)
+            .join(Organization, Organization.id == ReportRequest.unit_id)
             .where(ReportRequest.duty_id == duty_id, ReportRequest.period == period_key)
             .order_by(ReportRequest.id))]
 
@@ -287,14 +290,16 @@ def draft_don_doc(duty_id: int, period_key: str, today: date, signer_key: str,
             f"Thực hiện Công văn số {instruction.number_symbol} ngày "
             f"{instruction.issue_date:%d/%m/%Y} của {drafting.one_line(issuer.name).title()}, "
             f"đến hết ngày {due} (hạn gửi báo cáo {period.label.lower()}), các đơn vị sau chưa "
-            "gửi báo cáo kết quả xây dựng, nhân rộng mô hình, điển hình tiên tiến kèm mẫu thống kê:",
+            "gửi báo cáo kết quả xây dựng, nhân rộng mô hình, điển hình tiên tiến kèm mẫu "
+            "thống kê:",
             "", *[f"- {n};" for n in names], "",
             "Đề nghị các đơn vị trên khẩn trương gửi báo cáo theo đúng mẫu thống kê trước ngày "
             f"{calendar().add_working_days(today, 3):%d/%m/%Y} để tổng hợp, báo cáo cấp trên.",
         ])
         spec = drafting.base_spec(
             session=s, doc_type="cong_van", issuer=issuer, signer=signer,
-            subject=f"V/v đôn đốc báo cáo kết quả xây dựng, nhân rộng mô hình {period.label.lower()}",
+            subject="V/v đôn đốc báo cáo kết quả xây dựng, nhân rộng mô hình "
+                    f"{period.label.lower()}",
             body=body, recipients=names, distribution=["Như trên"],
             drafting_unit=instruction.drafting_unit)
         doc = drafting.create_draft(session=s, spec=spec, issuer=issuer,

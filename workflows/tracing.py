@@ -95,8 +95,9 @@ def chain(*, session: Session, ref: str) -> dict[str, Any]:
                 if report_id is not None:
                     report = session.get(Document, report_id)
                     assert report is not None
-                    p_node["children"].append({"label": _label(report, "Báo cáo") +
-                                               f" — gửi cấp trên: {_deliveries(session, report_id)}"})
+                    sent = _deliveries(session, report_id)
+                    p_node["children"].append(
+                        {"label": _label(report, "Báo cáo") + f" — gửi cấp trên: {sent}"})
                 node["children"].append(p_node)
         for dd in session.scalars(select(Document).join(
                 DocumentLink, DocumentLink.from_id == Document.id).where(

@@ -144,8 +144,9 @@ def read_workbook(data: bytes, form: FormDef) -> tuple[FormMeta, dict[str, Any]]
             return row[25].value if row is not None and len(row) > 25 else None
 
         request_id = hidden(1)
-        meta = FormMeta(request_id=int(request_id) if isinstance(request_id, (int, float)) else None,
-                        form_code=hidden(2), unit_key=hidden(3), period=hidden(4))
+        number = int(request_id) if isinstance(request_id, (int, float)) else None
+        meta = FormMeta(request_id=number, form_code=hidden(2), unit_key=hidden(3),
+                        period=hidden(4))
         raw: dict[str, Any] = {}
         for index, ind in enumerate(form.indicators):
             row = cells.get(FIRST_ROW + index)

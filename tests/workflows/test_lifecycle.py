@@ -13,8 +13,17 @@ from sqlalchemy import func, select
 from registry import db
 from registry.calendar import WorkingCalendar
 from registry.errors import PermissionDenied
-from registry.models import Delivery, Document, Reminder, ReportRequest, Submission
-from workflows import scenario, steps, submissions, xlsx
+from registry.models import (
+    Delivery,
+    Document,
+    DocumentStatus,
+    Organization,
+    Reminder,
+    ReportRequest,
+    ReviewStep,
+    Submission,
+)
+from workflows import registers, scenario, steps, submissions, xlsx
 from workflows.forms import parse_form
 from workflows.requests import due_for
 
@@ -67,6 +76,43 @@ class TestDeadlines:
         """Each period's due date is the policy's day, rolled to the next working day."""
         _, due = due_for(duty_policy=policy, period_key=period, calendar=WorkingCalendar())
         assert due == expected
+
+
+class TestApproval:
+    def test_instruction_awaits_its_signer(self, kontum_url: str, files_dir: Path) -> None:
+        """A drafted instruction is submitted to its signer, with a rendered draft version."""
+        settings = steps.CycleSettings(files_dir=str(files_dir), **SETTINGS)
+        gid = steps.receive_guidance(scenario.guidance())
+        iid = steps.draft_instruction(scenario.instruction(gid), settings)
+        assert steps.status_of(iid) == "submitted"
+        assert steps.issue(iid, date(2022, 12, 16), settings) is None  # approval is data
+        with db.transaction() as s:
+            doc = s.get(Document, iid)
+            assert [v.version for v in doc.versions] == [1]
+            assert (files_dir / doc.versions[0].docx_path).is_file()
+
+    def test_return_then_resubmit(self, kontum_url: str, files_dir: Path) -> None:
+        """A returned instruction keeps the comment and goes back to the same reviewer."""
+        from workflows import drafting
+
+        settings = steps.CycleSettings(files_dir=str(files_dir), **SETTINGS)
+        gid = steps.receive_guidance(scenario.guidance())
+        iid = steps.draft_instruction(scenario.instruction(gid), settings)
+        assert steps.record_decision(iid, "le-ngoc-tuan", approve=False,
+                                     comment="Bổ sung hạn báo cáo") == "returned"
+        with db.transaction() as s:
+            assert s.get(Document, iid).versions[0].comment == "Bổ sung hạn báo cáo"
+            drafting.submit(session=s, document_id=iid, files_root=files_dir)
+        assert steps.record_decision(iid, "le-ngoc-tuan") == "signed"
+
+    def test_reviewer_cannot_decide_out_of_turn(self, kontum_url: str, files_dir: Path) -> None:
+        """Someone who is not the reviewer whose turn it is cannot approve."""
+        settings = steps.CycleSettings(files_dir=str(files_dir), **SETTINGS)
+        gid = steps.receive_guidance(scenario.guidance())
+        iid = steps.draft_instruction(scenario.instruction(gid), settings)
+        with pytest.raises(PermissionDenied, match="chờ Lê Ngọc Tuấn"):
+            steps.record_decision(iid, "tham-dinh-pv05")
+        assert steps.status_of(iid) == "submitted"
 
 
 @pytest.mark.libreoffice
@@ -175,8 +221,9 @@ class TestPrefectCycle:
         with db.transaction() as s:
             stages = s.execute(select(Reminder.stage, func.count()).group_by(Reminder.stage)).all()
         assert dict(stages)["don_doc"] == 2
-        steps.record_decision(first["don_doc"], "le-ngoc-tuan")
-        assert steps.issue(first["don_doc"], late_day, settings)
+        assert steps.record_decision(first["don_doc"], "le-ngoc-tuan") == "signed"
+        first_number = steps.issue(first["don_doc"], late_day, settings)
+        assert first_number
         summary = quarterly_cycle(iid, "2023-Q4", "le-ngoc-tuan", "bca",
                                   today=date(2023, 12, 19), settings=settings)
         report_id = summary["reports"][0]
@@ -192,3 +239,26 @@ class TestPrefectCycle:
             to_bca = s.scalar(select(func.count()).select_from(Delivery).where(
                 Delivery.document_id == report_id))
         assert to_bca == 1
+        with db.transaction() as s:
+            self._assert_signed_twice(s, [iid, first["don_doc"], report_id], files_dir)
+            steps_rows = s.scalars(select(ReviewStep).where(ReviewStep.document_id == report_id))
+            assert [(r.reviewer.key, r.decision) for r in steps_rows] == [
+                ("le-ngoc-tuan", "approved")]
+            bcd = s.scalar(select(Organization).where(Organization.key == "bcd-kontum"))
+            register = registers.outgoing_rows(session=s, issuer=bcd, year=2023)
+            report_number = s.get(Document, report_id).number_symbol
+        assert [row[0] for row in register] == [first_number, report_number]
+
+    @staticmethod
+    def _assert_signed_twice(s: object, ids: list[int], files_dir: Path) -> None:
+        from pyhanko.pdf_utils.reader import PdfFileReader
+        from pyhanko.sign.validation import validate_pdf_signature
+
+        for document_id in ids:
+            doc = s.get(Document, document_id)
+            assert doc.status is DocumentStatus.ISSUED
+            (pdf,) = [f for f in doc.files if f.kind == "signed_pdf"]
+            sigs = PdfFileReader(io.BytesIO((files_dir / pdf.path).read_bytes())
+                                 ).embedded_signatures
+            assert [sig.field_name for sig in sigs] == ["ChuKyNguoiKy", "ChuKyCoQuan"]
+            assert all(validate_pdf_signature(sig).intact for sig in sigs)
