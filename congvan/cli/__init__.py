@@ -24,6 +24,7 @@ MODULES = (
     "congvan.cli.directory",
     "congvan.cli.render",
     "congvan.cli.outbox",
+    "congvan.cli.receive",
     "congvan.cli.flows",
     "congvan.cli.trace",
     "congvan.cli.demo",

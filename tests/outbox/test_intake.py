@@ -90,7 +90,9 @@ class TestRegisterIncoming:
         assert (doc.number, doc.year, doc.status) == (1, 2023, DocumentStatus.RECEIVED)
         assert doc.original_number == "152/BC-CAH" and doc.original_date == date(2023, 1, 5)
         assert doc.sender is not None and doc.sender.name == "CÔNG AN HUYỆN 1"
-        assert doc.subject == "Kết quả xây dựng, nhân rộng mô hình, điển hình tiên tiến quý IV năm 2022"
+        assert doc.subject == (
+            "Kết quả xây dựng, nhân rộng mô hình, điển hình tiên tiến quý IV năm 2022"
+        )
         [link] = documents.links(session=session, document_id=doc.id)
         assert (link.kind, link.to_id) == ("answers", ours.id)
         assert (tmp_path / doc.files[0].path).read_bytes() == path.read_bytes()

@@ -1,0 +1,143 @@
+"""`congvan receive FILE` (sổ văn bản đến) and `congvan registers xlsx|book` (Appendix IV)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from congvan.cli._common import console, err_console, user_errors
+
+
+@contextmanager
+def _errors() -> Iterator[None]:
+    from outbox.errors import OutboxError
+
+    with user_errors():
+        try:
+            yield
+        except OutboxError as exc:
+            err_console.print(f"[bold red]Lỗi:[/] {exc}")
+            raise typer.Exit(1) from None
+
+
+def _organization(session: Any, key: str) -> Any:
+    from sqlalchemy import select
+
+    from registry.errors import NotFound
+    from registry.models import Organization
+
+    found = session.scalar(select(Organization).where(Organization.key == key))
+    if found is None:
+        raise NotFound(f"không có cơ quan có mã '{key}' (xem: congvan directory export)")
+    return found
+
+
+def _register_data(
+    org_key: str, year: int, incoming: bool
+) -> tuple[Any, str, Any, list[dict[str, str]]]:
+    from congvan.runtime import open_registry
+    from outbox import registers
+    from outbox.compose import one_line
+    from registry import db
+    from registry.models import Direction
+
+    open_registry()
+    direction = Direction.INCOMING if incoming else Direction.OUTGOING
+    with db.transaction() as session:
+        org = _organization(session, org_key)
+        rows_of = registers.incoming_rows if incoming else registers.outgoing_rows
+        rows = rows_of(session=session, organization_id=org.id, year=year)
+        columns = registers.INCOMING_COLUMNS if incoming else registers.OUTGOING_COLUMNS
+        return org, one_line(org.name), (registers.TITLES[direction], columns), rows
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("receive")
+    def receive(
+        file: Annotated[Path, typer.Argument(exists=True, dir_okay=False,
+                                             help=".docx, .pdf hoặc gói edXML")],
+        org: Annotated[str, typer.Option("--org", help="Mã cơ quan nhận (khoá trong danh bạ).")],
+        at: Annotated[str | None, typer.Option(
+            "--at", help="Thời điểm đến, YYYY-MM-DD HH:MM (mặc định: bây giờ).")] = None,
+    ) -> None:
+        """Vào sổ văn bản đến: cấp số đến, ghi nơi gửi, số ký hiệu, ngày, trích yếu."""
+        from congvan.runtime import files_dir, open_registry
+        from outbox.intake import read_file, register_incoming
+        from registry import db
+        from registry.numbering import VN_TZ
+
+        with _errors():
+            arrived = (datetime.fromisoformat(at).replace(tzinfo=VN_TZ) if at
+                       else datetime.now(VN_TZ))
+            incoming = read_file(file)
+            open_registry()
+            with db.transaction() as session:
+                organization = _organization(session, org)
+                doc = register_incoming(session=session, organization_id=organization.id,
+                                        incoming=incoming, arrived_at=arrived,
+                                        files_root=files_dir())
+                number, year, sender = doc.number, doc.year, doc.sender_name
+        console.print(f"Đã vào sổ văn bản đến: số đến [bold]{number:02d}[/] năm {year} — "
+                      f"{incoming.number_symbol} của {sender}: {incoming.subject}")
+        if incoming.urgency:
+            console.print(f"[bold red]{incoming.urgency}: trình và chuyển giao ngay.[/]")
+
+    registers_app = typer.Typer(help="Sổ đăng ký văn bản đi/đến (Phụ lục IV).",
+                                no_args_is_help=True)
+    app.add_typer(registers_app, name="registers")
+
+    @registers_app.command("xlsx")
+    def xlsx(
+        org: Annotated[str, typer.Option("--org", help="Mã cơ quan.")],
+        year: Annotated[int, typer.Option("--year", help="Năm.")],
+        output: Annotated[Path, typer.Option("--output", "-o", help="Tệp .xlsx ghi ra.")],
+        incoming: Annotated[bool, typer.Option("--incoming", help="Sổ đến (mặc định: sổ đi).")]
+        = False,
+    ) -> None:
+        """Xuất sổ đăng ký văn bản ra .xlsx."""
+        from outbox.registers import to_xlsx
+
+        with _errors():
+            _, name, (title, columns), rows = _register_data(org, year, incoming)
+            output.write_bytes(to_xlsx(title=f"{title} năm {year} — {name}", columns=columns,
+                                       rows=rows))
+        console.print(f"Đã ghi {len(rows)} dòng vào {output}")
+
+    @registers_app.command("book")
+    def book(
+        org: Annotated[str, typer.Option("--org", help="Mã cơ quan.")],
+        year: Annotated[int, typer.Option("--year", help="Năm.")],
+        output: Annotated[Path, typer.Option("--output", "-o", help="Tệp .pdf hoặc .docx.")],
+        incoming: Annotated[bool, typer.Option("--incoming", help="Sổ đến (mặc định: sổ đi).")]
+        = False,
+    ) -> None:
+        """In sổ đăng ký văn bản (bìa, bảng theo Phụ lục IV, số trang) ra PDF hoặc .docx."""
+        from congvan.settings import get_settings
+        from doc_templates.pdf import PdfConverter
+        from doc_templates.register_book import (
+            Column,
+            RegisterBook,
+            register_book_pdf,
+            render_register_book,
+        )
+
+        with _errors():
+            org_row, name, (title, columns), rows = _register_data(org, year, incoming)
+            numbers = [r["so_den" if incoming else "so_ky_hieu"] for r in rows]
+            register_book = RegisterBook(
+                body_name=name, parent_name=org_row.header_parent or "", title=title, year=year,
+                columns=tuple(Column(c.key, c.header, c.width_mm) for c in columns),
+                rows=tuple(rows), first_number=numbers[0] if numbers else "",
+                last_number=numbers[-1] if numbers else "",
+            )
+            if output.suffix.lower() == ".docx":
+                output.write_bytes(render_register_book(register_book))
+            else:
+                with PdfConverter(get_settings().soffice) as converter:
+                    output.write_bytes(register_book_pdf(register_book, converter))
+        console.print(f"Đã in sổ ({len(rows)} dòng) ra {output}")

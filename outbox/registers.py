@@ -1,0 +1,167 @@
+"""The outgoing and incoming registers (ND30 Appendix IV) as rows, and their .xlsx export.
+
+Rows are plain dicts of printed strings, keyed by the column keys below, so the
+same rows feed the spreadsheet and the printed register book
+(:mod:`doc_templates.register_book`, which knows nothing of the registry).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from registry.doctypes import get_type
+from registry.models import Delivery, DeliveryStatus, Direction, Document, Register
+from registry.numbering import VN_TZ
+
+
+@dataclass(frozen=True)
+class RegisterColumn:
+    """A register column: row key, printed header, width in millimetres on the A4 landscape page."""
+
+    key: str
+    header: str
+    width_mm: float
+
+
+OUTGOING_COLUMNS = (
+    RegisterColumn("so_ky_hieu", "Số, ký hiệu văn bản", 28),
+    RegisterColumn("ngay", "Ngày tháng văn bản", 20),
+    RegisterColumn("trich_yeu", "Tên loại và trích yếu nội dung văn bản", 60),
+    RegisterColumn("nguoi_ky", "Người ký", 25),
+    RegisterColumn("noi_nhan", "Nơi nhận văn bản", 38),
+    RegisterColumn("ban_luu", "Đơn vị, người nhận bản lưu", 20),
+    RegisterColumn("so_luong", "Số lượng bản", 15),
+    RegisterColumn("ngay_chuyen", "Ngày chuyển", 19),
+    RegisterColumn("ky_nhan", "Ký nhận", 20),
+    RegisterColumn("ghi_chu", "Ghi chú", 22),
+)
+
+INCOMING_COLUMNS = (
+    RegisterColumn("ngay_den", "Ngày đến", 22),
+    RegisterColumn("so_den", "Số đến", 14),
+    RegisterColumn("tac_gia", "Tác giả", 36),
+    RegisterColumn("so_ky_hieu", "Số, ký hiệu", 28),
+    RegisterColumn("ngay", "Ngày tháng", 20),
+    RegisterColumn("trich_yeu", "Tên loại và trích yếu nội dung", 60),
+    RegisterColumn("don_vi_nhan", "Đơn vị hoặc người nhận", 25),
+    RegisterColumn("ngay_chuyen", "Ngày chuyển", 19),
+    RegisterColumn("ky_nhan", "Ký nhận", 20),
+    RegisterColumn("ghi_chu", "Ghi chú", 23),
+)
+
+TITLES = {Direction.OUTGOING: "Sổ đăng ký văn bản đi", Direction.INCOMING: "Sổ đăng ký văn bản đến"}
+
+
+def _d(value: date | None) -> str:
+    return f"{value:%d/%m/%Y}" if value else ""
+
+
+def _local(moment: datetime | None, layout: str = "%d/%m/%Y") -> str:
+    if moment is None:
+        return ""
+    # Stored in UTC; SQLite hands them back naive.
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return aware.astimezone(VN_TZ).strftime(layout)
+
+
+def _type_and_subject(document: Document) -> str:
+    return f"{get_type(document.doc_type).name}: {document.subject}"
+
+
+def _documents(session: Session, organization_id: int, direction: Direction, year: int
+               ) -> Sequence[Document]:
+    return session.scalars(
+        select(Document).join(Register, Document.register_id == Register.id)
+        .where(Register.organization_id == organization_id, Register.direction == direction,
+               Document.year == year, Document.number.is_not(None))
+        .order_by(Register.id, Document.number)
+        .options(selectinload(Document.recipients), selectinload(Document.signer),
+                 selectinload(Document.sender))
+    ).all()
+
+
+def outgoing_rows(*, session: Session, organization_id: int, year: int) -> list[dict[str, str]]:
+    """The outgoing register of an organisation for a year, one row per numbered document."""
+    rows = []
+    for doc in _documents(session, organization_id, Direction.OUTGOING, year):
+        deliveries = session.scalars(select(Delivery).where(Delivery.document_id == doc.id)).all()
+        sent = [d.sent_at for d in deliveries if d.sent_at is not None]
+        acked = sum(1 for d in deliveries if d.acknowledged_at is not None)
+        dead = sum(1 for d in deliveries if d.status is DeliveryStatus.DEAD)
+        archive = [r.label for r in doc.recipients if r.label.startswith("Lưu")]
+        notes = [m for m in (doc.urgency, doc.secrecy) if m]
+        if dead:
+            notes.append(f"{dead} lượt gửi thất bại")
+        rows.append({
+            "so_ky_hieu": doc.number_symbol or "",
+            "ngay": _d(doc.issue_date),
+            "trich_yeu": _type_and_subject(doc),
+            "nguoi_ky": doc.signer.full_name if doc.signer else "",
+            "noi_nhan": "\n".join(r.label for r in doc.recipients if not r.label.startswith("Lưu")),
+            "ban_luu": archive[0].removeprefix("Lưu:").strip() if archive else "VT",
+            "so_luong": str(len(doc.recipients)),
+            "ngay_chuyen": _local(min(sent)) if sent else "",
+            "ky_nhan": f"Đã xác nhận {acked}/{len(deliveries)}" if deliveries else "",
+            "ghi_chu": "; ".join(notes),
+        })
+    return rows
+
+
+def incoming_rows(*, session: Session, organization_id: int, year: int) -> list[dict[str, str]]:
+    """The incoming register of an organisation for a year, in incoming-number order."""
+    return [{
+        "ngay_den": _local(doc.arrived_at, "%d/%m/%Y %H:%M"),
+        "so_den": f"{doc.number:02d}" if doc.number is not None else "",
+        "tac_gia": doc.sender_name or "",
+        "so_ky_hieu": doc.original_number or "",
+        "ngay": _d(doc.original_date),
+        "trich_yeu": _type_and_subject(doc),
+        "don_vi_nhan": "",
+        "ngay_chuyen": "",
+        "ky_nhan": "",
+        "ghi_chu": "; ".join(m for m in (doc.urgency,
+                                          f"Hạn trả lời {_d(doc.due_date)}" if doc.due_date
+                                          else None) if m),
+    } for doc in _documents(session, organization_id, Direction.INCOMING, year)]
+
+
+def to_xlsx(*, title: str, columns: Sequence[RegisterColumn], rows: Sequence[dict[str, str]]
+            ) -> bytes:
+    """The register as an .xlsx workbook: a title row, the Appendix IV headers, the rows."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Border, Font, Side
+    from openpyxl.utils import get_column_letter
+
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = title[:31]
+    sheet.append([title.upper()])
+    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(columns))
+    sheet["A1"].font = Font(bold=True, size=14)
+    sheet["A1"].alignment = Alignment(horizontal="center")
+    sheet.append([c.header for c in columns])
+    thin = Side(style="thin")
+    for index, column in enumerate(columns, start=1):
+        cell = sheet.cell(row=2, column=index)
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(wrap_text=True, horizontal="center", vertical="center")
+        cell.border = Border(left=thin, right=thin, top=thin, bottom=thin)
+        sheet.column_dimensions[get_column_letter(index)].width = column.width_mm / 2.2
+    for row in rows:
+        sheet.append([row.get(c.key, "") for c in columns])
+        for cell in sheet[sheet.max_row]:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+            cell.border = Border(left=thin, right=thin, top=thin, bottom=thin)
+    sheet.freeze_panes = "A3"
+    sheet.print_title_rows = "2:2"
+    sheet.page_setup.orientation = "landscape"
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
