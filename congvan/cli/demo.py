@@ -200,33 +200,49 @@ def _documents(files: Path) -> list[str]:
 
 
 def _registers(folder: Path) -> list[Path]:
-    """The outgoing and incoming registers of every body that issued or received, per year."""
+    """The outgoing and incoming registers of every body that issued or received, per year.
+
+    Exported by the outbox's register export (outbox.registers); workflows.registers is the
+    stand-in for trees where it has not landed yet.
+    """
     from sqlalchemy import select
 
     from registry import db
     from registry.models import Direction, Document, Organization, Register
-    from workflows import registers
 
     folder.mkdir(parents=True, exist_ok=True)
     out = []
     with db.transaction() as s:
-        outgoing = s.execute(select(Document.issuer_id, Document.year).where(
-            Document.direction == Direction.OUTGOING, Document.number.is_not(None)).distinct()
-        ).all()
-        incoming = s.execute(select(Register.organization_id, Document.year).join(
-            Register, Register.id == Document.register_id).where(
-            Document.direction == Direction.INCOMING).distinct()).all()
-        for kind, pairs, export in (("di", outgoing, registers.outgoing_xlsx),
-                                    ("den", incoming, registers.incoming_xlsx)):
-            for org_id, year in sorted(pairs):
-                org = s.get(Organization, org_id)
-                assert org is not None
-                path = folder / f"so-van-ban-{kind}-{org.key}-{year}.xlsx"
-                data = (export(session=s, issuer=org, year=year) if kind == "di"
-                        else export(session=s, receiver=org, year=year))
-                path.write_bytes(data)
-                out.append(path)
+        pairs = s.execute(select(Register.direction, Register.organization_id, Document.year)
+                          .join(Register, Register.id == Document.register_id)
+                          .where(Document.number.is_not(None)).distinct()).all()
+        for direction, org_id, year in sorted(pairs, key=lambda p: (p[0].value, p[1], p[2])):
+            org = s.get(Organization, org_id)
+            assert org is not None
+            kind = "di" if direction is Direction.OUTGOING else "den"
+            path = folder / f"so-van-ban-{kind}-{org.key}-{year}.xlsx"
+            path.write_bytes(_register_xlsx(s, direction, org, year))
+            out.append(path)
     return out
+
+
+def _register_xlsx(s, direction, org, year: int) -> bytes:  # type: ignore[no-untyped-def]
+    from registry.models import Direction
+
+    outgoing = direction is Direction.OUTGOING
+    try:
+        from outbox import registers as book
+    except ImportError:
+        from workflows import registers
+
+        return (registers.outgoing_xlsx(session=s, issuer=org, year=year) if outgoing
+                else registers.incoming_xlsx(session=s, receiver=org, year=year))
+    rows = (book.outgoing_rows if outgoing else book.incoming_rows)(
+        session=s, organization_id=org.id, year=year)
+    name = " ".join(org.name.split())
+    return book.to_xlsx(title=f"{book.TITLES[direction]} năm {year} — {name}",
+                        columns=book.OUTGOING_COLUMNS if outgoing else book.INCOMING_COLUMNS,
+                        rows=rows)
 
 
 def _checks(files: Path, keys: Path) -> list[str]:
