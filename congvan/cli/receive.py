@@ -56,6 +56,29 @@ def _register_data(
         return org, one_line(org.name), (registers.TITLES[direction], columns), rows
 
 
+def _apply_status(file: Path) -> bool:
+    """An edXML Status message (a receipt for something we sent) is applied, not registered."""
+    if file.suffix.lower() not in (".xml", ".edxml"):
+        return False
+    from congvan.runtime import open_registry
+    from outbox.edxml.model import StatusMessage
+    from outbox.edxml.parse import parse
+    from outbox.edxml.status import receipt_state
+    from outbox.receipts import apply_status
+    from registry import db
+
+    message = parse(file.read_bytes())
+    if not isinstance(message, StatusMessage):
+        return False
+    open_registry()
+    with db.transaction() as session:
+        rows = apply_status(session=session, status=message)
+    console.print(f"Trạng thái {message.status_code} ({receipt_state(message.status_code).value})"
+                  f" của {message.sender.name or message.sender.organ_id} cho "
+                  f"{message.response_for}: ghi vào {len(rows)} lượt gửi.")
+    return True
+
+
 def register(app: typer.Typer) -> None:
     @app.command("receive")
     def receive(
@@ -65,13 +88,18 @@ def register(app: typer.Typer) -> None:
         at: Annotated[str | None, typer.Option(
             "--at", help="Thời điểm đến, YYYY-MM-DD HH:MM (mặc định: bây giờ).")] = None,
     ) -> None:
-        """Vào sổ văn bản đến: cấp số đến, ghi nơi gửi, số ký hiệu, ngày, trích yếu."""
+        """Vào sổ văn bản đến: cấp số đến, ghi nơi gửi, số ký hiệu, ngày, trích yếu.
+
+        Một thông điệp trạng thái edXML (biên nhận) được ghi vào lượt gửi tương ứng.
+        """
         from congvan.runtime import files_dir, open_registry
         from outbox.intake import read_file, register_incoming
         from registry import db
         from registry.numbering import VN_TZ
 
         with _errors():
+            if _apply_status(file):
+                return
             arrived = (datetime.fromisoformat(at).replace(tzinfo=VN_TZ) if at
                        else datetime.now(VN_TZ))
             incoming = read_file(file)

@@ -156,3 +156,31 @@ class TestCli:
         result = CliRunner().invoke(app, ["receive", str(path), "--org", "khong-co"])
         assert result.exit_code == 1 and "khong-co" in result.output
         get_settings.cache_clear()
+
+
+class TestReceiveStatus:
+    def test_edxml_status_acknowledges(self, fresh_sqlite_url: str, tmp_path: Path,
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+        """`congvan receive` given an edXML Status 03 acknowledges the matching delivery."""
+        from outbox.edxml.build import build_status
+        from outbox.edxml.model import Organ, StatusMessage
+        from registry.models import Delivery
+
+        monkeypatch.setenv("CONGVAN_DATABASE_URL", fresh_sqlite_url)
+        get_settings.cache_clear()
+        engine = db.make_engine(fresh_sqlite_url)
+        with Session(engine) as session, session.begin():
+            doc = issued_document(session, tmp_path, recipients=1)
+            enqueue_document(session=session, document_id=doc.id, channels=("edxml",))
+            number = doc.number
+        path = tmp_path / "status.edxml"
+        path.write_bytes(build_status(StatusMessage(
+            f"000.00.00.H34,2022/12/16,{number:02d}/BCĐ-NC", Organ("000.01.01.H34", "CA"),
+            "03", datetime(2022, 12, 17, 8, 0))))
+        result = CliRunner().invoke(app, ["receive", str(path), "--org", "x"])
+        assert result.exit_code == 0, result.output
+        with Session(engine) as session:
+            [delivery] = session.query(Delivery).all()
+            assert delivery.acknowledged_at is not None
+        engine.dispose()
+        get_settings.cache_clear()
