@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from docx import Document
+from docx.document import Document as DocxDocument
 from docx.enum.section import WD_ORIENT
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
@@ -69,7 +70,7 @@ def _cover_values(book: RegisterBook) -> dict[str, str]:
     }
 
 
-def _fill_cover(document: Document, values: dict[str, str]) -> None:
+def _fill_cover(document: DocxDocument, values: dict[str, str]) -> None:
     for paragraph in document.paragraphs:
         for run in paragraph.runs:
             for placeholder, value in values.items():
@@ -98,7 +99,7 @@ def _cell_text(cell: object, text: str, *, bold: bool = False) -> None:
             run.add_break()
 
 
-def _table(document: Document, book: RegisterBook) -> None:
+def _table(document: DocxDocument, book: RegisterBook) -> None:
     table = document.add_table(rows=1, cols=len(book.columns))
     table.style = document.styles["Register Table"]
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
@@ -163,7 +164,7 @@ def build_template(path: Path = TEMPLATE) -> None:
         paragraph.paragraph_format.space_before = Pt(before)
         run = paragraph.add_run(text)
         run.bold, run.font.size = bold, Pt(size)
-    document.add_page_break()
+    document.add_page_break()  # type: ignore[no-untyped-call]
     footer = section.footer.paragraphs[0]
     footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
     field = OxmlElement("w:fldSimple")

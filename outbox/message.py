@@ -69,12 +69,6 @@ class OutgoingMessage:
         """``4267/BCĐ-NC``; just the symbol when the number is not given yet."""
         return f"{self.number}/{self.symbol}" if self.number else self.symbol
 
-    @property
-    def document_id(self) -> str:
-        """edXML DocumentId: ``OrganId,YYYY/MM/DD,number/symbol``."""
-        issued = self.issued_date.strftime("%Y/%m/%d") if self.issued_date else ""
-        return f"{self.sender.organ_id or ''},{issued},{self.number_symbol}"
-
 
 @dataclass(frozen=True)
 class SendResult:

@@ -22,7 +22,10 @@ from registry.numbering import VN_TZ
 
 @dataclass(frozen=True)
 class RegisterColumn:
-    """A register column: row key, printed header, width in millimetres on the A4 landscape page."""
+    """A register column: row key, printed header, width in millimetres on the A4 landscape page.
+
+    doc_templates has its own ``Column``: the two packages may not import each other.
+    """
 
     key: str
     header: str

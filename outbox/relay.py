@@ -45,6 +45,11 @@ from registry.models import Delivery, DeliveryStatus, Document
 Clock = Callable[[], datetime]
 
 
+def new_relay_id() -> str:
+    """``host:pid:random``: who holds a claim, readable in the table."""
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+
+
 def utcnow() -> datetime:
     """Now, in UTC."""
     return datetime.now(UTC)
@@ -232,7 +237,7 @@ def relay_once(
     """Claim up to ``batch_size`` due deliveries for ``channels``, send them, record outcomes."""
     factory = _factory(session_factory, engine)
     policy = policy or RetryPolicy()
-    relay_id = relay_id or f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+    relay_id = relay_id or new_relay_id()
     report = RelayReport()
     claims = _claim(factory, channels=list(channels), batch_size=batch_size, now=clock(),
                     policy=policy, relay_id=relay_id, files_root=files_root,
@@ -249,8 +254,7 @@ def relay_once(
 def relay_until_idle(*, stop: threading.Event | None = None, **kwargs: Any) -> RelayReport:
     """Run passes until one claims nothing (or ``stop`` is set); the total report."""
     total = RelayReport()
-    relay_id = kwargs.pop("relay_id", None) or f"{socket.gethostname()}:{os.getpid()}:" \
-        f"{secrets.token_hex(4)}"
+    relay_id = kwargs.pop("relay_id", None) or new_relay_id()
     while stop is None or not stop.is_set():
         report = relay_once(relay_id=relay_id, **kwargs)
         total.add(report)

@@ -15,7 +15,8 @@ if TYPE_CHECKING:
 
 
 @contextmanager
-def _errors() -> Iterator[None]:
+def outbox_errors() -> Iterator[None]:
+    """Like ``user_errors`` for the outbox's errors too: a red message and exit code 1."""
     from outbox.errors import OutboxError
 
     with user_errors():
@@ -73,7 +74,7 @@ def register(app: typer.Typer) -> None:
         from registry import db
 
         settings = get_settings()
-        with _errors(), ExitStack() as stack:
+        with outbox_errors(), ExitStack() as stack:
             settings.enforce_secrets()
             open_registry(settings)
             channels = build_channels(settings, channel or ["email", "folder", "edxml"], stack)
@@ -109,7 +110,7 @@ def register(app: typer.Typer) -> None:
         from outbox import deliveries
         from registry import db
 
-        with _errors():
+        with outbox_errors():
             open_registry()
             with db.transaction() as session:
                 result = deliveries.summary(session=session)
@@ -141,7 +142,7 @@ def register(app: typer.Typer) -> None:
         from outbox import deliveries
         from registry import db
 
-        with _errors():
+        with outbox_errors():
             open_registry()
             with db.transaction() as session:
                 row = deliveries.retry(session=session, delivery_id=delivery_id)
@@ -155,7 +156,7 @@ def register(app: typer.Typer) -> None:
         from outbox import receipts
         from registry import db
 
-        with _errors():
+        with outbox_errors():
             open_registry()
             with db.transaction() as session:
                 receipts.acknowledge_by_hand(session=session, delivery_id=delivery_id)

@@ -2,27 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from congvan.cli._common import console, err_console, user_errors
-
-
-@contextmanager
-def _errors() -> Iterator[None]:
-    from outbox.errors import OutboxError
-
-    with user_errors():
-        try:
-            yield
-        except OutboxError as exc:
-            err_console.print(f"[bold red]Lỗi:[/] {exc}")
-            raise typer.Exit(1) from None
+from congvan.cli._common import console
+from congvan.cli.outbox import outbox_errors
 
 
 def _organization(session: Any, key: str) -> Any:
@@ -97,7 +84,7 @@ def register(app: typer.Typer) -> None:
         from registry import db
         from registry.numbering import VN_TZ
 
-        with _errors():
+        with outbox_errors():
             if _apply_status(file):
                 return
             arrived = (datetime.fromisoformat(at).replace(tzinfo=VN_TZ) if at
@@ -130,7 +117,7 @@ def register(app: typer.Typer) -> None:
         """Xuất sổ đăng ký văn bản ra .xlsx."""
         from outbox.registers import to_xlsx
 
-        with _errors():
+        with outbox_errors():
             _, name, (title, columns), rows = _register_data(org, year, incoming)
             output.write_bytes(to_xlsx(title=f"{title} năm {year} — {name}", columns=columns,
                                        rows=rows))
@@ -154,7 +141,7 @@ def register(app: typer.Typer) -> None:
             render_register_book,
         )
 
-        with _errors():
+        with outbox_errors():
             org_row, name, (title, columns), rows = _register_data(org, year, incoming)
             numbers = [r["so_den" if incoming else "so_ky_hieu"] for r in rows]
             register_book = RegisterBook(
