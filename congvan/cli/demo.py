@@ -200,11 +200,8 @@ def _documents(files: Path) -> list[str]:
 
 
 def _registers(folder: Path) -> list[Path]:
-    """The outgoing and incoming registers of every body that issued or received, per year.
-
-    Exported by the outbox's register export (outbox.registers); workflows.registers is the
-    stand-in for trees where it has not landed yet.
-    """
+    """The outgoing and incoming registers (outbox.registers) of every body that issued or
+    received, per year."""
     from sqlalchemy import select
 
     from registry import db
@@ -227,16 +224,10 @@ def _registers(folder: Path) -> list[Path]:
 
 
 def _register_xlsx(s, direction, org, year: int) -> bytes:  # type: ignore[no-untyped-def]
+    from outbox import registers as book
     from registry.models import Direction
 
     outgoing = direction is Direction.OUTGOING
-    try:
-        from outbox import registers as book
-    except ImportError:
-        from workflows import registers
-
-        return (registers.outgoing_xlsx(session=s, issuer=org, year=year) if outgoing
-                else registers.incoming_xlsx(session=s, receiver=org, year=year))
     rows = (book.outgoing_rows if outgoing else book.incoming_rows)(
         session=s, organization_id=org.id, year=year)
     name = " ".join(org.name.split())
