@@ -9,8 +9,11 @@ from pathlib import Path
 
 from prefect import flow, task
 from pydantic import BaseModel
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from registry import db
+from registry.models import ReportRequest
 from workflows import steps, submissions
 from workflows.batching import chunks
 
@@ -73,6 +76,12 @@ def ingest_json_chunk(posts: list[Posted]) -> int:
     """Ingest a chunk of JSON posts in one transaction; returns how many were accepted."""
     accepted = 0
     with db.transaction() as s:
+        # One query for the chunk's requests with their unit and form, instead of three
+        # lookups per post; submit_json then finds them in the session (held here: the
+        # identity map only keeps weak references).
+        _loaded = s.scalars(select(ReportRequest).where(
+            ReportRequest.id.in_([p.request_id for p in posts]))
+            .options(joinedload(ReportRequest.unit), joinedload(ReportRequest.form))).all()
         for post in posts:
             receipt = submissions.submit_json(session=s, request_id=post.request_id,
                                               unit_key=post.unit_key, values=dict(post.values))
