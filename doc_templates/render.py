@@ -56,7 +56,7 @@ def build_context(spec: DocumentSpec, *, today: dt.date | None = None) -> dict[s
         "number": format_doc_number(spec.number) if spec.number else BLANK_NUMBER,
         "symbol": _safe(spec.computed_symbol()),
         "place_date": _safe(_date_line(spec, today)),
-        "subject": _safe(spec.subject),
+        "subject": _safe(_without_vv(spec.subject)),
         "urgency": spec.urgency or "",
         "secrecy": spec.secrecy or "",
         "recipients": [_safe(r) for r in recipients],
@@ -87,3 +87,10 @@ def render_docx(spec: DocumentSpec, *, today: dt.date | None = None) -> bytes:
     buffer = io.BytesIO()
     template.save(buffer)
     return buffer.getvalue()
+
+
+def _without_vv(subject: str) -> str:
+    # The công văn template prints "V/v " itself (ND30 ô 5b); a trích yếu typed with its own
+    # "V/v" (as registers often hold it) must not come out as "V/v V/v …".
+    head, _, rest = subject.partition(" ")
+    return rest if head.lower() == "v/v" and rest else subject

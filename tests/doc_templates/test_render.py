@@ -193,3 +193,22 @@ class TestBlocks:
         assert section.different_first_page_header_footer
         assert "PAGE" in section.header._element.xml
         assert "PAGE" not in section.first_page_header._element.xml
+
+
+class TestSubjectPrefix:
+    def test_subject_typed_with_vv_is_not_doubled(self) -> None:
+        """A công văn subject that already starts with "V/v" prints "V/v" once."""
+        from docx import Document as Docx
+        import io
+        from doc_templates.render import render_docx
+        from doc_templates.spec import load_spec
+        from pathlib import Path
+
+        fixtures = sorted(Path(__file__).parents[1].glob("fixtures/documents/*003*.yaml"))
+        spec = load_spec(fixtures[0])
+        spec = spec.model_copy(update={"subject": "V/v xây dựng mô hình"})
+        doc = Docx(io.BytesIO(render_docx(spec)))
+        text = "\n".join(p.text for t in doc.tables for r in t.rows for c in r.cells
+                         for p in c.paragraphs)
+        assert "V/v xây dựng mô hình" in text
+        assert "V/v V/v" not in text
