@@ -36,6 +36,7 @@ run creates databases of its own and drops them.
 from __future__ import annotations
 
 import argparse
+import atexit
 import cProfile
 import os
 import pstats
@@ -49,6 +50,7 @@ from datetime import date
 from pathlib import Path
 
 TMP = Path(tempfile.mkdtemp(prefix="congvan-bench-cycle-"))
+atexit.register(shutil.rmtree, TMP, True)  # also when the run fails or is imported
 # Before anything imports prefect: no telemetry, quiet logs, a home of its own.
 os.environ["DO_NOT_TRACK"] = "1"
 os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
