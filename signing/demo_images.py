@@ -42,7 +42,7 @@ def draw_signature(name: str, *, width_mm: float = 40.0, height_mm: float = 18.0
     draw.line([(w * 0.12, h * 0.86), (w * 0.9, h * 0.74)], fill=BLUE, width=max(2, w // 160))
     initials = "".join(part[0] for part in name.split() if part)[-3:]
     font = ImageFont.truetype(str(serif_font(bold=True)), size=h // 4)
-    draw.text((w * 0.62, h * 0.02), f"{initials} · DEMO", font=font, fill=BLUE)
+    draw.text((w * 0.97, h * 0.02), f"{initials} · DEMO", font=font, fill=BLUE, anchor="ra")
     return _png(img)
 
 
