@@ -3,7 +3,7 @@
 One tree; callers catch the branch they can act on::
 
     SigningError                     anything that went wrong while signing or verifying
-    ├── KeyUnavailable               the key or certificate cannot be used (file, token, slot, label)
+    ├── KeyUnavailable               the key or certificate cannot be used (file, token, label)
     │   └── BadPassword              the PKCS#12 password or the token PIN was refused
     ├── CertificateNotUsable         the certificate is expired, not yet valid or lacks key usage
     ├── SignatureBlockNotFound       the title (7a) and name (7b) are not on any page of the PDF

@@ -168,7 +168,8 @@ class PadesSigner:
         if not start <= now <= end:
             raise CertificateNotUsable(
                 f"Chứng thư số của “{cert.subject.human_friendly}” chỉ có hiệu lực từ "
-                f"{start.astimezone(self._zone):%d/%m/%Y} đến {end.astimezone(self._zone):%d/%m/%Y}; "
+                f"{start.astimezone(self._zone):%d/%m/%Y} đến "
+                f"{end.astimezone(self._zone):%d/%m/%Y}; "
                 "hãy dùng chứng thư còn hiệu lực.")
 
     def _place(self, pdf: bytes, writer: Any, appearance: Appearance | None,

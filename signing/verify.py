@@ -203,8 +203,8 @@ def _problems(r: SignatureReport, status: Any, have_roots: bool,
         yield "Chữ ký số không hợp lệ về mặt mật mã."
     moment = r.timestamp_time or r.signing_time or now or dt.datetime.now(dt.UTC)
     if not r.certificate_valid_from <= moment <= r.certificate_valid_to:
-        yield (f"Chứng thư số không còn hiệu lực lúc ký (hiệu lực {r.certificate_valid_from:%d/%m/%Y}"
-               f" – {r.certificate_valid_to:%d/%m/%Y}).")
+        yield ("Chứng thư số không còn hiệu lực lúc ký (hiệu lực "
+               f"{r.certificate_valid_from:%d/%m/%Y} – {r.certificate_valid_to:%d/%m/%Y}).")
     elif r.certificate_valid_to < (now or dt.datetime.now(dt.UTC)) and r.timestamp_time is None:
         yield (f"Chứng thư số đã hết hạn ngày {r.certificate_valid_to:%d/%m/%Y} và chữ ký không có "
                "dấu thời gian để chứng minh đã ký khi còn hạn.")

@@ -30,6 +30,8 @@ MODULES = (
     "congvan.cli.demo",
     "congvan.cli.web",
     "congvan.cli.draft",
+    "congvan.cli.keys",
+    "congvan.cli.verify",
 )
 
 for _name in MODULES:

@@ -1,4 +1,4 @@
-"""Realistic công văn .docx files for the signing tests (python-docx), converted once with soffice."""
+"""Realistic công văn .docx files for the signing tests, converted once with soffice."""
 
 from __future__ import annotations
 
