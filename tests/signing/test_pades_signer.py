@@ -84,6 +84,16 @@ class TestInvisible:
         assert report.signatures[0].coverage == "entire_file"
 
 
+    def test_too_small_reservation_falls_back_to_measuring(self, person, plain_pdf, ca_pem,
+                                                           monkeypatch):
+        """When the reserved room is too small for the signature, it is measured and retried."""
+        import signing.signer
+
+        monkeypatch.setattr(signing.signer, "_RESERVED_HEX", 64)
+        signed = person.sign_pdf(plain_pdf, appearance=None, reason="thử")
+        assert verify_pdf(signed, trust_roots=[ca_pem]).ok
+
+
 @pytest.mark.libreoffice
 class TestAppearance:
     def test_signature_image_is_centred_between_title_and_name(self, issued, dispatch_pdfs):
