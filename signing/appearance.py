@@ -18,6 +18,7 @@ garbles Vietnamese (TRAPS.md), and a Đ must come out right.
 from __future__ import annotations
 
 import io
+import math
 import shutil
 import subprocess
 import unicodedata
@@ -154,7 +155,7 @@ def render_text_png(text: str, *, size_pt: float) -> PngImage:
     font = ImageFont.truetype(str(serif_font()), size=round(size_pt / 72 * _INFO_DPI))
     left, top, right, bottom = font.getbbox(text)
     ascent, descent = font.getmetrics()
-    img = Image.new("LA", (right - min(left, 0) + 2, ascent + descent), (0, 0))
+    img = Image.new("LA", (math.ceil(right - min(left, 0)) + 2, ascent + descent), (0, 0))
     ImageDraw.Draw(img).text((-min(left, 0) + 1, 0), text, font=font, fill=(0, 255))
     out = io.BytesIO()
     img.save(out, format="PNG", dpi=(_INFO_DPI, _INFO_DPI))

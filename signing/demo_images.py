@@ -88,7 +88,7 @@ def _draw_rim_text(img: object, text: str, *, radius: float, font_px: int) -> No
         mid = angle + step / 2
         glyph = Image.new("RGBA", (font_px * 2, font_px * 2), (0, 0, 0, 0))
         ImageDraw.Draw(glyph).text((font_px, font_px), ch, font=font, fill=RED, anchor="mm")
-        glyph = glyph.rotate(-math.degrees(mid), resample=Image.BICUBIC)
+        glyph = glyph.rotate(-math.degrees(mid), resample=Image.Resampling.BICUBIC)
         x = c + radius * math.sin(mid) - font_px
         y = c - radius * math.cos(mid) - font_px
         img.alpha_composite(glyph, (round(x), round(y)))  # type: ignore[attr-defined]

@@ -218,7 +218,7 @@ class PadesSigner:
         field_spec = None
         style = None
         if placement is not None:
-            box = tuple(round(v, 2) for v in placement.box)
+            box: Any = tuple(round(v, 2) for v in placement.box)
             field_spec = fields.SigFieldSpec(sig_field_name=name, on_page=placement.page, box=box)
             style = _image_style(placement)
         timestamper = timestamps.HTTPTimeStamper(self._tsa_url) if self._tsa_url else None
@@ -239,7 +239,7 @@ class PadesSigner:
             if type(exc).__module__.startswith("pkcs11"):
                 raise KeyUnavailable(f"Token không ký được: {exc!r}") from exc
             raise
-        return out.getvalue()
+        return bytes(out.getvalue())
 
 
 def _default_field(appearance: Appearance | None) -> str:

@@ -31,7 +31,7 @@ _ALLOWED_CHANGES = {"NONE", "LTA_UPDATES", "FORM_FILLING"}
 class SignatureReport:
     """What one signature in the file says and whether it holds."""
 
-    field: str
+    field_name: str
     signer: str
     organization: str | None
     signing_time: dt.datetime | None
@@ -123,7 +123,7 @@ def load_trust_roots(paths: Sequence[Path | str]) -> list[bytes]:
 def _certs(blobs: Sequence[bytes]) -> list[Any]:
     from asn1crypto import pem, x509
 
-    out = []
+    out: list[Any] = []
     for blob in blobs:
         if pem.detect(blob):
             out.extend(x509.Certificate.load(der) for _, _, der in pem.unarmor(blob, multiple=True))
@@ -176,13 +176,13 @@ def _report(sig: Any, context: Any, revisions: int, have_roots: bool,
     coverage = status.coverage.name.lower() if status.coverage else "unclear"
     later = status.modification_level.name if status.modification_level else None
     report = SignatureReport(
-        field=sig.field_name,
+        field_name=sig.field_name,
         signer=subject.get("common_name", cert.subject.human_friendly),
         organization=subject.get("organization_name"),
         signing_time=_vn(status.signer_reported_dt),
         timestamp_time=_vn(ts),
-        certificate_valid_from=_vn(start),
-        certificate_valid_to=_vn(end),
+        certificate_valid_from=start.astimezone(VIETNAM),
+        certificate_valid_to=end.astimezone(VIETNAM),
         intact=bool(status.intact),
         valid=bool(status.valid),
         trusted=bool(status.trusted),
@@ -223,7 +223,7 @@ def _problems(r: SignatureReport, status: Any, have_roots: bool,
 def _broken(sig: Any, revisions: int, exc: Exception) -> SignatureReport:
     epoch = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
     return SignatureReport(
-        field=sig.field_name, signer="?", organization=None, signing_time=None,
+        field_name=sig.field_name, signer="?", organization=None, signing_time=None,
         timestamp_time=None, certificate_valid_from=epoch, certificate_valid_to=epoch,
         intact=False, valid=False, trusted=False, coverage="unclear",
         revision=sig.signed_revision + 1, revisions=revisions, later_changes=None,

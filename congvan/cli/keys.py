@@ -77,11 +77,17 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Ký một tệp PDF (PAdES) bằng khoá PKCS#12, với hình thức theo Nghị định 30."""
         from congvan.settings import get_settings
-        from signing.appearance import InfoLine, PngImage, SealImage, SignatureImage
+        from signing.appearance import (
+            Appearance,
+            InfoLine,
+            PngImage,
+            SealImage,
+            SignatureImage,
+        )
         from signing.signer import PadesSigner
 
         with signing_errors():
-            appearance = None
+            appearance: Appearance | None = None
             if attachment_of:
                 appearance = InfoLine(attachment_of)
             elif signature_image or seal_image:

@@ -118,7 +118,7 @@ class TestAppearance:
         report = verify_pdf(issued[1], trust_roots=[ca_pem])
         first, second = report.signatures
         assert report.ok, [s.problems for s in report.signatures]
-        assert (first.field, second.field) == (PERSON_FIELD, ORGANIZATION_FIELD)
+        assert (first.field_name, second.field_name) == (PERSON_FIELD, ORGANIZATION_FIELD)
         assert first.coverage == "entire_revision" and first.later_changes == "FORM_FILLING"
         assert second.coverage == "entire_file"
 
