@@ -12,7 +12,6 @@ import hashlib
 import re
 import shutil
 import subprocess
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -34,6 +33,7 @@ from registry.models import (
     Person,
 )
 from registry.numbering import allocate_number, local_date, register_for
+from registry.text import nfc as _nfc
 
 URGENCY_MARKS = ("HỎA TỐC", "HOẢ TỐC", "THƯỢNG KHẨN", "KHẨN")
 _NUMBER = re.compile(r"Số\s*:\s*(\d*)\s*/\s*([^\s,;]+)")
@@ -56,10 +56,6 @@ class Incoming:
     due_date: date | None = None
     references: tuple[str, ...] = ()
     files: tuple[tuple[str, bytes], ...] = field(default=(), repr=False)
-
-
-def _nfc(text: str) -> str:
-    return unicodedata.normalize("NFC", text)
 
 
 def docx_text(data: bytes) -> str:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import calendar as _stdlib_calendar
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -28,6 +27,8 @@ from typing import Any, ClassVar, TypeAlias
 
 import holidays
 import yaml
+
+from registry.text import nfc as _nfc
 
 __all__ = [
     "AdjustmentFileError",
@@ -234,9 +235,6 @@ def _date_value(value: str | None, *, fail: Any, field: str) -> date | None:
 def _line(node: yaml.Node) -> int:
     return int(node.start_mark.line) + 1
 
-
-def _nfc(text: str) -> str:
-    return unicodedata.normalize("NFC", text)
 
 
 @lru_cache(maxsize=256)

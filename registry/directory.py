@@ -9,35 +9,25 @@ stores nothing.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError as PydanticError
-from pydantic import field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import ValidationError as PydanticError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.errors import DirectoryError
 from registry.models import Direction, Organization, Person, Register, SigningRight
+from registry.text import nfc
 
 KEY_RE = r"^[a-z0-9][a-z0-9._-]*$"
 AUTHORITIES = (None, "TM.", "KT.", "TL.", "TUQ.", "Q.")
 ROLES = {"clerk", "leader", "reviewer", "reporter", "admin"}
 
-
-def nfc(value: Any) -> Any:
-    """NFC-normalise strings (recursively); spelling is never changed."""
-    if isinstance(value, str):
-        return unicodedata.normalize("NFC", value)
-    if isinstance(value, list):
-        return [nfc(v) for v in value]
-    if isinstance(value, dict):
-        return {k: nfc(v) for k, v in value.items()}
-    return value
 
 
 class _Entry(BaseModel):

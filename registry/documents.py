@@ -6,7 +6,6 @@ never changes; a number is taken only inside the issuing transaction.
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
@@ -28,6 +27,7 @@ from registry.models import (
     Person,
 )
 from registry.numbering import allocate_number, local_date, register_for
+from registry.text import nfc as _nfc
 
 FROZEN = {DocumentStatus.ISSUED, DocumentStatus.REVOKED, DocumentStatus.RECEIVED}
 EDITABLE_FIELDS = {"subject", "body", "spec", "urgency", "secrecy", "drafting_unit", "due_date",
@@ -35,15 +35,6 @@ EDITABLE_FIELDS = {"subject", "body", "spec", "urgency", "secrecy", "drafting_un
 LINK_KINDS = {"cites", "answers", "instructs", "aggregates", "forwards", "corrects", "replaces",
               "reminds"}
 
-
-def _nfc(value: Any) -> Any:
-    if isinstance(value, str):
-        return unicodedata.normalize("NFC", value)
-    if isinstance(value, dict):
-        return {k: _nfc(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_nfc(v) for v in value]
-    return value
 
 
 def get(*, session: Session, document_id: int) -> Document:

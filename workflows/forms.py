@@ -9,7 +9,6 @@ cell and the fix, in Vietnamese.
 
 from __future__ import annotations
 
-import unicodedata
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Literal
@@ -20,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry.models import ReportForm
+from registry.text import nfc as _nfc
 
 IndicatorType = Literal["integer", "decimal", "text"]
 Aggregate = Literal["sum", "count", "min", "max", "list", "none"]
@@ -103,15 +103,6 @@ class FormDef(_Model):
         index = [i.key for i in self.indicators].index(key)
         return f"{VALUE_COLUMN}{FIRST_ROW + index}"
 
-
-def _nfc(value: Any) -> Any:
-    if isinstance(value, str):
-        return unicodedata.normalize("NFC", value)
-    if isinstance(value, dict):
-        return {k: _nfc(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_nfc(v) for v in value]
-    return value
 
 
 def parse_form(data: Any) -> FormDef:

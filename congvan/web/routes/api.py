@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 from typing import Any
 
 from fastapi import APIRouter
@@ -10,6 +9,7 @@ from pydantic import BaseModel, Field
 from starlette.responses import JSONResponse
 
 from congvan.web.deps import ActorDep, SessionDep, require
+from registry.text import nfc as _nfc
 
 router = APIRouter(prefix="/api")
 
@@ -42,13 +42,3 @@ def submit(request_id: int, body: SubmissionIn, session: SessionDep,
     return JSONResponse({"ok": False, "detail": receipt.message,
                          "field": errors[0]["field"] if errors else None, "errors": errors},
                         status_code=422)
-
-
-def _nfc(value: Any) -> Any:
-    if isinstance(value, str):
-        return unicodedata.normalize("NFC", value)
-    if isinstance(value, dict):
-        return {k: _nfc(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_nfc(v) for v in value]
-    return value
