@@ -12,20 +12,19 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing as mp
-import os
 import sys
 import tempfile
 import time
-import uuid
+from contextlib import ExitStack
 from datetime import date
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import MetaData, Table, create_engine, insert, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+from sqlalchemy import MetaData, Table, insert, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
+from bench._pg import admin_url, scratch_database  # noqa: E402
 from registry import db, schema  # noqa: E402
 from registry.models import Direction, Document, Organization, Register  # noqa: E402
 from registry.numbering import allocate_number  # noqa: E402
@@ -107,45 +106,26 @@ def _check(url: str, expected: int) -> tuple[int, int]:
     return n - distinct, gaps  # duplicates, gaps
 
 
-def _new_pg(admin_url: str) -> tuple[str, str]:
-    name = f"congvan_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return make_url(admin_url).set(database=name).render_as_string(hide_password=False), name
-
-
-def _drop_pg(admin_url: str, name: str) -> None:
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
-
-
-def run(engine_kind: str, writers: int, per_writer: int, pg_admin: str) -> tuple[float, float, int, int]:
-    with tempfile.TemporaryDirectory() as tmp:
+def run(
+    engine_kind: str, writers: int, per_writer: int, pg_admin: str
+) -> tuple[float, float, int, int]:
+    with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
         if engine_kind == "sqlite":
-            url, name = f"sqlite:///{tmp}/bench.db", None
+            url = f"sqlite:///{tmp}/bench.db"
         else:
-            url, name = _new_pg(pg_admin)
-        try:
-            issuer_id, register_id = _setup(url)
-            total = writers * per_writer
-            t_alloc = _timed(_allocate, lambda w: (url, issuer_id, register_id, per_writer), writers)
-            t_base = _timed(_baseline, lambda w: (url, issuer_id, per_writer, w * per_writer), writers)
-            dups, gaps = _check(url, total)
-            return total / t_alloc, total / t_base, dups, gaps
-        finally:
-            if name:
-                _drop_pg(pg_admin, name)
+            url = stack.enter_context(scratch_database(pg_admin))
+        issuer_id, register_id = _setup(url)
+        total = writers * per_writer
+        t_alloc = _timed(_allocate, lambda w: (url, issuer_id, register_id, per_writer), writers)
+        t_base = _timed(_baseline, lambda w: (url, issuer_id, per_writer, w * per_writer), writers)
+        dups, gaps = _check(url, total)
+        return total / t_alloc, total / t_base, dups, gaps
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--per-writer", type=int, default=300)
-    parser.add_argument("--postgres", default=os.environ.get(
-        "CONGVAN_TEST_POSTGRES_URL", "postgresql+psycopg://127.0.0.1:5432/test"))
+    parser.add_argument("--postgres", default=admin_url())
     parser.add_argument("--engines", default="sqlite,postgresql")
     args = parser.parse_args()
     print(f"{'engine':<11}{'writers':>8}{'numbers/s':>12}{'baseline/s':>12}{'ratio':>8}"

@@ -24,16 +24,16 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
+from contextlib import ExitStack
 from datetime import date
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import create_engine, func, select, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+from sqlalchemy import func, select  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
+from bench._pg import admin_url, scratch_database  # noqa: E402
 from outbox.channels.email import SmtpChannel, build_email  # noqa: E402
 from outbox.compose import compose, file_refs, read_files  # noqa: E402
 from outbox.enqueue import enqueue_document  # noqa: E402
@@ -160,28 +160,11 @@ def relays(url: str, port: int, files: Path, count: int, n: int) -> float:
     return count / elapsed
 
 
-def pg_database(admin_url: str) -> tuple[str, str]:
-    name = f"congvan_bench_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return make_url(admin_url).set(database=name).render_as_string(hide_password=False), name
-
-
-def drop_pg(admin_url: str, name: str) -> None:
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--messages", type=int, default=400)
     parser.add_argument("--repeat", type=int, default=3, help="best of N, alternating")
-    parser.add_argument("--postgres", default=os.environ.get(
-        "CONGVAN_TEST_POSTGRES_URL", "postgresql+psycopg://127.0.0.1:5432/test"))
+    parser.add_argument("--postgres", default=admin_url())
     args = parser.parse_args()
     server, port = start_server()
     rows: list[tuple[str, float, float]] = []
@@ -194,18 +177,14 @@ def main() -> None:
                 for rep in range(args.repeat):
                     files = Path(tmp) / f"{kind}{n}-{rep}"
                     files.mkdir()
-                    name = None
-                    if kind == "sqlite":
-                        url = f"sqlite:///{files / 'bench.db'}"
-                    else:
-                        url, name = pg_database(args.postgres)
-                    try:
+                    with ExitStack() as stack:
+                        if kind == "sqlite":
+                            url = f"sqlite:///{files / 'bench.db'}"
+                        else:
+                            url = stack.enter_context(scratch_database(args.postgres))
                         seed(url, files, args.messages)
                         bases.append(baseline(port, prebuilt(url, files)))
                         rates.append(relays(url, port, files, args.messages, n))
-                    finally:
-                        if name:
-                            drop_pg(args.postgres, name)
                 rows.append((label, max(rates), max(bases)))
     finally:
         server.terminate()
