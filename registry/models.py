@@ -28,6 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.db import Base
+from registry.doctypes import format_number_symbol
 
 
 def _enum(cls: type[enum.Enum]) -> Enum:
@@ -232,7 +233,7 @@ class Document(Base):
         """``4267/BCĐ-NC`` once numbered."""
         if self.number is None or not self.symbol:
             return None
-        return f"{self.number:02d}/{self.symbol}"
+        return format_number_symbol(self.number, self.symbol)
 
 
 class DocumentRecipient(Base):
@@ -446,6 +447,37 @@ class Submission(Base):
     current: Mapped[bool] = mapped_column(Boolean, default=True)
 
     request: Mapped[ReportRequest] = relationship()
+
+
+class SubmissionBatch(Base):
+    """JSON posts received together (a bulk door), staged until a flow ingests them."""
+
+    __tablename__ = "submission_batches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[str] = mapped_column(String(20), default="api")
+    posted_by: Mapped[str | None] = mapped_column(String(200))
+    received_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
+
+
+class StagedPost(Base):
+    """One staged post: what came in and, once ingested, its submission or its errors."""
+
+    __tablename__ = "staged_posts"
+    __table_args__ = (UniqueConstraint("batch_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("submission_batches.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    # As posted, not yet checked: the request may not exist or be another unit's.
+    request_id: Mapped[int] = mapped_column(Integer, index=True)
+    unit_key: Mapped[str] = mapped_column(String(120))
+    values: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    ingested_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    submission_id: Mapped[int | None] = mapped_column(ForeignKey("submissions.id"))
+    errors: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
 
 
 class AuditEvent(Base):
