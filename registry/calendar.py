@@ -392,6 +392,14 @@ class Period:
         """The calendar year the period belongs to."""
         return self.start.year
 
+    @property
+    def in_sentence(self) -> str:
+        """The label inside a sentence: "quý IV năm 2022", "6 tháng đầu năm 2022", "năm 2022".
+
+        Only the first letter is lowered: the Roman numeral keeps its capitals.
+        """
+        return self.label[:1].lower() + self.label[1:]
+
 
 def _quarter_period(year: int, quarter: int) -> Period:
     first_month = 3 * (quarter - 1) + 1

@@ -113,7 +113,7 @@ def report_body(*, form: FormDef, figures: Figures, instruction_ref: str, guidan
     t, d = figures.totals, figures.derived
     lines = [
         f"Thực hiện {guidance_ref} và {instruction_ref}, {collector_name} báo cáo kết quả "
-        f"xây dựng, nhân rộng mô hình, điển hình tiên tiến {period.label.lower()} như sau:",
+        f"xây dựng, nhân rộng mô hình, điển hình tiên tiến {period.in_sentence} như sau:",
         "",
         "**I. TÌNH HÌNH CHUNG**",
         "",

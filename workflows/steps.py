@@ -289,7 +289,7 @@ def draft_don_doc(duty_id: int, period_key: str, today: date, signer_key: str,
         body = "\n".join([
             f"Thực hiện Công văn số {instruction.number_symbol} ngày "
             f"{instruction.issue_date:%d/%m/%Y} của {drafting.one_line(issuer.name).title()}, "
-            f"đến hết ngày {due} (hạn gửi báo cáo {period.label.lower()}), các đơn vị sau chưa "
+            f"đến hết ngày {due} (hạn gửi báo cáo {period.in_sentence}), các đơn vị sau chưa "
             "gửi báo cáo kết quả xây dựng, nhân rộng mô hình, điển hình tiên tiến kèm mẫu "
             "thống kê:",
             "", *[f"- {n};" for n in names], "",
@@ -299,7 +299,7 @@ def draft_don_doc(duty_id: int, period_key: str, today: date, signer_key: str,
         spec = drafting.base_spec(
             session=s, doc_type="cong_van", issuer=issuer, signer=signer,
             subject="V/v đôn đốc báo cáo kết quả xây dựng, nhân rộng mô hình "
-                    f"{period.label.lower()}",
+                    f"{period.in_sentence}",
             body=body, recipients=names, distribution=["Như trên"],
             drafting_unit=instruction.drafting_unit)
         doc = drafting.create_draft(session=s, spec=spec, issuer=issuer,
@@ -349,7 +349,7 @@ def aggregate_and_draft(duty_id: int, period_key: str, signer_key: str,
         spec = drafting.base_spec(
             session=s, doc_type="bao_cao", issuer=issuer, signer=signer,
             subject=f"Kết quả xây dựng, nhân rộng mô hình, điển hình tiên tiến trong phong trào "
-                    f"toàn dân bảo vệ an ninh Tổ quốc {period.label.lower()}",
+                    f"toàn dân bảo vệ an ninh Tổ quốc {period.in_sentence}",
             body=body, distribution=[f"{drafting.one_line(superior.name).title()} (b/c)"],
             drafting_unit=instruction.drafting_unit)
         doc = drafting.create_draft(session=s, spec=spec, issuer=issuer, units=[superior],

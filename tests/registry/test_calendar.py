@@ -412,3 +412,12 @@ class TestPolicySerialisation:
             policy_from_dict(data)
         assert info.value.field == field
         assert f"Trường '{field}'" in str(info.value)
+
+
+class TestPeriodInSentence:
+    def test_roman_numeral_keeps_its_capitals(self) -> None:
+        """Inside a sentence a quarter reads "quý IV năm 2023", never "quý iv năm 2023"."""
+        from registry.calendar import Period
+
+        assert Period.from_key("2023-Q4").in_sentence == "quý IV năm 2023"
+        assert Period.from_key("2023").in_sentence == "năm 2023"
