@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
@@ -15,6 +16,9 @@ def open_registry(settings: Settings | None = None, *, check_schema: bool = True
 
     settings = settings or get_settings()
     engine = db.configure(settings.database_url)
+    # Processes this one starts (Prefect's runner subprocesses for served flows, spawn workers)
+    # configure themselves from the environment: hand them the resolved URL, not the default.
+    os.environ["CONGVAN_DATABASE_URL"] = settings.database_url
     if check_schema:
         schema.ensure_current(engine)
     return engine
