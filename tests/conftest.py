@@ -122,3 +122,14 @@ def fresh_url(request: pytest.FixtureRequest) -> str:
     """A new migrated database of each kind."""
     name = "fresh_sqlite_url" if request.param == "sqlite" else "fresh_pg_url"
     return request.getfixturevalue(name)
+
+
+@pytest.fixture(autouse=True)
+def _keep_database_url_env() -> Iterator[None]:
+    """congvan.runtime.open_registry exports CONGVAN_DATABASE_URL; no test leaks it to the next."""
+    before = os.environ.get("CONGVAN_DATABASE_URL")
+    yield
+    if before is None:
+        os.environ.pop("CONGVAN_DATABASE_URL", None)
+    else:
+        os.environ["CONGVAN_DATABASE_URL"] = before
