@@ -1,6 +1,8 @@
-"""Flow: take submissions — .xlsx files from a folder (or e-mailed), in chunks — and answer each.
+"""Flow: take submissions — .xlsx files from a folder (or e-mailed), in chunks — and answer each;
+ingest staged JSON posts by id range.
 
-The web/API door is :func:`workflows.submissions.submit_json`, a plain function.
+The web/API door is :func:`workflows.submissions.submit_json`, a plain function; posts that
+arrive in bulk are staged first (:mod:`workflows.staging`) and travel to flows as ids.
 """
 
 from __future__ import annotations
@@ -9,12 +11,9 @@ from pathlib import Path
 
 from prefect import flow, task
 from pydantic import BaseModel
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
 from registry import db
-from registry.models import ReportRequest
-from workflows import steps, submissions
+from workflows import staging, steps, submissions
 from workflows.batching import chunks
 
 
@@ -63,27 +62,26 @@ def collect(uploads: list[Upload], settings: steps.CycleSettings = steps.DEFAULT
     return [a for f in futures for a in f.result()]
 
 
-class Posted(BaseModel):
-    """One JSON post: the request, the unit that posts, its values."""
-
-    request_id: int
-    unit_key: str
-    values: dict[str, object]
+@task
+def staged_ranges(duty_id: int, period_key: str) -> list[tuple[int, int]]:
+    """Id ranges (chunks) of the staged posts still pending for a duty and period."""
+    with db.transaction() as s:
+        return staging.pending_ranges(session=s, duty_id=duty_id, period_key=period_key)
 
 
 @task(retries=1, retry_delay_seconds=1)
-def ingest_json_chunk(posts: list[Posted]) -> int:
-    """Ingest a chunk of JSON posts in one transaction; returns how many were accepted."""
-    accepted = 0
+def ingest_staged_chunk(first_id: int, last_id: int) -> int:
+    """Ingest the pending staged posts of one id range in one transaction (idempotent: an
+    ingested post is marked so in that transaction); returns how many of the range are
+    accepted."""
     with db.transaction() as s:
-        # One query for the chunk's requests with their unit and form, instead of three
-        # lookups per post; submit_json then finds them in the session (held here: the
-        # identity map only keeps weak references).
-        _loaded = s.scalars(select(ReportRequest).where(
-            ReportRequest.id.in_([p.request_id for p in posts]))
-            .options(joinedload(ReportRequest.unit), joinedload(ReportRequest.form))).all()
-        for post in posts:
-            receipt = submissions.submit_json(session=s, request_id=post.request_id,
-                                              unit_key=post.unit_key, values=dict(post.values))
-            accepted += receipt.ok
-    return accepted
+        return staging.ingest_range(session=s, first_id=first_id, last_id=last_id)
+
+
+@flow(name="ingest_posts")
+def ingest_posts(batch_id: int) -> int:
+    """Ingest one staged batch of JSON posts (:func:`workflows.staging.stage_posts`) in chunks;
+    returns how many are accepted."""
+    with db.transaction() as s:
+        ranges = staging.pending_ranges(session=s, batch_id=batch_id)
+    return sum(f.result() for f in [ingest_staged_chunk.submit(a, b) for a, b in ranges])

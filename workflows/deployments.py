@@ -25,6 +25,7 @@ def flows() -> dict[str, Any]:
         "issue_instruction": instruct_units.issue_instruction,
         "reconcile_approved": instruct_units.reconcile_approved,
         "collect": collect.collect,
+        "ingest_posts": collect.ingest_posts,
         "remind_late_units": remind_late_units.remind_late_units,
         "aggregate_reports": aggregate_reports.aggregate_reports,
         "forward_report": forward_report.forward_report,

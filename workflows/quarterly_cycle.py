@@ -1,5 +1,9 @@
 """The parent flow for one period: open requests, take submissions, remind, aggregate, forward.
 
+Submissions come as references: ``uploads`` name files, and JSON posts received in bulk are
+staged rows (:mod:`workflows.staging`) that the cycle reads by id range for its duty and
+period — never the posts themselves as a parameter.
+
 Approval stays data: the Báo cáo is drafted and submitted here; it is issued and forwarded
 by this flow only if the leader's decision is already recorded (else by the reconciler or
 the next run of ``forward_report``).
@@ -20,7 +24,6 @@ from workflows.batching import chunks
 def quarterly_cycle(instruction_id: int, period_key: str, signer_key: str, superior_key: str,
                     today: date | None = None,
                     uploads: list[collect.Upload] | None = None,
-                    posts: list[collect.Posted] | None = None,
                     settings: steps.CycleSettings = steps.DEFAULT_SETTINGS,
                     aggregate: bool | None = None) -> dict[str, object]:
     """Run one period's cycle as of ``today``; returns a summary of what each step did."""
@@ -34,11 +37,14 @@ def quarterly_cycle(instruction_id: int, period_key: str, signer_key: str, super
         answers = [a for f in [collect.ingest_chunk.submit(c, settings.files_dir)
                                for c in chunks(uploads, 200)] for a in f.result()]
         summary["answers"] = answers
-    if posts:
-        summary["accepted"] = sum(f.result() for f in [collect.ingest_json_chunk.submit(c)
-                                                       for c in chunks(posts)])
+    duties = sorted({d for d, _, _ in plan})
+    # Before any reminder: a unit whose post is staged has reported.
+    ranges = [r for d in duties for r in collect.staged_ranges(d, period_key)]
+    if ranges:
+        summary["accepted"] = sum(f.result() for f in [collect.ingest_staged_chunk.submit(a, b)
+                                                       for a, b in ranges])
     reports = []
-    for duty_id in {d for d, _, _ in plan}:
+    for duty_id in duties:
         reminded: dict[str, object] = {}
         for stage in ("notice", "escalation"):
             ids = remind.pending(duty_id, period_key, stage, today, settings)

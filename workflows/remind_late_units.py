@@ -7,7 +7,7 @@ from datetime import date
 
 from prefect import flow, task
 
-from workflows import steps
+from workflows import collect, steps
 from workflows.batching import chunks
 
 
@@ -45,6 +45,9 @@ def remind_late_units(duty_id: int, period_key: str, signer_key: str,
     """Run every stage that is due today; returns what was sent."""
     today = today or date.today()
     sent: dict[str, object] = {}
+    # A unit whose post is staged (workflows.staging) has reported: ingest before reminding.
+    for first_id, last_id in collect.staged_ranges(duty_id, period_key):
+        collect.ingest_staged_chunk(first_id, last_id)
     for stage in ("notice", "escalation"):
         ids = pending(duty_id, period_key, stage, today, settings)
         futures = [notify_chunk.submit(duty_id, period_key, stage, today, settings, c)

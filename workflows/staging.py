@@ -1,0 +1,96 @@
+"""Bulk JSON posts: staged as rows by the door, ingested later by a flow, chunk by chunk.
+
+The door (:func:`stage_posts`) only stores what came in — one row per post, in the caller's
+transaction — and returns the batch id, so a flow never carries the posts as a parameter
+(Prefect's server refuses parameters over 512 KiB: ≈ 1,400 posts). The ingest step plans id
+ranges of the pending rows (:func:`pending_ranges`) and :func:`ingest_range` takes each row
+through :func:`workflows.submissions.submit_json`, marking it ingested in the same
+transaction: a retried or repeated chunk skips what is already done.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from pydantic import BaseModel
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session, joinedload
+
+from registry.errors import NotFound, PermissionDenied
+from registry.models import ReportRequest, StagedPost, SubmissionBatch
+from registry.text import nfc
+from workflows import submissions
+from workflows.batching import CHUNK, chunks
+
+
+class Posted(BaseModel):
+    """One JSON post: the request, the unit that posts, its values."""
+
+    request_id: int
+    unit_key: str
+    values: dict[str, object]
+
+
+def stage_posts(*, session: Session, posts: Sequence[Posted], channel: str = "api",
+                posted_by: str | None = None) -> int:
+    """Store ``posts`` as one batch of pending rows, unchecked; returns the batch id."""
+    batch = SubmissionBatch(channel=channel, posted_by=nfc(posted_by))
+    session.add(batch)
+    session.flush()
+    if posts:
+        session.execute(insert(StagedPost), [
+            {"batch_id": batch.id, "position": n, "request_id": p.request_id,
+             "unit_key": nfc(p.unit_key), "values": nfc(dict(p.values)), "errors": []}
+            for n, p in enumerate(posts)])
+    return batch.id
+
+
+def pending_ranges(*, session: Session, batch_id: int | None = None,
+                   duty_id: int | None = None, period_key: str | None = None,
+                   size: int = CHUNK) -> list[tuple[int, int]]:
+    """(first id, last id) of each chunk of at most ``size`` pending posts, in id order.
+
+    Filtered by batch, or by the duty and period of the request each post names.
+    """
+    query = select(StagedPost.id).where(StagedPost.ingested_at.is_(None))
+    if batch_id is not None:
+        query = query.where(StagedPost.batch_id == batch_id)
+    if duty_id is not None or period_key is not None:
+        query = query.join(ReportRequest, ReportRequest.id == StagedPost.request_id)
+        if duty_id is not None:
+            query = query.where(ReportRequest.duty_id == duty_id)
+        if period_key is not None:
+            query = query.where(ReportRequest.period == period_key)
+    ids = list(session.scalars(query.order_by(StagedPost.id)))
+    return [(chunk[0], chunk[-1]) for chunk in chunks(ids, size)]
+
+
+def ingest_range(*, session: Session, first_id: int, last_id: int) -> int:
+    """Ingest every pending post with an id in [first_id, last_id]; returns how many posts of
+    the range are accepted (now or by an earlier run).
+
+    A post for an unknown request or another unit's request keeps its error on its row and
+    does not stop the others. A range planned for one duty may also hold posts for another
+    staged at the same time: they are pending too, and are ingested with the rest.
+    """
+    rows = session.scalars(select(StagedPost).where(StagedPost.id.between(first_id, last_id))
+                           .order_by(StagedPost.id)).all()
+    pending = [r for r in rows if r.ingested_at is None]
+    # One query for the chunk's requests with their unit and form, instead of three lookups
+    # per post; submit_json then finds them in the session (held here: the identity map only
+    # keeps weak references).
+    _loaded = session.scalars(select(ReportRequest).where(
+        ReportRequest.id.in_({r.request_id for r in pending}))
+        .options(joinedload(ReportRequest.unit), joinedload(ReportRequest.form))).all()
+    now = datetime.now(UTC)
+    for row in pending:
+        try:
+            receipt = submissions.submit_json(session=session, request_id=row.request_id,
+                                              unit_key=row.unit_key, values=dict(row.values))
+        except (NotFound, PermissionDenied) as exc:  # raised before anything is written
+            row.errors = [{"indicator": None, "cell": None, "message": str(exc)}]
+        else:
+            row.submission_id, row.errors = receipt.submission_id, receipt.errors
+        row.ingested_at = now
+    return sum(r.submission_id is not None for r in rows)
