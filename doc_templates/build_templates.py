@@ -295,6 +295,8 @@ def _signature(doc) -> None:
     """Ô 9b (left) and ô 7 (right): Nơi nhận level with the authority line."""
     para(doc, "", size=12, keep_next=True)
     table = _borderless_table(doc, [SIGN_LEFT, SIGN_RIGHT])
+    # Title and name stay on one page: the signature image and the seal go between them.
+    table.rows[0]._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
     left, right = table.rows[0].cells
     _clear(left)
     _clear(right)
