@@ -2,11 +2,12 @@
 
 ND30 art. 14–15 and §5 of ND30.md: after the competent person's decision the
 register gives the number and the issue date; the final .docx and PDF are
-rendered with them; the person's PAdES signature, then the organisation's, are
-applied; both files are hashed, stored and recorded; the document becomes
-issued. The caller's ``on_issued`` hook (the outbox, in workflows or the CLI)
-runs in the same transaction, so deliveries exist if and only if the document
-was issued. signing does not import outbox.
+rendered with them; the person's PAdES signature (their signature image between
+the title and the name printed on the page), then the organisation's (the seal
+over the left third of it), are applied; both files are hashed, stored and
+recorded; the document becomes issued. The caller's ``on_issued`` hook (the
+outbox, in workflows or the CLI) runs in the same transaction, so deliveries
+exist if and only if the document was issued. signing does not import outbox.
 """
 
 from __future__ import annotations
@@ -24,19 +25,32 @@ from registry import audit, documents
 from registry.errors import PermissionDenied, ValidationError
 from registry.models import Document, DocumentFile, DocumentStatus, Person
 from signing import storage
+from signing.appearance import PngImage, SealImage, SignatureImage
 from signing.approvals import STATUS_LABELS, require_status
+from signing.authority import SignatureBlock
+from signing.signer import Signer
 from signing.specs import spec_for
 
 CORRECTION_KINDS = {"corrects", "replaces"}
 
 
-class PdfSigner(Protocol):
-    """Anything that signs a PDF and returns the signed bytes (PadesSigner bound to its
-    appearance, or a test fake)."""
+PERSON_REASON = "Ký ban hành văn bản"
+ORGANIZATION_REASON = "Chữ ký số của cơ quan, tổ chức"
 
-    def sign_pdf(self, pdf: bytes, /) -> bytes:
-        """Return ``pdf`` with one more signature."""
-        ...
+
+@dataclass(frozen=True)
+class IssuingKeys:
+    """The two signatures an issued document carries (ND30 §5) and their images.
+
+    ``person`` signs first with ``signature`` (blue, between title and name), then
+    ``organization`` with ``seal`` (red, real size, over the signature's left third).
+    Both are :class:`signing.signer.PadesSigner` outside unit tests.
+    """
+
+    person: Signer
+    organization: Signer
+    signature: PngImage
+    seal: PngImage
 
 
 class PdfConverterLike(Protocol):
@@ -58,8 +72,8 @@ class Issued:
 
 def issue(
     *, session: Session, document_id: int, actor: Person, converter: PdfConverterLike,
-    person_signer: PdfSigner, organization_signer: PdfSigner, files_root: Path,
-    on: datetime | None = None, on_issued: Callable[[Session, Document], None] | None = None,
+    keys: IssuingKeys, files_root: Path, on: datetime | None = None,
+    on_issued: Callable[[Session, Document], None] | None = None,
 ) -> Issued:
     """Number, render, sign twice, store and issue a signed document (the clerk's act).
 
@@ -79,7 +93,8 @@ def issue(
     spec = spec_for(doc, signature=doc.signature_block, number=doc.number, on=doc.issue_date)
     docx = render_docx(spec, today=doc.issue_date)
     pdf = converter.convert_bytes(docx)
-    signed = organization_signer.sign_pdf(person_signer.sign_pdf(pdf))
+    signed = sign_twice(pdf, keys=keys, block=SignatureBlock(**doc.signature_block),
+                        location=spec.place)
     stem = (doc.number_symbol or str(doc.id)).replace("/", "_")
     rows = []
     for kind, suffix, data in (("docx", ".docx", docx), ("signed_pdf", ".pdf", signed)):
@@ -101,6 +116,20 @@ def issue(
         on_issued(session, doc)
     session.flush()
     return Issued(document=doc, docx=rows[0], pdf=rows[1])
+
+
+def sign_twice(pdf: bytes, *, keys: IssuingKeys, block: SignatureBlock,
+               location: str | None = None) -> bytes:
+    """The person's visible signature, then the organisation's seal, placed on ``block``.
+
+    The title lines and the name are the ones printed on the page (ô 7a/7b); the
+    signer locates the last title line and the name in the PDF.
+    """
+    title, name = "\n".join(block.lines()), block.name
+    once = keys.person.sign_pdf(pdf, appearance=SignatureImage(keys.signature, title, name),
+                                reason=PERSON_REASON, location=location or None)
+    return keys.organization.sign_pdf(once, appearance=SealImage(keys.seal, title, name),
+                                      reason=ORGANIZATION_REASON, location=location or None)
 
 
 def correct(*, session: Session, document_id: int, actor: Person, kind: str) -> Document:

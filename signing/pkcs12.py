@@ -1,59 +1,50 @@
-"""A PAdES signer over a PKCS#12 file (pyHanko), shared by the CLI and the workflows.
+"""The issuing keys from PKCS#12 files: both :class:`PadesSigner` and their images.
 
-Each signature goes into a field of its own (``ChuKyNguoiKy`` for the person,
-``ChuKyCoQuan`` for the organisation) as an incremental update, so the person's
-signature stays intact when the organisation signs after it. It is invisible;
-the visible appearance comes with :mod:`signing.signer` when that lands.
+``congvan keys dev-ca`` writes the demo set into one folder (signing.keys):
+``signer.p12`` and ``signature.png`` for the competent person, ``organization.p12``
+and ``seal.png`` for the organisation. Real deployments point at their own files.
 """
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
-from registry.errors import ValidationError
+from signing.appearance import PngImage
+from signing.errors import AppearanceError, KeyUnavailable
+from signing.issuing import IssuingKeys
+from signing.signer import PadesSigner
 
-PERSON_FIELD = "ChuKyNguoiKy"
-ORGANIZATION_FIELD = "ChuKyCoQuan"
+SIGNER_P12 = "signer.p12"
+ORGANIZATION_P12 = "organization.p12"
+SIGNATURE_PNG = "signature.png"
+SEAL_PNG = "seal.png"
 
 
-class Pkcs12Signer:
-    """Signs PDFs with the key and certificate chain of one PKCS#12 file.
+def _image(path: Path, what: str) -> PngImage:
+    if not path.is_file():
+        raise AppearanceError(
+            f"Không có tệp hình ảnh {what} {path}; chạy `congvan keys dev-ca` để tạo ảnh thử "
+            "nghiệm hoặc chỉ đường dẫn tệp PNG nền trong suốt.")
+    return PngImage.from_file(path)
 
-    Satisfies :class:`signing.issuing.PdfSigner` (``sign_pdf(pdf) -> bytes``).
-    """
 
-    def __init__(self, p12: Path, password: str, field: str) -> None:
-        from pyhanko.sign import signers
-
-        if not Path(p12).is_file():
-            raise ValidationError(f"không có tệp khoá {p12}; chạy `congvan keys dev-ca` để tạo "
-                                  "khoá thử nghiệm hoặc chỉ đường dẫn tệp .p12", field="p12")
-        try:
-            signer = signers.SimpleSigner.load_pkcs12(str(p12), passphrase=password.encode())
-        except ValueError:
-            signer = None
-        if signer is None:
-            raise ValidationError(f"không mở được tệp khoá {p12}: sai mật khẩu? Nhập lại mật khẩu "
-                                  "của tệp .p12", field="password")
-        self._signer = signer
-        self.field = field
-
-    def sign_pdf(self, pdf: bytes, /) -> bytes:
-        """Return ``pdf`` with one more PAdES signature, in this signer's field."""
-        from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-        from pyhanko.sign import fields, signers
-
-        meta = signers.PdfSignatureMetadata(field_name=self.field,
-                                            subfilter=fields.SigSeedSubFilter.PADES)
-        writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
-        return signers.sign_pdf(writer, meta, signer=self._signer).getvalue()
+def _signer(path: Path, password: str, tsa_url: str | None) -> PadesSigner:
+    if not path.is_file():
+        raise KeyUnavailable(
+            f"Không có tệp khoá {path}; chạy `congvan keys dev-ca` để tạo khoá thử nghiệm "
+            "hoặc chỉ đường dẫn tệp .p12.")
+    return PadesSigner.from_pkcs12(path, password, tsa_url=tsa_url)
 
 
 def pair(keys_dir: Path, password: str, *, person_p12: Path | None = None,
-         organization_p12: Path | None = None) -> tuple[Pkcs12Signer, Pkcs12Signer]:
-    """The person's and the organisation's signers, from ``keys_dir`` (``congvan keys dev-ca``
-    writes ``signer.p12`` and ``organization.p12`` there) unless given explicitly."""
-    return (Pkcs12Signer(person_p12 or keys_dir / "signer.p12", password, PERSON_FIELD),
-            Pkcs12Signer(organization_p12 or keys_dir / "organization.p12", password,
-                         ORGANIZATION_FIELD))
+         organization_p12: Path | None = None, signature_png: Path | None = None,
+         seal_png: Path | None = None, tsa_url: str | None = None) -> IssuingKeys:
+    """The person's and the organisation's PadesSigners and images, from ``keys_dir``
+    unless given explicitly. Raises :class:`signing.errors.SigningError` naming the file."""
+    keys_dir = Path(keys_dir)
+    return IssuingKeys(
+        person=_signer(person_p12 or keys_dir / SIGNER_P12, password, tsa_url),
+        organization=_signer(organization_p12 or keys_dir / ORGANIZATION_P12, password, tsa_url),
+        signature=_image(signature_png or keys_dir / SIGNATURE_PNG, "chữ ký"),
+        seal=_image(seal_png or keys_dir / SEAL_PNG, "con dấu"),
+    )

@@ -171,8 +171,7 @@ def issue_signed(*, session: Session, document_id: int, on: date, tools: Any,
     if doc.status is S.ISSUED:
         return doc
     issuing.issue(session=session, document_id=doc.id, actor=_clerk(session, doc, clerk),
-                  converter=tools.converter, person_signer=tools.person_signer,
-                  organization_signer=tools.organization_signer, files_root=files_root,
+                  converter=tools.converter, keys=tools.keys, files_root=files_root,
                   on=issue_moment(on), on_issued=on_issued)
     return doc
 

@@ -1,11 +1,13 @@
-"""The tools issuing needs in a flow: a warm PDF converter and the two PAdES signers.
+"""The tools issuing needs in a flow: a warm PDF converter and the issuing keys.
 
 Issuing (:func:`signing.issuing.issue`) converts the numbered .docx to PDF and
-signs it twice, the competent person's key first, then the organisation's. A
+signs it twice with visible ND30 appearances: the competent person's key and
+signature image first, then the organisation's key and seal. A
 process that runs flows either installs its tools for a block
 (:func:`opened`, :func:`using` — the demo, the tests, the CLI) or lets the
 first issue open them from the cycle settings: ``keys_dir`` holds
-``signer.p12`` and ``organization.p12`` (``congvan keys dev-ca`` writes them)
+``signer.p12``, ``organization.p12``, ``signature.png`` and ``seal.png``
+(``congvan keys dev-ca`` writes them)
 and the password is read from ``CONGVAN_KEY_PASSWORD``, never from a flow
 parameter (Prefect records parameters). Tools are process-wide, not
 per-thread, because Prefect runs tasks in worker threads.
@@ -23,18 +25,17 @@ from pathlib import Path
 
 from registry.errors import ValidationError
 from signing import pkcs12
-from signing.issuing import PdfConverterLike, PdfSigner
+from signing.issuing import IssuingKeys, PdfConverterLike
 
 PASSWORD_ENV = "CONGVAN_KEY_PASSWORD"
 
 
 @dataclass(frozen=True)
 class Tools:
-    """A converter and the person's and the organisation's signers."""
+    """A converter and the person's and the organisation's signers with their images."""
 
     converter: PdfConverterLike
-    person_signer: PdfSigner
-    organization_signer: PdfSigner
+    keys: IssuingKeys
 
 
 _lock = threading.Lock()
@@ -59,8 +60,8 @@ def opened(*, keys_dir: Path, password: str, soffice: str = "soffice") -> Iterat
     """Start a warm LibreOffice and load the signers from ``keys_dir``, for the block."""
     from doc_templates.pdf import PdfConverter
 
-    person, organization = pkcs12.pair(Path(keys_dir), password)
-    with PdfConverter(soffice) as converter, using(Tools(converter, person, organization)) as t:
+    keys = pkcs12.pair(Path(keys_dir), password)
+    with PdfConverter(soffice) as converter, using(Tools(converter, keys)) as t:
         yield t
 
 
@@ -72,7 +73,8 @@ def current(*, keys_dir: str | None, soffice: str = "soffice") -> Tools:
         if keys_dir is None:
             raise ValidationError(
                 "chưa cấu hình khoá ký số để ban hành: đặt keys_dir trong tham số chu kỳ "
-                "(thư mục có signer.p12 và organization.p12, tạo bằng `congvan keys dev-ca`)",
+                "(thư mục có signer.p12, organization.p12, signature.png và seal.png, tạo bằng "
+                "`congvan keys dev-ca`)",
                 field="keys_dir")
         key = (str(Path(keys_dir).resolve()), soffice)
         if key not in _opened:
@@ -83,8 +85,8 @@ def current(*, keys_dir: str | None, soffice: str = "soffice") -> Tools:
                     field=PASSWORD_ENV)
             from doc_templates.pdf import PdfConverter
 
-            person, organization = pkcs12.pair(Path(keys_dir), password)
+            keys = pkcs12.pair(Path(keys_dir), password)
             converter = PdfConverter(soffice).__enter__()
             atexit.register(converter.__exit__, None, None, None)
-            _opened[key] = Tools(converter, person, organization)
+            _opened[key] = Tools(converter, keys)
         return _opened[key]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 
@@ -229,16 +229,22 @@ def register(app: typer.Typer) -> None:
         password: str = typer.Option(..., "--password", envvar=PASSWORD_ENV,
                                      prompt="Mật khẩu tệp khoá", hide_input=True),
         no_outbox: bool = typer.Option(False, "--no-outbox", help="Không xếp hàng gửi đi"),
+        signature_png: Annotated[Path | None, typer.Option(
+            "--signature-png", help="Ảnh chữ ký người ký (mặc định var/keys/signature.png)",
+        )] = None,
+        seal_png: Annotated[Path | None, typer.Option(
+            "--seal-png", help="Ảnh con dấu cơ quan (mặc định var/keys/seal.png)")] = None,
     ) -> None:
-        """Cấp số, tạo .docx và PDF, ký số (người ký rồi cơ quan), lưu tệp, xếp hàng gửi."""
+        """Cấp số, tạo .docx và PDF, ký số có hình ảnh chữ ký và con dấu (người ký rồi cơ quan),
+        lưu tệp, xếp hàng gửi."""
         from congvan.runtime import files_dir, open_registry
         from congvan.settings import get_settings
         from doc_templates.pdf import PdfConverter
         from registry import db
         from signing import issuing, pkcs12
+        from signing.errors import SigningError
 
         settings = get_settings()
-        keys = _keys_dir()
 
         def enqueue(session: Any, doc: Any) -> None:
             from outbox.enqueue import enqueue_document
@@ -246,16 +252,21 @@ def register(app: typer.Typer) -> None:
             enqueue_document(session=session, document_id=doc.id)
 
         with user_errors():
-            person, org = pkcs12.pair(keys, password, person_p12=signer_p12,
-                                      organization_p12=org_p12)
-            open_registry()
-            with PdfConverter(settings.soffice) as converter, db.transaction() as session:
-                result = issuing.issue(
-                    session=session, document_id=document_id, actor=_person(session, as_),
-                    converter=converter, person_signer=person, organization_signer=org,
-                    files_root=files_dir(), on_issued=None if no_outbox else enqueue)
-                label, pdf_path = result.document.number_symbol, result.pdf.path
-                sha = result.pdf.sha256
+            try:
+                keys = pkcs12.pair(_keys_dir(), password, person_p12=signer_p12,
+                                   organization_p12=org_p12, signature_png=signature_png,
+                                   seal_png=seal_png, tsa_url=settings.tsa_url)
+                open_registry()
+                with PdfConverter(settings.soffice) as converter, db.transaction() as session:
+                    result = issuing.issue(
+                        session=session, document_id=document_id, actor=_person(session, as_),
+                        converter=converter, keys=keys, files_root=files_dir(),
+                        on_issued=None if no_outbox else enqueue)
+                    label, pdf_path = result.document.number_symbol, result.pdf.path
+                    sha = result.pdf.sha256
+            except SigningError as exc:
+                err_console.print(f"[bold red]Lỗi:[/] {exc}")
+                raise typer.Exit(1) from None
         console.print(f"Đã ban hành [bold]Số: {label}[/]; PDF đã ký: {files_dir() / pdf_path}\n"
                       f"SHA-256: {sha}")
 

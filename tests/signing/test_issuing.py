@@ -16,6 +16,7 @@ from registry.models import Document, DocumentFile, DocumentLink
 from registry.models import DocumentStatus as S
 from registry.numbering import last_number, register_for
 from signing import approvals, issuing, storage
+from signing.appearance import PngImage, SealImage, SignatureImage
 from tests.signing.test_approvals_fixtures import World, build_world, new_draft
 
 ON = datetime(2026, 12, 16, 3, 0, tzinfo=UTC)
@@ -34,15 +35,21 @@ class FakeConverter:
 
 
 class FakeSigner:
-    """Appends a marker so the order of the two signatures is visible."""
+    """Appends a marker so the order of the two signatures is visible; keeps the appearances."""
 
     def __init__(self, mark: bytes, fail: bool = False) -> None:
         self.mark, self.fail = mark, fail
+        self.appearances: list[object] = []
 
-    def sign_pdf(self, pdf: bytes, /) -> bytes:
+    def sign_pdf(self, pdf: bytes, *, appearance, reason: str, location=None,
+                 field_name=None) -> bytes:
         if self.fail:
             raise RuntimeError("token removed")
+        self.appearances.append(appearance)
         return pdf + self.mark
+
+
+IMAGE = PngImage(png=b"png", width_mm=40.0, height_mm=18.0)
 
 
 @pytest.fixture
@@ -61,10 +68,12 @@ def signed_draft(session: Session, world: World, tmp_path: Path) -> Document:
 
 def _issue(session, world, doc, tmp_path, *, actor=None, converter=None, person=None,
            org=None, on_issued=None):
+    keys = issuing.IssuingKeys(person=person or FakeSigner(b"|person"),
+                               organization=org or FakeSigner(b"|org"), signature=IMAGE,
+                               seal=IMAGE)
     return issuing.issue(
         session=session, document_id=doc.id, actor=actor or world.clerk,
-        converter=converter or FakeConverter(), person_signer=person or FakeSigner(b"|person"),
-        organization_signer=org or FakeSigner(b"|org"), files_root=tmp_path, on=ON,
+        converter=converter or FakeConverter(), keys=keys, files_root=tmp_path, on=ON,
         on_issued=on_issued)
 
 
@@ -87,6 +96,20 @@ class TestIssue:
         kinds = session.scalars(select(DocumentFile.kind).where(
             DocumentFile.document_id == doc.id)).all()
         assert sorted(kinds) == ["docx", "signed_pdf"]
+
+    def test_appearances_name_the_printed_block(
+            self, session: Session, world: World, tmp_path: Path) -> None:
+        """The person signs with the signature image and the organisation with the seal, both
+        placed by the title lines and the name derived from the signing right."""
+        doc = signed_draft(session, world, tmp_path)
+        person, org = FakeSigner(b"|person"), FakeSigner(b"|org")
+        _issue(session, world, doc, tmp_path, person=person, org=org)
+        (signature,), (seal,) = person.appearances, org.appearances
+        assert isinstance(signature, SignatureImage) and isinstance(seal, SealImage)
+        assert signature.title.splitlines() == ["TM. BAN CHỈ ĐẠO", "KT. TRƯỞNG BAN",
+                                                "PHÓ TRƯỞNG BAN"]
+        assert (signature.title, signature.name) == (seal.title, seal.name)
+        assert signature.name == "Nguyễn Văn A" and signature.image is IMAGE
 
     def test_only_a_clerk_issues(self, session: Session, world: World, tmp_path: Path) -> None:
         """The signer himself cannot take a number; that is the văn thư's act."""
