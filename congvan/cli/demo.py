@@ -3,8 +3,10 @@
 Every outgoing document goes the real way: submitted to the signer through
 signing.approvals, approved and signed (ký duyệt) by the recorded decision,
 then numbered, rendered, converted and signed twice (the person's key, then the
-organisation's) by signing.issuing.issue, which enqueues the deliveries. The
-keys are a demo CA (signing.keys.create_dev_ca) under var/demo/keys.
+organisation's) by signing.issuing.issue — the signature image between the
+title and the name, the seal over its left third — which enqueues the
+deliveries. The keys and images are a demo CA (signing.keys.create_dev_ca)
+under var/demo/keys; signing.verify checks every signed PDF at the end.
 """
 
 from __future__ import annotations
@@ -55,7 +57,8 @@ def _keys(settings) -> Path:  # type: ignore[no-untyped-def]
     from signing.keys import create_dev_ca
 
     folder = settings.home / "keys"
-    if not (folder / "signer.p12").is_file() or not (folder / "organization.p12").is_file():
+    needed = ("signer.p12", "organization.p12", "signature.png", "seal.png")
+    if not all((folder / name).is_file() for name in needed):
         create_dev_ca(folder, password=KEY_PASSWORD, organization="BCĐ PCTP TỈNH KON TUM",
                       signer_name="Lê Ngọc Tuấn")
     return folder
@@ -261,24 +264,16 @@ def _checks(files: Path, keys: Path) -> list[str]:
 
 
 def _verify(pdf: bytes, ca_pem: Path) -> str:
-    """Every signature of ``pdf`` validated against the demo CA, on one line."""
-    import io
+    """Every signature of ``pdf`` checked by signing.verify against the demo CA, on one line."""
+    from signing.errors import VerificationError
+    from signing.verify import verify_pdf
 
-    from asn1crypto import pem, x509
-    from pyhanko.pdf_utils.reader import PdfFileReader
-    from pyhanko.sign.validation import validate_pdf_signature
-    from pyhanko_certvalidator import ValidationContext
-
-    _, _, der = pem.unarmor(ca_pem.read_bytes())
-    context = ValidationContext(trust_roots=[x509.Certificate.load(der)])
-    sigs = PdfFileReader(io.BytesIO(pdf)).embedded_signatures
-    if not sigs:
-        return "KHÔNG CÓ CHỮ KÝ"
-    parts, good = [], 0
-    for sig in sigs:
-        status = validate_pdf_signature(sig, context)
-        good += bool(status.intact and status.valid)
-        state = "ok" if status.intact and status.valid else (
-            "chứng thư không tin cậy" if status.intact else "BỊ SỬA ĐỔI")
-        parts.append(f"{sig.field_name} {state}")
-    return f"{good}/{len(sigs)} chữ ký hợp lệ ({', '.join(parts)})"
+    try:
+        report = verify_pdf(pdf, trust_roots=[ca_pem.read_bytes()])
+    except VerificationError as exc:
+        return f"KHÔNG KIỂM TRA ĐƯỢC: {exc}"
+    parts = [f"{s.field_name} ({s.signer}): "
+             f"{'nguyên vẹn' if s.intact else 'BỊ SỬA ĐỔI'}, "
+             f"{'tin cậy' if s.trusted else 'KHÔNG TIN CẬY'}" for s in report.signatures]
+    good = sum(s.ok for s in report.signatures)
+    return f"{good}/{len(report.signatures)} chữ ký hợp lệ ({'; '.join(parts)})"
