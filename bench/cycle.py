@@ -3,16 +3,18 @@ the Prefect flows and once as the same steps called as plain functions, in the s
 
 The cycle: draft the instruction to every unit, record the leader's decision, issue it
 (number, one e-mail delivery per unit, the .docx; PDF conversion excluded), open one request
-per unit for 2023-Q4, ingest one JSON submission per unit (the door the web API uses, in
-chunks), run the reminder stages due that day, aggregate and draft the Báo cáo.
+per unit for 2023-Q4, stage one JSON post per unit as one batch (workflows.staging, the bulk
+door) and ingest them in chunks (validated and stored through the door the web API uses),
+run the reminder stages due that day, aggregate and draft the Báo cáo.
 
 Issuing signs a PDF (person, then organisation: real PAdES with demo keys). PDF conversion
 is excluded: a warm LibreOffice converts, and the seconds spent inside ``convert_bytes``
 are measured and subtracted from the cycle's time (printed as "PDF s").
 
 Prefect: the ``instruct_units`` flow, the decision (data), the ``issue_instruction`` flow,
-then the ``quarterly_cycle`` flow with the posts. Plain: the very same step functions in
-the same order (a task's body is called through ``.fn``), no Prefect machinery.
+then the posts staged (the same call in both runs), then the ``quarterly_cycle`` flow, which
+reads the staged posts by id range (its parameters are ids). Plain: the very same step
+functions in the same order (a task's body is called through ``.fn``), no Prefect machinery.
 
 The units are the commune steering committees of the generated national directory
 (registry/directory_gen.py); Hà Nội's steering committee instructs them. Setup (directory
@@ -21,13 +23,8 @@ copied for each of the two runs, and is not timed. Prefect runs in local ephemer
 with its own PREFECT_HOME in a temporary directory; a warm-up flow run starts the temporary
 server before any timing, so its one-time start (≈ 10 s) is excluded.
 
-Prefect's server refuses flow-run parameters over 524,288 bytes (JSON); quarterly_cycle
-takes the posts as a parameter, ≈ 370 bytes each, so above ≈ 1,400 units it is refused.
-The bench lifts the limit (PREFECT_SERVER_API_MAX_PARAMETER_SIZE=0) and says so;
-``--keep-parameter-limit`` keeps Prefect's default and shows the refusal.
-
     python bench/cycle.py [--sizes 100,1000,3321] [--engines sqlite,postgresql]
-                          [--postgres URL] [--phases] [--profile] [--keep-parameter-limit]
+                          [--postgres URL] [--phases] [--profile]
 
 The PostgreSQL admin URL defaults to CONGVAN_TEST_POSTGRES_URL or 127.0.0.1:5432/test; each
 run creates databases of its own and drops them.
@@ -57,8 +54,6 @@ os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
 os.environ["PREFECT_LOGGING_LEVEL"] = "WARNING"
 os.environ["PREFECT_HOME"] = str(TMP / "prefect")
 os.environ.pop("PREFECT_API_URL", None)  # local ephemeral mode
-if "--keep-parameter-limit" not in sys.argv:
-    os.environ["PREFECT_SERVER_API_MAX_PARAMETER_SIZE"] = "0"
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -68,10 +63,16 @@ from sqlalchemy.engine import make_url  # noqa: E402
 from registry import db, schema  # noqa: E402
 from registry.directory import import_directory  # noqa: E402
 from registry.directory_gen import dump, generate  # noqa: E402
-from registry.models import Delivery, Document, ReportRequest, Submission  # noqa: E402
-from workflows import scenario, steps  # noqa: E402
+from registry.models import (  # noqa: E402
+    Delivery,
+    Document,
+    ReportRequest,
+    StagedPost,
+    Submission,
+)
+from workflows import scenario, staging, steps  # noqa: E402
 from workflows.batching import chunks  # noqa: E402
-from workflows.collect import Posted, ingest_json_chunk  # noqa: E402 (imports prefect)
+from workflows.collect import ingest_staged_chunk, staged_ranges  # noqa: E402 (imports prefect)
 from workflows.instruct_units import instruct_units, issue_instruction  # noqa: E402
 from workflows.quarterly_cycle import quarterly_cycle  # noqa: E402
 
@@ -143,9 +144,12 @@ def _drop(kind: str, url: str, admin_url: str) -> None:
 # ---- the cycle -----------------------------------------------------------------------------
 
 
-def _posts(rows: list[tuple[int, str]]) -> list[Posted]:
-    return [Posted(request_id=rid, unit_key=unit, values=scenario.sample_values(n))
-            for n, (rid, unit) in enumerate(rows)]
+def _stage_posts(rows: list[tuple[int, str]]) -> int:
+    """One JSON post per request, staged as one batch (the bulk door); its id."""
+    with db.transaction() as s:
+        return staging.stage_posts(session=s, posts=[
+            staging.Posted(request_id=rid, unit_key=unit, values=scenario.sample_values(n))
+            for n, (rid, unit) in enumerate(rows)])
 
 
 def _today(duty_id: int) -> date:
@@ -181,19 +185,20 @@ def cycle_plain(guidance_id: int, units: list[str], settings: steps.CycleSetting
             steps.open_requests_chunk(duty_id, period, c, settings.roll_forward)
     ph.mark("open")
     duty_id = steps.duties_of_instruction(iid)[0]
-    posts = _posts(steps.request_ids(duty_id, PERIOD))
+    _stage_posts(steps.request_ids(duty_id, PERIOD))
     today = _today(duty_id)
-    ph.mark("posts")
+    ph.mark("stage posts")
     # quarterly_cycle, step by step
     plan = steps.instruction_plan(iid, [PERIOD])
     for d, p, unit_ids in plan:
         for c in chunks(unit_ids):
             steps.open_requests_chunk(d, p, c, settings.roll_forward)
     ph.mark("open")
-    for c in chunks(posts):
-        ingest_json_chunk.fn(c)
+    duties = sorted({d for d, _, _ in plan})
+    for first_id, last_id in [r for d in duties for r in staged_ranges.fn(d, PERIOD)]:
+        ingest_staged_chunk.fn(first_id, last_id)
     ph.mark("ingest")
-    for d in {d for d, _, _ in plan}:
+    for d in duties:
         for stage in ("notice", "escalation"):
             ids = steps.pending_reminders(d, PERIOD, stage, today, settings)
             for c in chunks(ids):
@@ -217,10 +222,10 @@ def cycle_prefect(guidance_id: int, units: list[str], settings: steps.CycleSetti
     issue_instruction(iid, ISSUED_ON, settings, [PERIOD])
     ph.mark("instruct+open")
     duty_id = steps.duties_of_instruction(iid)[0]
-    posts = _posts(steps.request_ids(duty_id, PERIOD))
+    _stage_posts(steps.request_ids(duty_id, PERIOD))
     today = _today(duty_id)
-    ph.mark("posts")
-    quarterly_cycle(iid, PERIOD, SIGNER, SUPERIOR, today=today, posts=posts, settings=settings,
+    ph.mark("stage posts")
+    quarterly_cycle(iid, PERIOD, SIGNER, SUPERIOR, today=today, settings=settings,
                     aggregate=True)
     ph.mark("quarterly_cycle")
     return ph
@@ -233,9 +238,11 @@ def _check(size: int) -> str:
         deliveries = s.scalar(select(func.count()).select_from(Delivery))
         reports = s.scalar(select(func.count()).select_from(Document).where(
             Document.doc_type == "bao_cao"))
-    ok = reqs == subs == size and deliveries == size and reports == 1
+        staged = s.scalar(select(func.count()).select_from(StagedPost).where(
+            StagedPost.ingested_at.is_(None)))
+    ok = reqs == subs == size and deliveries == size and reports == 1 and staged == 0
     return "ok" if ok else (f"MISMATCH requests={reqs} submissions={subs} "
-                            f"deliveries={deliveries} reports={reports}")
+                            f"deliveries={deliveries} reports={reports} pending posts={staged}")
 
 
 class TimedConverter:
@@ -314,23 +321,21 @@ def main() -> None:
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     global CONVERTER
-    from doc_templates.pdf import PdfConverter
-    from signing import pkcs12
+    from dataclasses import replace
+
     from signing.keys import create_dev_ca
     from workflows import issuance
 
     create_dev_ca(TMP / "keys", password="bench")
-    person, organization = pkcs12.pair(TMP / "keys", "bench")
-    with PdfConverter() as inner:
-        CONVERTER = TimedConverter(inner)
-        with issuance.using(issuance.Tools(CONVERTER, person, organization)):
+    # The issuing tools as the tests and the demo open them; only the converter is wrapped
+    # (timed), so the bench does not depend on how the signers are loaded.
+    with issuance.opened(keys_dir=TMP / "keys", password="bench") as tools:
+        CONVERTER = TimedConverter(tools.converter)
+        with issuance.using(replace(tools, converter=CONVERTER)):
             _main(args, sizes)
 
 
 def _main(args: argparse.Namespace, sizes: list[int]) -> None:
-    if os.environ.get("PREFECT_SERVER_API_MAX_PARAMETER_SIZE") == "0":
-        print("Note: Prefect's flow-run parameter limit (524,288 bytes) lifted: quarterly_cycle "
-              "takes the posts as a parameter (≈ 370 bytes each).", flush=True)
     try:
         if not args.no_prefect:
             print(f"Prefect warm-up flow run (ephemeral server start, not timed): "
