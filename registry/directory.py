@@ -48,6 +48,7 @@ class OrgEntry(_Entry):
     code: str = Field(min_length=1, max_length=40)
     parent: str | None = None
     header_parent: str | None = None
+    text_name: str | None = None
     place: str | None = None
     email: str | None = None
     edxml_id: str | None = Field(default=None, max_length=32)
@@ -78,7 +79,8 @@ class RightEntry(_Entry):
     @classmethod
     def _authority(cls, v: str | None) -> str | None:
         if v not in AUTHORITIES:
-            raise ValueError("thẩm quyền ký phải là một trong: TM., KT., TL., TUQ., Q. hoặc để trống")
+            raise ValueError(
+                "thẩm quyền ký phải là một trong: TM., KT., TL., TUQ., Q. hoặc để trống")
         return v
 
 
@@ -265,6 +267,7 @@ def _apply_org(org: Organization, entry: OrgEntry, by_key: dict[str, Organizatio
     org.code = entry.code
     org.parent = by_key[entry.parent] if entry.parent else None
     org.header_parent = entry.header_parent
+    org.text_name = entry.text_name
     org.place = entry.place
     org.email = entry.email
     org.edxml_id = entry.edxml_id
@@ -339,7 +342,8 @@ def export_directory(*, session: Session) -> str:
         row: dict[str, Any] = {
             "key": org.key, "name": org.name, "code": org.code,
             "parent": key_of.get(org.parent_id) if org.parent_id else None,
-            "header_parent": org.header_parent, "place": org.place, "email": org.email,
+            "header_parent": org.header_parent, "text_name": org.text_name, "place": org.place,
+            "email": org.email,
             "edxml_id": org.edxml_id, "kind": org.kind, "address": org.address,
             "phone": org.phone,
             "registers": [

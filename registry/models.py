@@ -79,6 +79,8 @@ class Organization(Base):
     code: Mapped[str] = mapped_column(String(40))  # used in symbols: UBND, BCĐ, CAT, NC
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"), index=True)
     header_parent: Mapped[str | None] = mapped_column(Text)  # "UBND TỈNH KON TUM"
+    # The name as written inside a sentence ("Bộ Công an"); the printed header name is in caps.
+    text_name: Mapped[str | None] = mapped_column(Text)
     kind: Mapped[str] = mapped_column(String(20), default="body")  # body | unit | advisory
     place: Mapped[str | None] = mapped_column(String(120))
     email: Mapped[str | None] = mapped_column(String(254))
@@ -88,6 +90,11 @@ class Organization(Base):
 
     parent: Mapped[Organization | None] = relationship(remote_side=[id])
     people: Mapped[list[Person]] = relationship(back_populates="organization")
+
+    @property
+    def name_in_text(self) -> str:
+        """The name for running text: ``text_name``, else the printed name on one line, as typed."""
+        return self.text_name or " ".join(self.name.split())
 
     def __repr__(self) -> str:
         return f"<Organization {self.key} {self.code}>"
@@ -219,7 +226,8 @@ class Document(Base):
     signer: Mapped[Person | None] = relationship(foreign_keys=[signer_id])
     created_by: Mapped[Person | None] = relationship(foreign_keys=[created_by_id])
     recipients: Mapped[list[DocumentRecipient]] = relationship(
-        back_populates="document", cascade="all, delete-orphan", order_by="DocumentRecipient.position"
+        back_populates="document", cascade="all, delete-orphan",
+        order_by="DocumentRecipient.position",
     )
     files: Mapped[list[DocumentFile]] = relationship(
         back_populates="document", cascade="all, delete-orphan"

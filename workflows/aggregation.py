@@ -91,9 +91,8 @@ def aggregate(*, session: Session, duty_id: int, period_key: str, form: FormDef)
 
 
 def _advisory_name(unit: Any) -> str:
-    # District committees share one printed name; their header line says which district.
-    where = (unit.header_parent or "").replace("UBND ", "")
-    return f"Ban Chỉ đạo {where.title()}" if where else one_line(unit.name)
+    # District committees share one printed name; the directory's text_name says which district.
+    return str(unit.name_in_text)
 
 
 def _fmt(value: Any) -> str:

@@ -288,7 +288,7 @@ def draft_don_doc(duty_id: int, period_key: str, today: date, signer_key: str,
         due = late[0].due_date.strftime("%d/%m/%Y")
         body = "\n".join([
             f"Thực hiện Công văn số {instruction.number_symbol} ngày "
-            f"{instruction.issue_date:%d/%m/%Y} của {drafting.one_line(issuer.name).title()}, "
+            f"{instruction.issue_date:%d/%m/%Y} của {issuer.name_in_text}, "
             f"đến hết ngày {due} (hạn gửi báo cáo {period.in_sentence}), các đơn vị sau chưa "
             "gửi báo cáo kết quả xây dựng, nhân rộng mô hình, điển hình tiên tiến kèm mẫu "
             "thống kê:",
@@ -344,13 +344,13 @@ def aggregate_and_draft(duty_id: int, period_key: str, signer_key: str,
                             f"{instruction.issue_date:%d/%m/%Y}",
             guidance_ref=f"{_type_name(guidance.doc_type)} số {guidance.original_number} ngày "
                          f"{guidance.original_date:%d/%m/%Y} của "
-                         f"{drafting.one_line(guidance.sender_name or '').title()}",
-            collector_name=drafting.one_line(issuer.name).title())
+                         f"{_sender_in_text(guidance)}",
+            collector_name=issuer.name_in_text)
         spec = drafting.base_spec(
             session=s, doc_type="bao_cao", issuer=issuer, signer=signer,
             subject=f"Kết quả xây dựng, nhân rộng mô hình, điển hình tiên tiến trong phong trào "
                     f"toàn dân bảo vệ an ninh Tổ quốc {period.in_sentence}",
-            body=body, distribution=[f"{drafting.one_line(superior.name).title()} (b/c)"],
+            body=body, distribution=[f"{superior.name_in_text} (b/c)"],
             drafting_unit=instruction.drafting_unit)
         doc = drafting.create_draft(session=s, spec=spec, issuer=issuer, units=[superior],
                                     signer=signer)
@@ -390,3 +390,10 @@ def default_dates(period_key: str, duty_id: int) -> dict[str, date]:
     return {"due": due, "notice": cal.add_working_days(due, -3),
             "after_due": cal.next_working_day(due), "escalation": cal.add_working_days(due, 5),
             "report": cal.add_working_days(due, 6), "submit": due - timedelta(days=7)}
+
+
+def _sender_in_text(guidance: Document) -> str:
+    # The directory's running-text name when the sender is known; else the name as registered.
+    if guidance.sender is not None:
+        return guidance.sender.name_in_text
+    return drafting.one_line(guidance.sender_name or "")

@@ -114,3 +114,18 @@ class TestBadFiles:
         with pytest.raises(DirectoryError) as err:
             import_directory(session=session, text="organizations:\n  - key: [a\n")
         assert err.value.line is not None
+
+
+class TestNameInText:
+    def test_running_text_uses_text_name_never_recased(self, session: Session) -> None:
+        """'Bộ Công an' comes from text_name; without one the printed name is kept as typed."""
+        text = SMALL.replace(
+            "    code: UBND\n",
+            "    code: UBND\n    text_name: \"Ủy ban nhân dân tỉnh Kon Tum\"\n")
+        import_directory(session=session, text=text)
+        ubnd = session.scalar(select(Organization).where(Organization.key == "ubnd-kt"))
+        bcd = session.scalar(select(Organization).where(Organization.key == "bcd-kt"))
+        assert ubnd is not None and ubnd.name_in_text == "Ủy ban nhân dân tỉnh Kon Tum"
+        assert bcd is not None
+        assert bcd.name_in_text == ("BAN CHỈ ĐẠO PCTP, TNXH VÀ XÂY DỰNG PHONG TRÀO "
+                                    "TOÀN DÂN BVANTQ TỈNH")
