@@ -1,4 +1,4 @@
-"""Helpers shared by the CLI modules: a console and the error boundary."""
+"""Helpers shared by the CLI modules: a console and the one error boundary."""
 
 from __future__ import annotations
 
@@ -12,13 +12,23 @@ console = Console()
 err_console = Console(stderr=True)
 
 
+def _user_error_types() -> tuple[type[BaseException], ...]:
+    # Each package's root error carries a Vietnamese message meant for the user.
+    from doc_templates.errors import DocTemplatesError
+    from outbox.errors import OutboxError
+    from registry.calendar import AdjustmentFileError, PolicyError
+    from registry.errors import RegistryError
+    from signing.errors import SigningError
+
+    return (RegistryError, OutboxError, SigningError, DocTemplatesError, AdjustmentFileError,
+            PolicyError)
+
+
 @contextmanager
 def user_errors() -> Iterator[None]:
-    """Turn our packages' errors into a red message and exit code 1 (no traceback)."""
-    from registry.errors import RegistryError
-
+    """Turn any of our packages' errors into a red message and exit code 1 (no traceback)."""
     try:
         yield
-    except RegistryError as exc:
+    except _user_error_types() as exc:
         err_console.print(f"[bold red]Lỗi:[/] {exc}")
         raise typer.Exit(1) from None

@@ -16,13 +16,11 @@ if TYPE_CHECKING:
 
 @contextmanager
 def outbox_errors() -> Iterator[None]:
-    """Like ``user_errors`` for the outbox's errors too: a red message and exit code 1."""
-    from outbox.errors import OutboxError
-
+    """``user_errors`` plus a bad channel name (ValueError): a red message and exit code 1."""
     with user_errors():
         try:
             yield
-        except (OutboxError, ValueError) as exc:
+        except ValueError as exc:
             err_console.print(f"[bold red]Lỗi:[/] {exc}")
             raise typer.Exit(1) from None
 

@@ -82,6 +82,7 @@ def register(app: typer.Typer) -> None:
         from congvan.runtime import files_dir, open_registry
         from outbox.intake import read_file, register_incoming
         from registry import db
+        from registry.doctypes import format_number
         from registry.numbering import VN_TZ
 
         with outbox_errors():
@@ -97,7 +98,8 @@ def register(app: typer.Typer) -> None:
                                         incoming=incoming, arrived_at=arrived,
                                         files_root=files_dir())
                 number, year, sender = doc.number, doc.year, doc.sender_name
-        console.print(f"Đã vào sổ văn bản đến: số đến [bold]{number:02d}[/] năm {year} — "
+        console.print(f"Đã vào sổ văn bản đến: số đến [bold]{format_number(number)}[/] "
+                      f"năm {year} — "
                       f"{incoming.number_symbol} của {sender}: {incoming.subject}")
         if incoming.urgency:
             console.print(f"[bold red]{incoming.urgency}: trình và chuyển giao ngay.[/]")
