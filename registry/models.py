@@ -336,17 +336,38 @@ class ReviewStep(Base):
     reviewer: Mapped[Person] = relationship()
 
 
+class Notice(Base):
+    """A short plain-text message that is not a registered document (a reminder, an escalation).
+
+    ``key`` is the caller's idempotency key (e.g. request and reminder stage): one notice per
+    key, however often the caller retries.
+    """
+
+    __tablename__ = "notices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(160), unique=True)
+    sender_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"))
+    subject: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    sender: Mapped[Organization | None] = relationship()
+
+
 class Delivery(Base):
-    """One outbox row per recipient and channel."""
+    """One outbox row per recipient and channel, carrying a document or a notice."""
 
     __tablename__ = "deliveries"
     __table_args__ = (
         UniqueConstraint("document_id", "recipient_id", "channel"),
         Index("ix_deliveries_due", "status", "next_attempt_at"),
+        CheckConstraint("(document_id IS NULL) <> (notice_id IS NULL)", name="one_payload"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"), index=True)
+    notice_id: Mapped[int | None] = mapped_column(ForeignKey("notices.id"), index=True)
     recipient_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"))
     recipient_label: Mapped[str] = mapped_column(Text, default="")
     channel: Mapped[str] = mapped_column(String(20))  # email | folder | edxml
@@ -365,7 +386,8 @@ class Delivery(Base):
     acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
-    document: Mapped[Document] = relationship()
+    document: Mapped[Document | None] = relationship()
+    notice: Mapped[Notice | None] = relationship()
     recipient: Mapped[Organization | None] = relationship()
 
 
