@@ -1,4 +1,7 @@
-"""From registry rows to an :class:`~outbox.message.OutgoingMessage` (files read and checked)."""
+"""From registry rows to an :class:`~outbox.message.OutgoingMessage` (files read and checked).
+
+A delivery carries a registered document (number, files) or a notice (plain text).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +12,7 @@ from pathlib import Path
 from outbox.errors import PermanentDeliveryError, TransientDeliveryError
 from outbox.message import Attachment, OutgoingMessage, Party, Signer
 from registry.doctypes import format_number, get_type
-from registry.models import Delivery, Document, DocumentFile, Organization
+from registry.models import Delivery, Document, DocumentFile, Notice, Organization
 
 # Which stored files travel, in this order: the signed PDF (or the PDF) and the Word file.
 SENT_KINDS = (("signed_pdf", "pdf"), ("docx",))
@@ -74,16 +77,32 @@ def read_files(refs: tuple[FileRef, ...]) -> tuple[Attachment, ...]:
     return tuple(attachments)
 
 
+def _recipient(delivery: Delivery) -> Party:
+    if delivery.recipient is None:
+        return Party(one_line(delivery.recipient_label), email=delivery.address)
+    return party(delivery.recipient,
+                 email=delivery.address if delivery.channel == "email" else None)
+
+
+def compose_notice(delivery: Delivery, notice: Notice) -> OutgoingMessage:
+    """The message of a notice delivery: its subject and plain text, no number, no files."""
+    return OutgoingMessage(
+        idempotency_key=delivery.idempotency_key, number="", symbol="", subject=notice.subject,
+        sender=party(notice.sender) if notice.sender is not None else Party(""),
+        recipient=_recipient(delivery), type_name="", text=notice.body,
+    )
+
+
 def compose(delivery: Delivery, *, ack_url: str | None) -> OutgoingMessage:
     """The message for one delivery, without its files (the relay adds them)."""
+    if delivery.notice is not None:
+        return compose_notice(delivery, delivery.notice)
     document = delivery.document
+    if document is None:
+        raise PermanentDeliveryError(f"Lượt gửi #{delivery.id} không có văn bản hay thông báo.")
     if document.issuer is None or document.number is None:
         raise PermanentDeliveryError(f"Văn bản #{document.id} chưa có số hoặc cơ quan ban hành.")
-    recipient = (
-        party(delivery.recipient, email=delivery.address if delivery.channel == "email" else None)
-        if delivery.recipient is not None
-        else Party(one_line(delivery.recipient_label), email=delivery.address)
-    )
+    recipient = _recipient(delivery)
     block = document.signature_block or {}
     signer = document.signer
     return OutgoingMessage(

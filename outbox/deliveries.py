@@ -61,6 +61,14 @@ def state(delivery: Delivery) -> str:
     return "queued"
 
 
+def carries(delivery: Delivery) -> str:
+    """What a delivery carries, as a clerk reads it: the document's number, or the notice."""
+    if delivery.notice is not None:
+        return f"Thông báo: {delivery.notice.subject}"
+    document = delivery.document
+    return (document.number_symbol if document else None) or f"#{delivery.document_id}"
+
+
 def for_document(*, session: Session, document_id: int) -> Sequence[Delivery]:
     """The deliveries of one document, by recipient then channel."""
     return session.scalars(

@@ -40,11 +40,14 @@ class Signer:
 
 @dataclass(frozen=True)
 class OutgoingMessage:
-    """One document going to one recipient through one channel.
+    """One document (or one notice) going to one recipient through one channel.
 
     ``idempotency_key`` is the delivery's permanent identity: it becomes the
     e-mail Message-ID, the folder name and the edXML trace id, so a message
     sent again after a crash is recognisable as the same message.
+
+    A notice has ``text`` (its whole plain-text body, sent as it is, with
+    ``subject`` as the subject line) and no number, symbol or files.
     """
 
     idempotency_key: str
@@ -63,6 +66,12 @@ class OutgoingMessage:
     attachments: tuple[Attachment, ...] = ()
     ack_url: str | None = None
     response_for: str | None = None
+    text: str | None = None
+
+    @property
+    def is_notice(self) -> bool:
+        """A plain-text notice rather than a registered document."""
+        return self.text is not None
 
     @property
     def number_symbol(self) -> str:

@@ -97,7 +97,7 @@ def apply_status(*, session: Session, status: StatusMessage) -> list[Delivery]:
         .join(Organization, Delivery.recipient_id == Organization.id)
         .where(Document.symbol == symbol, Organization.edxml_id == status.sender.organ_id)
     ).all()
-    matched = [d for d in rows if d.document.number is not None
+    matched = [d for d in rows if d.document is not None and d.document.number is not None
                and d.document.number == _int(number)]
     if not matched:
         raise ReceiptError(

@@ -40,7 +40,7 @@ from outbox.errors import DeliveryError, PermanentDeliveryError, TransientDelive
 from outbox.message import Attachment, OutgoingMessage
 from outbox.receipts import AckLinks
 from registry import audit
-from registry.models import Delivery, DeliveryStatus, Document
+from registry.models import Delivery, DeliveryStatus, Document, Notice
 
 Clock = Callable[[], datetime]
 
@@ -94,7 +94,7 @@ class RelayReport:
 @dataclass(frozen=True)
 class _Claim:
     delivery_id: int
-    document_id: int
+    document_id: int | None  # None for a notice (no files)
     channel: str
     attempts: int
     message: OutgoingMessage
@@ -130,6 +130,7 @@ def _claim(
                 selectinload(Delivery.document).selectinload(Document.recipients),
                 selectinload(Delivery.document).selectinload(Document.issuer),
                 selectinload(Delivery.document).selectinload(Document.signer),
+                selectinload(Delivery.notice).selectinload(Notice.sender),
             )
         ).all()
         for row in rows:
@@ -143,8 +144,9 @@ def _claim(
             row.status = DeliveryStatus.SENDING
             row.claimed_by = relay_id
             row.claimed_until = now + timedelta(seconds=policy.lease)
+            files = file_refs(row.document, files_root) if row.document is not None else ()
             claims.append(_Claim(row.id, row.document_id, row.channel, row.attempts, message,
-                                 file_refs(row.document, files_root)))
+                                 files))
     return claims
 
 
@@ -200,7 +202,7 @@ def _record(factory: sessionmaker[Session], claim: _Claim, values: dict[str, Any
                          detail={"error": values["last_error"], "attempts": claim.attempts})
 
 
-def _send(channel: Channel, claim: _Claim, cache: dict[int, tuple[Attachment, ...]]
+def _send(channel: Channel, claim: _Claim, cache: dict[int | None, tuple[Attachment, ...]]
           ) -> tuple[str | None, DeliveryError | None]:
     try:
         if claim.document_id not in cache:
@@ -242,7 +244,7 @@ def relay_once(
     claims = _claim(factory, channels=list(channels), batch_size=batch_size, now=clock(),
                     policy=policy, relay_id=relay_id, files_root=files_root,
                     ack_links=ack_links, report=report)
-    cache: dict[int, tuple[Attachment, ...]] = {}
+    cache: dict[int | None, tuple[Attachment, ...]] = {}
     for claim in claims:
         message_id, error = _send(channels[claim.channel], claim, cache)
         values = _outcome(claim, error, now=clock(), policy=policy, message_id=message_id,

@@ -113,7 +113,7 @@ def register(app: typer.Typer) -> None:
             with db.transaction() as session:
                 result = deliveries.summary(session=session)
                 dead = [(d.id, d.recipient_label, d.channel, d.attempts, d.last_error or "",
-                         d.document.number_symbol or f"#{d.document_id}") for d in result.dead]
+                         deliveries.carries(d)) for d in result.dead]
         labels = {"queued": "Chờ gửi", "sending": "Đang gửi", "failed": "Lỗi tạm, sẽ gửi lại",
                   "sent": "Đã gửi", "dead": "Thất bại", "acknowledged": "Đã xác nhận"}
         table = Table(title="Hộp thư đi")

@@ -32,8 +32,13 @@ def message_id(message: OutgoingMessage, domain: str) -> str:
 
 
 def subject_line(message: OutgoingMessage) -> str:
-    """``Số 4267/BCĐ-NC V/v …``, with the urgency mark in front when there is one."""
+    """``Số 4267/BCĐ-NC V/v …``, with the urgency mark in front when there is one.
+
+    A notice's subject is sent as it is.
+    """
     subject = message.subject.strip()
+    if message.is_notice:
+        return subject
     if message.type_name == "Công văn":
         if not subject.startswith("V/v"):
             subject = f"V/v {subject}"
@@ -44,7 +49,12 @@ def subject_line(message: OutgoingMessage) -> str:
 
 
 def body_text(message: OutgoingMessage) -> str:
-    """The short Vietnamese body: sender, number, subject, deadline, acknowledgement link."""
+    """The short Vietnamese body: sender, number, subject, deadline, acknowledgement link.
+
+    A notice's body is its text, as it is.
+    """
+    if message.text is not None:
+        return message.text.rstrip("\n") + "\n"
     issued = f" ngày {message.issued_date:%d/%m/%Y}" if message.issued_date else ""
     lines = [
         f"Kính gửi: {message.recipient.name}",

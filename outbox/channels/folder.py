@@ -1,5 +1,8 @@
 """Folder drop: one directory per recipient organisation, one sub-directory per message.
 
+A document's directory holds its files and ``message.json``; a notice's holds
+``thong-bao.txt`` (the e-mail it stands for, as plain text) and ``message.json``.
+
 A message appears all at once or not at all: it is written under ``.tmp`` and
 renamed into place, and a message that is already there (a resend after a
 crash) is left as it is.
@@ -79,7 +82,19 @@ def metadata(message: OutgoingMessage) -> dict[str, object]:
         "recipient": vars(message.recipient),
         "attachments": [{"filename": a.filename, "mime": a.mime} for a in message.attachments],
         "ack_url": message.ack_url,
+        "kind": "notice" if message.is_notice else "document",
     }
+
+
+NOTICE_FILE = "thong-bao.txt"
+
+
+def notice_text(message: OutgoingMessage) -> str:
+    """A notice as a plain-text file: who to, subject, then the body."""
+    recipient = message.recipient
+    to = f"{recipient.name} <{recipient.email}>" if recipient.email else recipient.name
+    return (f"Từ: {message.sender.name}\nGửi: {to}\nTiêu đề: {message.subject}\n\n"
+            f"{(message.text or '').rstrip()}\n")
 
 
 class FolderChannel:
@@ -91,6 +106,8 @@ class FolderChannel:
     def send(self, message: OutgoingMessage) -> SendResult:
         """Write the message's directory; a full or missing disk is transient."""
         files = {safe_name(a.filename): a.content for a in message.attachments}
+        if message.is_notice:
+            files[NOTICE_FILE] = notice_text(message).encode("utf-8")
         files["message.json"] = json.dumps(metadata(message), ensure_ascii=False, indent=2).encode()
         try:
             path = drop(self.root, recipient_dir(message.recipient), message.idempotency_key, files)
