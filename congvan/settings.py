@@ -5,13 +5,19 @@ Nothing reads the environment at import time; call :func:`get_settings`.
 
 from __future__ import annotations
 
+import unicodedata
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
-from pydantic import field_validator, model_validator
+from pydantic import SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PLACEHOLDER_SECRETS = {"", "changethis", "change-me", "demo-not-secret"}
+
+KeyRole = Literal["person", "org"]
+# What each of the two issuing signatures is called in messages.
+ROLE_NAMES: dict[str, str] = {"person": "người ký", "org": "cơ quan"}
 
 
 class Settings(BaseSettings):
@@ -39,6 +45,23 @@ class Settings(BaseSettings):
     tsa_url: str | None = None
     trust_roots: list[Path] = []
 
+    # Issuing keys: each of the two signatures (person = người ký, org = cơ quan) is a
+    # .p12 file (CONGVAN_PERSON_P12, password CONGVAN_KEY_PASSWORD) or a key on a
+    # PKCS#11 token (CONGVAN_PERSON_TOKEN + CONGVAN_PKCS11_MODULE, PIN in
+    # CONGVAN_PERSON_PIN). Neither: the demo files in CONGVAN_HOME/keys.
+    pkcs11_module: Path | None = None
+    key_password: SecretStr | None = None
+    person_p12: Path | None = None
+    person_token: str | None = None
+    person_key_label: str | None = None
+    person_cert_label: str | None = None
+    person_pin: SecretStr | None = None
+    org_p12: Path | None = None
+    org_token: str | None = None
+    org_key_label: str | None = None
+    org_cert_label: str | None = None
+    org_pin: SecretStr | None = None
+
     # SMTP (outbox e-mail channel)
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 25
@@ -53,6 +76,34 @@ class Settings(BaseSettings):
         if value not in {"none", "starttls", "ssl"}:
             raise ValueError("CONGVAN_SMTP_SECURITY phải là none, starttls hoặc ssl")
         return value
+
+    @field_validator("person_token", "person_key_label", "person_cert_label", "org_token",
+                     "org_key_label", "org_cert_label")
+    @classmethod
+    def _label(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        value = unicodedata.normalize("NFC", value.strip())
+        return value or None
+
+    @model_validator(mode="after")
+    def _key_sources(self) -> Settings:
+        for role in ("person", "org"):
+            env = f"CONGVAN_{role.upper()}"
+            if getattr(self, f"{role}_p12") is not None and getattr(self, f"{role}_token"):
+                raise ValueError(
+                    f"{env}_P12 và {env}_TOKEN đều được đặt: chữ ký của {ROLE_NAMES[role]} dùng "
+                    f"tệp .p12 hoặc token, không dùng cả hai; hãy bỏ một trong hai biến.")
+            if getattr(self, f"{role}_token") and self.pkcs11_module is None:
+                raise ValueError(
+                    f"{env}_TOKEN cần CONGVAN_PKCS11_MODULE: đặt đường dẫn thư viện PKCS#11 của "
+                    "token (ví dụ /usr/lib/softhsm/libsofthsm2.so hoặc tệp .so/.dll của nhà "
+                    "cung cấp token).")
+        if self.pkcs11_module is not None and not self.pkcs11_module.is_absolute():
+            raise ValueError(
+                f"CONGVAN_PKCS11_MODULE phải là đường dẫn tuyệt đối (đang là "
+                f"{self.pkcs11_module}); ví dụ /usr/lib/softhsm/libsofthsm2.so.")
+        return self
 
     @model_validator(mode="after")
     def _defaults(self) -> Settings:
