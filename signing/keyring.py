@@ -218,7 +218,7 @@ def _token_backend(session: Any, source: KeySource) -> Any:
         labelled = [(_attr(k, Attribute.LABEL), _attr(k, Attribute.ID)) for k in keys]
     except p11.PKCS11Error as exc:
         raise KeyUnavailable(f"Không liệt kê được khoá trên {where}: {exc!r}") from exc
-    names = ", ".join(f"“{n}”" for n, _ in labelled if n) or "không có nhãn"
+    names = ", ".join(sorted(f"“{n}”" for n, _ in labelled if n)) or "không có nhãn"
     if source.key_label:
         found = [(n, i) for n, i in labelled if n == source.key_label]
         if not found:

@@ -30,6 +30,11 @@ def _keys_dir() -> Path:
     return get_settings().home / "keys"
 
 
+def _p12_password(source: Any) -> str | None:
+    """The person's .p12 password, reused for the organisation's file (asked once)."""
+    return None if source.is_token else source.password
+
+
 def _status(doc: Any) -> str:
     from signing.approvals import STATUS_LABELS
 
@@ -182,34 +187,40 @@ def register(app: typer.Typer) -> None:
     def sign(
         document_id: int = typer.Argument(...),
         as_: str = typer.Option(..., "--as", help="Khoá người ký"),
-        p12: Path = typer.Option(None, "--p12",
-                                 help="Tệp khoá .p12 (mặc định: var/keys/signer.p12)"),
-        password: str = typer.Option(..., "--password", envvar=PASSWORD_ENV,
-                                     prompt="Mật khẩu tệp khoá", hide_input=True),
+        p12: Annotated[Path | None, typer.Option(
+            "--p12", help="Tệp khoá .p12 (mặc định: CONGVAN_PERSON_P12, rồi var/keys/signer.p12)",
+        )] = None,
+        token: Annotated[str | None, typer.Option(
+            "--token", help="Nhãn token PKCS#11 của người ký (mặc định: CONGVAN_PERSON_TOKEN)",
+        )] = None,
+        key_label: Annotated[str | None, typer.Option(
+            "--key-label", help="Nhãn khoá trên token (mặc định: CONGVAN_PERSON_KEY_LABEL)",
+        )] = None,
+        pkcs11_module: Annotated[Path | None, typer.Option(
+            "--pkcs11-module", help="Thư viện PKCS#11 (mặc định: CONGVAN_PKCS11_MODULE)",
+        )] = None,
+        password: Annotated[str | None, typer.Option(
+            "--password", envvar=PASSWORD_ENV, help="Mật khẩu tệp .p12 (nếu thiếu sẽ hỏi)",
+        )] = None,
     ) -> None:
-        """Ký duyệt: kiểm tra khoá, ghi người ký và khối chữ ký suy ra từ quyền ký."""
-        import hashlib
-
-        from cryptography.hazmat.primitives.serialization import Encoding
-
+        """Ký duyệt: kiểm tra khoá (tệp .p12 hoặc token, PIN từ CONGVAN_PERSON_PIN), ghi người ký
+        và khối chữ ký suy ra từ quyền ký."""
+        from congvan.cli._keysource import key_source
         from congvan.runtime import open_registry
         from registry import db
-        from registry.errors import ValidationError
-        from signing import approvals, authority
+        from signing import approvals, authority, keyring
         from signing.errors import SigningError
-        from signing.keys import read_pkcs12
 
-        key_file = p12 or _keys_dir() / "signer.p12"
         with user_errors():
-            if not key_file.is_file():
-                raise ValidationError(f"không có tệp khoá {key_file}; chạy `congvan keys dev-ca`",
-                                      field="--p12")
             try:
-                cert, _ = read_pkcs12(key_file.read_bytes(), password)
+                source = key_source("person", p12=p12, token=token, key_label=key_label,
+                                    module=pkcs11_module, password=password,
+                                    default_dir=_keys_dir(),
+                                    option_names={"p12": "--p12", "token": "--token"})
+                fingerprint = keyring.fingerprint(source)
             except SigningError as exc:
                 err_console.print(f"[bold red]Lỗi:[/] {exc}")
                 raise typer.Exit(1) from None
-            fingerprint = hashlib.sha256(cert.public_bytes(Encoding.DER)).hexdigest()
             open_registry()
             with db.transaction() as session:
                 doc = approvals.sign(session=session, document_id=document_id,
@@ -222,12 +233,32 @@ def register(app: typer.Typer) -> None:
     def issue(
         document_id: int = typer.Argument(...),
         as_: str = typer.Option(..., "--as", help="Khoá văn thư"),
-        signer_p12: Path = typer.Option(None, "--signer-p12",
-                                        help="Khoá người ký (mặc định var/keys/signer.p12)"),
-        org_p12: Path = typer.Option(None, "--org-p12",
-                                     help="Khoá cơ quan (mặc định var/keys/organization.p12)"),
-        password: str = typer.Option(..., "--password", envvar=PASSWORD_ENV,
-                                     prompt="Mật khẩu tệp khoá", hide_input=True),
+        signer_p12: Annotated[Path | None, typer.Option(
+            "--signer-p12",
+            help="Khoá người ký (mặc định: CONGVAN_PERSON_P12, rồi var/keys/signer.p12)",
+        )] = None,
+        org_p12: Annotated[Path | None, typer.Option(
+            "--org-p12",
+            help="Khoá cơ quan (mặc định: CONGVAN_ORG_P12, rồi var/keys/organization.p12)",
+        )] = None,
+        token: Annotated[str | None, typer.Option(
+            "--token", help="Nhãn token của người ký (mặc định: CONGVAN_PERSON_TOKEN)",
+        )] = None,
+        key_label: Annotated[str | None, typer.Option(
+            "--key-label", help="Nhãn khoá người ký trên token (CONGVAN_PERSON_KEY_LABEL)",
+        )] = None,
+        org_token: Annotated[str | None, typer.Option(
+            "--org-token", help="Nhãn token của cơ quan (mặc định: CONGVAN_ORG_TOKEN)",
+        )] = None,
+        org_key_label: Annotated[str | None, typer.Option(
+            "--org-key-label", help="Nhãn khoá cơ quan trên token (CONGVAN_ORG_KEY_LABEL)",
+        )] = None,
+        pkcs11_module: Annotated[Path | None, typer.Option(
+            "--pkcs11-module", help="Thư viện PKCS#11 (mặc định: CONGVAN_PKCS11_MODULE)",
+        )] = None,
+        password: Annotated[str | None, typer.Option(
+            "--password", envvar=PASSWORD_ENV, help="Mật khẩu tệp .p12 (nếu thiếu sẽ hỏi)",
+        )] = None,
         no_outbox: bool = typer.Option(False, "--no-outbox", help="Không xếp hàng gửi đi"),
         signature_png: Annotated[Path | None, typer.Option(
             "--signature-png", help="Ảnh chữ ký người ký (mặc định var/keys/signature.png)",
@@ -236,34 +267,48 @@ def register(app: typer.Typer) -> None:
             "--seal-png", help="Ảnh con dấu cơ quan (mặc định var/keys/seal.png)")] = None,
     ) -> None:
         """Cấp số, tạo .docx và PDF, ký số có hình ảnh chữ ký và con dấu (người ký rồi cơ quan),
-        lưu tệp, xếp hàng gửi."""
+        lưu tệp, xếp hàng gửi. Mỗi chữ ký là tệp .p12 hoặc token PKCS#11 (PIN từ
+        CONGVAN_PERSON_PIN / CONGVAN_ORG_PIN, thiếu thì hỏi)."""
+        from congvan.cli._keysource import key_source, settings
         from congvan.runtime import files_dir, open_registry
-        from congvan.settings import get_settings
         from doc_templates.pdf import PdfConverter
         from registry import db
-        from signing import issuing, pkcs12
+        from signing import issuing, keyring, pkcs12
         from signing.errors import SigningError
 
-        settings = get_settings()
+        cfg = settings()
 
         def enqueue(session: Any, doc: Any) -> None:
             from outbox.enqueue import enqueue_document
 
             enqueue_document(session=session, document_id=doc.id)
 
+        keys_dir = _keys_dir()
         with user_errors():
             try:
-                keys = pkcs12.pair(_keys_dir(), password, person_p12=signer_p12,
-                                   organization_p12=org_p12, signature_png=signature_png,
-                                   seal_png=seal_png, tsa_url=settings.tsa_url)
-                open_registry()
-                with PdfConverter(settings.soffice) as converter, db.transaction() as session:
-                    result = issuing.issue(
-                        session=session, document_id=document_id, actor=_person(session, as_),
-                        converter=converter, keys=keys, files_root=files_dir(),
-                        on_issued=None if no_outbox else enqueue)
-                    label, pdf_path = result.document.number_symbol, result.pdf.path
-                    sha = result.pdf.sha256
+                person = key_source("person", p12=signer_p12, token=token, key_label=key_label,
+                                    module=pkcs11_module, password=password,
+                                    default_dir=keys_dir,
+                                    option_names={"p12": "--signer-p12", "token": "--token"})
+                organization = key_source(
+                    "org", p12=org_p12, token=org_token, key_label=org_key_label,
+                    module=pkcs11_module, password=password or _p12_password(person),
+                    default_dir=keys_dir,
+                    option_names={"p12": "--org-p12", "token": "--org-token"})
+                with keyring.opened_keys(
+                        person=person, organization=organization,
+                        signature_png=signature_png or keys_dir / pkcs12.SIGNATURE_PNG,
+                        seal_png=seal_png or keys_dir / pkcs12.SEAL_PNG,
+                        tsa_url=cfg.tsa_url) as keys:
+                    open_registry()
+                    with PdfConverter(cfg.soffice) as converter, \
+                            db.transaction() as session:
+                        result = issuing.issue(
+                            session=session, document_id=document_id,
+                            actor=_person(session, as_), converter=converter, keys=keys,
+                            files_root=files_dir(), on_issued=None if no_outbox else enqueue)
+                        label, pdf_path = result.document.number_symbol, result.pdf.path
+                        sha = result.pdf.sha256
             except SigningError as exc:
                 err_console.print(f"[bold red]Lỗi:[/] {exc}")
                 raise typer.Exit(1) from None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -29,12 +30,14 @@ def register(app: typer.Typer) -> None:
 
     @keys_app.command("dev-ca")
     def dev_ca(
-        out: Path = typer.Option(..., "--out", help="Thư mục ghi các tệp"),
-        password: str = typer.Option(..., prompt="Mật khẩu cho các tệp .p12", hide_input=True,
-                                     confirmation_prompt=True, help="Mật khẩu tệp PKCS#12"),
-        organization: str = typer.Option("BAN CHỈ ĐẠO THỬ NGHIỆM", help="Tên cơ quan"),
-        signer: str = typer.Option("Nguyễn Văn Thử", help="Họ tên người ký"),
-        valid_days: int = typer.Option(365, min=1, help="Số ngày hiệu lực của chứng thư"),
+        out: Annotated[Path, typer.Option("--out", help="Thư mục ghi các tệp")],
+        password: Annotated[str, typer.Option(
+            prompt="Mật khẩu cho các tệp .p12", hide_input=True, confirmation_prompt=True,
+            help="Mật khẩu tệp PKCS#12")],
+        organization: Annotated[str, typer.Option(help="Tên cơ quan")] = "BAN CHỈ ĐẠO THỬ NGHIỆM",
+        signer: Annotated[str, typer.Option(help="Họ tên người ký")] = "Nguyễn Văn Thử",
+        valid_days: Annotated[int, typer.Option(
+            min=1, help="Số ngày hiệu lực của chứng thư")] = 365,
     ) -> None:
         """Tạo CA thử nghiệm, chứng thư người ký và cơ quan (.p12), ảnh chữ ký và con dấu mẫu.
 
@@ -61,22 +64,44 @@ def register(app: typer.Typer) -> None:
 
     @keys_app.command("sign")
     def sign(
-        pdf: Path = typer.Argument(..., exists=True, dir_okay=False, help="Tệp PDF cần ký"),
-        out: Path = typer.Option(..., "-o", "--out", help="Tệp PDF đã ký"),
-        p12: Path = typer.Option(..., "--p12", exists=True, dir_okay=False, help="Tệp khoá .p12"),
-        password: str = typer.Option(..., prompt="Mật khẩu tệp .p12", hide_input=True),
-        reason: str = typer.Option("Ký số văn bản", help="Lý do ký"),
-        signature_image: Path = typer.Option(None, "--signature-image", exists=True,
-                                             help="Ảnh chữ ký người ký (PNG xanh)"),
-        seal_image: Path = typer.Option(None, "--seal-image", exists=True,
-                                        help="Ảnh con dấu cơ quan (PNG đỏ, kích thước thật)"),
-        title: str = typer.Option(None, help="Dòng chức vụ ngay trên chữ ký (ô 7a)"),
-        name: str = typer.Option(None, help="Họ tên người ký (ô 7b)"),
-        attachment_of: str = typer.Option(None, "--attachment-of",
-                                          help="Số, ký hiệu văn bản chính (ký phụ lục tệp riêng)"),
+        pdf: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="Tệp PDF cần ký")],
+        out: Annotated[Path, typer.Option("-o", "--out", help="Tệp PDF đã ký")],
+        p12: Annotated[Path | None, typer.Option(
+            "--p12", exists=True, dir_okay=False,
+            help="Tệp khoá .p12 (mặc định: CONGVAN_PERSON_P12 hoặc CONGVAN_ORG_P12)")] = None,
+        token: Annotated[str | None, typer.Option(
+            "--token", help="Nhãn token PKCS#11 (mặc định: CONGVAN_PERSON_TOKEN, hoặc "
+            "CONGVAN_ORG_TOKEN khi đóng dấu cơ quan)")] = None,
+        key_label: Annotated[str | None, typer.Option(
+            "--key-label", help="Nhãn khoá trên token (bỏ trống nếu token chỉ có một khoá)",
+        )] = None,
+        cert_label: Annotated[str | None, typer.Option(
+            "--cert-label", help="Nhãn chứng thư trên token, nếu khác nhãn khoá")] = None,
+        pkcs11_module: Annotated[Path | None, typer.Option(
+            "--pkcs11-module", help="Thư viện PKCS#11 (mặc định: CONGVAN_PKCS11_MODULE)",
+        )] = None,
+        password: Annotated[str | None, typer.Option(
+            "--password", envvar="CONGVAN_KEY_PASSWORD",
+            help="Mật khẩu tệp .p12 (nếu thiếu sẽ hỏi)")] = None,
+        reason: Annotated[str, typer.Option(help="Lý do ký")] = "Ký số văn bản",
+        signature_image: Annotated[Path | None, typer.Option(
+            "--signature-image", exists=True, help="Ảnh chữ ký người ký (PNG xanh)")] = None,
+        seal_image: Annotated[Path | None, typer.Option(
+            "--seal-image", exists=True,
+            help="Ảnh con dấu cơ quan (PNG đỏ, kích thước thật)")] = None,
+        title: Annotated[str | None, typer.Option(
+            help="Dòng chức vụ ngay trên chữ ký (ô 7a)")] = None,
+        name: Annotated[str | None, typer.Option(help="Họ tên người ký (ô 7b)")] = None,
+        attachment_of: Annotated[str | None, typer.Option(
+            "--attachment-of", help="Số, ký hiệu văn bản chính (ký phụ lục tệp riêng)")] = None,
     ) -> None:
-        """Ký một tệp PDF (PAdES) bằng khoá PKCS#12, với hình thức theo Nghị định 30."""
-        from congvan.settings import get_settings
+        """Ký một tệp PDF (PAdES) bằng tệp .p12 hoặc token PKCS#11, hình thức theo Nghị định 30.
+
+        Có --seal-image hoặc --attachment-of: khoá cơ quan (CONGVAN_ORG_*, PIN CONGVAN_ORG_PIN).
+        Còn lại: khoá người ký (CONGVAN_PERSON_*, PIN CONGVAN_PERSON_PIN). Thiếu PIN thì hỏi.
+        """
+        from congvan.cli._keysource import key_source, settings
+        from congvan.settings import KeyRole
         from signing.appearance import (
             Appearance,
             InfoLine,
@@ -84,8 +109,8 @@ def register(app: typer.Typer) -> None:
             SealImage,
             SignatureImage,
         )
-        from signing.signer import PadesSigner
 
+        role: KeyRole = "org" if seal_image or attachment_of else "person"
         with signing_errors():
             appearance: Appearance | None = None
             if attachment_of:
@@ -95,9 +120,12 @@ def register(app: typer.Typer) -> None:
                     raise typer.BadParameter("cần --title và --name để đặt ảnh vào khối chữ ký")
                 if signature_image:
                     appearance = SignatureImage(PngImage.from_file(signature_image), title, name)
-                else:
+                elif seal_image:
                     appearance = SealImage(PngImage.from_file(seal_image), title, name)
-            signer = PadesSigner.from_pkcs12(p12, password, tsa_url=get_settings().tsa_url)
-            out.write_bytes(signer.sign_pdf(pdf.read_bytes(), appearance=appearance,
-                                            reason=reason))
-        console.print(f"Đã ký ({signer.level}): {out}")
+            source = key_source(role, p12=p12, token=token, key_label=key_label,
+                                cert_label=cert_label, module=pkcs11_module, password=password,
+                                option_names={"p12": "--p12", "token": "--token"})
+            with source.open(tsa_url=settings().tsa_url) as signer:
+                signed = signer.sign_pdf(pdf.read_bytes(), appearance=appearance, reason=reason)
+            out.write_bytes(signed)
+        console.print(f"Đã ký ({signer.level}) bằng {source.describe()}: {out}")
