@@ -9,7 +9,9 @@ first issue open them from the cycle settings: ``keys_dir`` holds
 ``signer.p12``, ``organization.p12``, ``signature.png`` and ``seal.png``
 (``congvan keys dev-ca`` writes them)
 and the password is read from ``CONGVAN_KEY_PASSWORD``, never from a flow
-parameter (Prefect records parameters). Tools are process-wide, not
+parameter (Prefect records parameters). A process whose keys are on PKCS#11
+tokens passes :class:`signing.keyring.KeySource` objects to :func:`opened`;
+the token sessions close with the block. Tools are process-wide, not
 per-thread, because Prefect runs tasks in worker threads.
 """
 
@@ -24,8 +26,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from registry.errors import ValidationError
-from signing import pkcs12
+from signing import keyring, pkcs12
 from signing.issuing import IssuingKeys, PdfConverterLike
+from signing.keyring import KeySource
 
 PASSWORD_ENV = "CONGVAN_KEY_PASSWORD"
 
@@ -56,13 +59,31 @@ def using(tools: Tools) -> Iterator[Tools]:
 
 
 @contextmanager
-def opened(*, keys_dir: Path, password: str, soffice: str = "soffice") -> Iterator[Tools]:
-    """Start a warm LibreOffice and load the signers from ``keys_dir``, for the block."""
+def opened(*, keys_dir: Path, password: str | None = None, person: KeySource | None = None,
+           organization: KeySource | None = None, soffice: str = "soffice",
+           tsa_url: str | None = None) -> Iterator[Tools]:
+    """Start a warm LibreOffice and open both keys, for the block.
+
+    ``keys_dir`` holds the images (signature.png, seal.png) and, for a key not
+    given as ``person``/``organization``, its .p12 file opened with ``password``.
+    """
     from doc_templates.pdf import PdfConverter
 
-    keys = pkcs12.pair(Path(keys_dir), password)
-    with PdfConverter(soffice) as converter, using(Tools(converter, keys)) as t:
+    keys_dir = Path(keys_dir)
+    with keyring.opened_keys(
+            person=person or _p12(keys_dir / pkcs12.SIGNER_P12, password),
+            organization=organization or _p12(keys_dir / pkcs12.ORGANIZATION_P12, password),
+            signature_png=keys_dir / pkcs12.SIGNATURE_PNG, seal_png=keys_dir / pkcs12.SEAL_PNG,
+            tsa_url=tsa_url) as keys, \
+            PdfConverter(soffice) as converter, using(Tools(converter, keys)) as t:
         yield t
+
+
+def _p12(path: Path, password: str | None) -> KeySource:
+    if password is None:
+        raise ValidationError(f"chưa có mật khẩu tệp khoá {path}: đặt biến môi trường "
+                              f"{PASSWORD_ENV}", field=PASSWORD_ENV)
+    return KeySource.pkcs12(path, password)
 
 
 def current(*, keys_dir: str | None, soffice: str = "soffice") -> Tools:
@@ -85,7 +106,12 @@ def current(*, keys_dir: str | None, soffice: str = "soffice") -> Tools:
                     field=PASSWORD_ENV)
             from doc_templates.pdf import PdfConverter
 
-            keys = pkcs12.pair(Path(keys_dir), password)
+            keys = keyring.issuing_keys(
+                person=_p12(Path(keys_dir) / pkcs12.SIGNER_P12, password),
+                organization=_p12(Path(keys_dir) / pkcs12.ORGANIZATION_P12, password),
+                signature_png=Path(keys_dir) / pkcs12.SIGNATURE_PNG,
+                seal_png=Path(keys_dir) / pkcs12.SEAL_PNG)
+            atexit.register(keyring.close, keys)
             converter = PdfConverter(soffice).__enter__()
             atexit.register(converter.__exit__, None, None, None)
             _opened[key] = Tools(converter, keys)
