@@ -39,5 +39,16 @@ for _name in MODULES:
 
 
 def main() -> None:
-    """Console-script entry point."""
-    app()
+    """Console-script entry point; a bad CONGVAN_* setting is a message, not a traceback."""
+    from pydantic import ValidationError
+
+    try:
+        app()
+    except ValidationError as exc:
+        from congvan.cli._common import err_console
+
+        for error in exc.errors():
+            name = "CONGVAN_" + "_".join(str(p) for p in error["loc"]).upper()
+            message = str(error["msg"]).removeprefix("Value error, ")
+            err_console.print(f"[bold red]Lỗi cấu hình[/] {name}: {message}")
+        raise SystemExit(1) from None

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from congvan.cli._common import console, err_console, user_errors
+from congvan.cli._common import console, user_errors
 
 PASSWORD_ENV = "CONGVAN_KEY_PASSWORD"
 
@@ -209,18 +209,13 @@ def register(app: typer.Typer) -> None:
         from congvan.runtime import open_registry
         from registry import db
         from signing import approvals, authority, keyring
-        from signing.errors import SigningError
 
         with user_errors():
-            try:
-                source = key_source("person", p12=p12, token=token, key_label=key_label,
-                                    module=pkcs11_module, password=password,
-                                    default_dir=_keys_dir(),
-                                    option_names={"p12": "--p12", "token": "--token"})
-                fingerprint = keyring.fingerprint(source)
-            except SigningError as exc:
-                err_console.print(f"[bold red]Lỗi:[/] {exc}")
-                raise typer.Exit(1) from None
+            source = key_source("person", p12=p12, token=token, key_label=key_label,
+                                module=pkcs11_module, password=password,
+                                default_dir=_keys_dir(),
+                                option_names={"p12": "--p12", "token": "--token"})
+            fingerprint = keyring.fingerprint(source)
             open_registry()
             with db.transaction() as session:
                 doc = approvals.sign(session=session, document_id=document_id,
@@ -274,7 +269,6 @@ def register(app: typer.Typer) -> None:
         from doc_templates.pdf import PdfConverter
         from registry import db
         from signing import issuing, keyring, pkcs12
-        from signing.errors import SigningError
 
         cfg = settings()
 
@@ -285,33 +279,29 @@ def register(app: typer.Typer) -> None:
 
         keys_dir = _keys_dir()
         with user_errors():
-            try:
-                person = key_source("person", p12=signer_p12, token=token, key_label=key_label,
-                                    module=pkcs11_module, password=password,
-                                    default_dir=keys_dir,
-                                    option_names={"p12": "--signer-p12", "token": "--token"})
-                organization = key_source(
-                    "org", p12=org_p12, token=org_token, key_label=org_key_label,
-                    module=pkcs11_module, password=password or _p12_password(person),
-                    default_dir=keys_dir,
-                    option_names={"p12": "--org-p12", "token": "--org-token"})
-                with keyring.opened_keys(
-                        person=person, organization=organization,
-                        signature_png=signature_png or keys_dir / pkcs12.SIGNATURE_PNG,
-                        seal_png=seal_png or keys_dir / pkcs12.SEAL_PNG,
-                        tsa_url=cfg.tsa_url) as keys:
-                    open_registry()
-                    with PdfConverter(cfg.soffice) as converter, \
-                            db.transaction() as session:
-                        result = issuing.issue(
-                            session=session, document_id=document_id,
-                            actor=_person(session, as_), converter=converter, keys=keys,
-                            files_root=files_dir(), on_issued=None if no_outbox else enqueue)
-                        label, pdf_path = result.document.number_symbol, result.pdf.path
-                        sha = result.pdf.sha256
-            except SigningError as exc:
-                err_console.print(f"[bold red]Lỗi:[/] {exc}")
-                raise typer.Exit(1) from None
+            person = key_source("person", p12=signer_p12, token=token, key_label=key_label,
+                                module=pkcs11_module, password=password,
+                                default_dir=keys_dir,
+                                option_names={"p12": "--signer-p12", "token": "--token"})
+            organization = key_source(
+                "org", p12=org_p12, token=org_token, key_label=org_key_label,
+                module=pkcs11_module, password=password or _p12_password(person),
+                default_dir=keys_dir,
+                option_names={"p12": "--org-p12", "token": "--org-token"})
+            with keyring.opened_keys(
+                    person=person, organization=organization,
+                    signature_png=signature_png or keys_dir / pkcs12.SIGNATURE_PNG,
+                    seal_png=seal_png or keys_dir / pkcs12.SEAL_PNG,
+                    tsa_url=cfg.tsa_url) as keys:
+                open_registry()
+                with PdfConverter(cfg.soffice) as converter, \
+                        db.transaction() as session:
+                    result = issuing.issue(
+                        session=session, document_id=document_id,
+                        actor=_person(session, as_), converter=converter, keys=keys,
+                        files_root=files_dir(), on_issued=None if no_outbox else enqueue)
+                    label, pdf_path = result.document.number_symbol, result.pdf.path
+                    sha = result.pdf.sha256
         console.print(f"Đã ban hành [bold]Số: {label}[/]; PDF đã ký: {files_dir() / pdf_path}\n"
                       f"SHA-256: {sha}")
 

@@ -2,26 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from congvan.cli._common import console, err_console
-
-
-@contextmanager
-def signing_errors() -> Iterator[None]:
-    """Turn signing errors into a red message and exit code 1 (no traceback)."""
-    from signing.errors import SigningError
-
-    try:
-        yield
-    except SigningError as exc:
-        err_console.print(f"[bold red]Lỗi:[/] {exc}")
-        raise typer.Exit(1) from None
+from congvan.cli._common import console, user_errors
 
 
 def register(app: typer.Typer) -> None:
@@ -47,7 +33,7 @@ def register(app: typer.Typer) -> None:
 
         from signing.keys import DEMO_MARK, create_dev_ca
 
-        with signing_errors():
+        with user_errors():
             files = create_dev_ca(
                 out, password=password,
                 organization=unicodedata.normalize("NFC", organization),
@@ -111,7 +97,7 @@ def register(app: typer.Typer) -> None:
         )
 
         role: KeyRole = "org" if seal_image or attachment_of else "person"
-        with signing_errors():
+        with user_errors():
             appearance: Appearance | None = None
             if attachment_of:
                 appearance = InfoLine(attachment_of)
