@@ -5,10 +5,13 @@ Stages, by working days relative to the due date:
 - ``notice``: ``notice_days`` before the due date, an e-mail notice to units that have not
   submitted;
 - ``don_doc``: after the due date, a numbered đôn đốc công văn listing the late units;
-- ``escalation``: ``escalation_days`` after the due date, a notice to the late unit's superior.
+- ``escalation``: ``escalation_days`` after the due date, a notice to the late unit's superior
+  (its parent, else the collector) naming the late unit.
 
 A stage is claimed by inserting its Reminder rows with ON CONFLICT DO NOTHING in the
 transaction that does the stage's work: a retried run finds the rows and does nothing.
+Notices and escalations are outbox deliveries added in that same transaction
+(:func:`enqueue_notices`), so each is recorded once and delivered by the relay, never lost.
 """
 
 from __future__ import annotations
@@ -16,17 +19,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
-from typing import Protocol
 
 from pydantic import BaseModel
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from registry.calendar import WorkingCalendar
-from registry.models import Organization, Reminder, ReportRequest, RequestStatus
+from outbox.enqueue import NOTICE_CHANNELS, enqueue_notice
+from registry.calendar import Period, WorkingCalendar
+from registry.models import Delivery, Organization, Reminder, ReportRequest, RequestStatus
 
 STAGES = ("notice", "don_doc", "escalation")
 
@@ -73,72 +75,89 @@ def claim(*, session: Session, request_ids: Sequence[int], stage: str,
     ).on_conflict_do_nothing(index_elements=["request_id", "stage"]).returning(Reminder.request_id)
     claimed = [r for (r,) in session.execute(stmt).all()]
     if claimed:
-        session.execute(ReportRequest.__table__.update().where(
+        session.execute(update(ReportRequest).where(
             ReportRequest.id.in_(claimed)).values(
             reminders_sent=ReportRequest.reminders_sent + 1))
     return claimed
 
 
+def notice_channels(channels: Sequence[str]) -> list[str]:
+    """The cycle's channels that carry a plain-text notice; e-mail when none does (edXML only)."""
+    return [c for c in channels if c in NOTICE_CHANNELS] or ["email"]
+
+
+def notice_key(request_id: int, stage: str) -> str:
+    """The idempotency key of a stage's notice: one per request and stage, like the Reminder."""
+    return f"reminder.{request_id}.{stage}"
+
+
 @dataclass(frozen=True)
-class Notice:
-    """An e-mail notice to one organisation."""
+class NoticeText:
+    """One notice to enqueue: to whom, from whom, what, under which key."""
 
-    to_key: str
-    to_email: str | None
+    recipient: Organization
+    sender: Organization | None
     subject: str
-    text: str
+    body: str
+    key: str
 
 
-class Notifier(Protocol):
-    """Sends notices (e-mail in production; a folder drop in the demo; a list in tests)."""
-
-    def notify(self, notice: Notice) -> None:
-        """Send one notice."""
-        ...
-
-
-class FolderNotifier:
-    """Writes each notice as a .txt file under ``root/<organisation key>/``."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-
-    def notify(self, notice: Notice) -> None:
-        """Write the notice (an existing one with the same subject is overwritten)."""
-        folder = self.root / notice.to_key
-        folder.mkdir(parents=True, exist_ok=True)
-        name = "".join(c if c.isalnum() else "-" for c in notice.subject)[:80]
-        (folder / f"{name}.txt").write_text(
-            f"Gửi: {notice.to_email}\nV/v: {notice.subject}\n\n{notice.text}\n", encoding="utf-8")
+def notices_for(*, session: Session, request_ids: Sequence[int], stage: str) -> list[NoticeText]:
+    """The notices of a stage: to the unit (notice), or naming it to its superior (escalation)."""
+    requests = session.scalars(select(ReportRequest).where(ReportRequest.id.in_(request_ids))
+                               .order_by(ReportRequest.id))
+    return [_escalation(session, r) if stage == "escalation" else _notice(session, r)
+            for r in requests]
 
 
-class ListNotifier:
-    """Keeps notices in memory (tests)."""
+def enqueue_notices(*, session: Session, request_ids: Sequence[int], stage: str,
+                    channels: Sequence[str]) -> list[Delivery]:
+    """Enqueue the notices of claimed requests; call it in the transaction that claimed them.
 
-    def __init__(self) -> None:
-        self.sent: list[Notice] = []
+    The Reminder rows and the deliveries commit together, so a notice is recorded once and
+    the relay delivers it (retrying until it is sent or a dead letter a clerk can see).
+    """
+    added: list[Delivery] = []
+    for text in notices_for(session=session, request_ids=request_ids, stage=stage):
+        added += enqueue_notice(session=session, recipient=text.recipient, sender=text.sender,
+                                subject=text.subject, body=text.body, idempotency_key=text.key,
+                                channels=notice_channels(channels))
+    return added
 
-    def notify(self, notice: Notice) -> None:
-        """Remember the notice."""
-        self.sent.append(notice)
+
+def _collector(session: Session, request: ReportRequest) -> Organization | None:
+    return session.get(Organization, request.duty.collector_id) if request.duty else None
 
 
-def notices_for(*, session: Session, request_ids: Sequence[int], stage: str) -> list[Notice]:
-    """The notices of a stage: to the unit (notice) or to its superior (escalation)."""
-    out = []
-    for request in session.scalars(select(ReportRequest).where(ReportRequest.id.in_(request_ids))):
-        unit = request.unit
-        due = request.due_date.strftime("%d/%m/%Y")
-        if stage == "notice":
-            out.append(Notice(unit.key, unit.email, f"Nhắc hạn báo cáo kỳ {request.period}",
-                              f"Hạn gửi báo cáo kỳ {request.period} là ngày {due}. Đơn vị chưa "
-                              f"gửi báo cáo (yêu cầu #{request.id}); đề nghị gửi đúng hạn."))
-        else:
-            superior: Organization | None = unit.parent
-            target = superior or unit
-            out.append(Notice(target.key, target.email,
-                              f"Đơn vị trực thuộc chậm báo cáo kỳ {request.period}",
-                              f"{' '.join(unit.name.split())} ({unit.key}) chưa gửi báo cáo kỳ "
-                              f"{request.period}, quá hạn ngày {due}, dù đã được đôn đốc. Đề nghị "
-                              "chỉ đạo đơn vị gửi báo cáo ngay."))
-    return out
+def _signature(sender: Organization | None) -> list[str]:
+    who = f" của {sender.name_in_text}" if sender is not None else ""
+    return ["", f"Thư gửi tự động từ hệ thống quản lý văn bản{who}."]
+
+
+def _notice(session: Session, request: ReportRequest) -> NoticeText:
+    unit, sender = request.unit, _collector(session, request)
+    period = Period.from_key(request.period).in_sentence
+    collector = sender.name_in_text if sender is not None else "cơ quan tổng hợp"
+    body = [f"Kính gửi: {unit.name_in_text}", "",
+            f"Hạn gửi báo cáo {period} là ngày {request.due_date:%d/%m/%Y}. Đến nay {collector} "
+            "chưa nhận được báo cáo của đơn vị.",
+            f"Đề nghị đơn vị gửi báo cáo đúng hạn (mã yêu cầu báo cáo: {request.id}).",
+            *_signature(sender)]
+    return NoticeText(unit, sender, f"Nhắc hạn gửi báo cáo {period}", "\n".join(body),
+                      notice_key(request.id, "notice"))
+
+
+def _escalation(session: Session, request: ReportRequest) -> NoticeText:
+    unit, sender = request.unit, _collector(session, request)
+    superior = unit.parent or sender or unit
+    period = Period.from_key(request.period).in_sentence
+    reminded = session.scalar(select(Reminder.id).where(
+        Reminder.request_id == request.id, Reminder.stage == "don_doc")) is not None
+    body = [f"Kính gửi: {superior.name_in_text}", "",
+            f"{unit.name_in_text} chưa gửi báo cáo {period}, đã quá hạn ngày "
+            f"{request.due_date:%d/%m/%Y}{', dù đã được đôn đốc' if reminded else ''}.",
+            f"Đề nghị {superior.name_in_text} chỉ đạo đơn vị gửi báo cáo ngay "
+            f"(mã yêu cầu báo cáo: {request.id}).",
+            *_signature(sender)]
+    return NoticeText(superior, sender, f"{unit.name_in_text} chậm gửi báo cáo {period}",
+                      "\n".join(body), notice_key(request.id, "escalation"))

@@ -37,10 +37,9 @@ class CycleSettings(BaseModel):
     """What a cycle needs from the configuration (small, passed as a flow parameter)."""
 
     files_dir: str = "var/files"
-    channels: list[str] = ["email"]
+    channels: list[str] = ["email"]  # documents; notices take those that carry text (reminders)
     roll_forward: bool = True
     reminder: reminders.ReminderPolicy = reminders.ReminderPolicy()
-    notices_dir: str | None = None  # folder drop for e-mail notices (demo); None: keep in audit
     keys_dir: str | None = None  # signer.p12 + organization.p12, unless tools are installed
     soffice: str = "soffice"
     clerk_key: str | None = None  # who issues; default: the issuer's văn thư
@@ -237,19 +236,16 @@ def duties_of_instruction(instruction_id: int) -> list[int]:
 
 def send_notices(duty_id: int, period_key: str, stage: str, today: date,
                  settings: CycleSettings, chunk: list[int] | None = None) -> int:
-    """Notice or escalation stage: claim the pending requests, then send their notices."""
+    """Notice or escalation stage: claim the pending requests and enqueue their notices in
+    one transaction (the relay delivers them); returns how many requests were claimed."""
     with db.transaction() as s:
         ids = chunk if chunk is not None else reminders.pending(
             session=s, duty_id=duty_id, period_key=period_key, stage=stage, today=today,
             calendar=calendar(), policy=settings.reminder)
         claimed = reminders.claim(session=s, request_ids=ids, stage=stage)
-        notices = reminders.notices_for(session=s, request_ids=claimed, stage=stage)
-    notifier: reminders.Notifier | None = (
-        reminders.FolderNotifier(Path(settings.notices_dir)) if settings.notices_dir else None)
-    for notice in notices:
-        if notifier is not None:
-            notifier.notify(notice)
-    return len(claimed)
+        reminders.enqueue_notices(session=s, request_ids=claimed, stage=stage,
+                                  channels=settings.channels)
+        return len(claimed)
 
 
 def pending_reminders(duty_id: int, period_key: str, stage: str, today: date,
