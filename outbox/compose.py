@@ -6,7 +6,7 @@ A delivery carries a registered document (number, files) or a notice (plain text
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from outbox.errors import PermanentDeliveryError, TransientDeliveryError
@@ -85,11 +85,20 @@ def _recipient(delivery: Delivery) -> Party:
 
 
 def compose_notice(delivery: Delivery, notice: Notice) -> OutgoingMessage:
-    """The message of a notice delivery: its subject and plain text, no number, no files."""
+    """The message of a notice delivery: its subject and plain text, no number, no files.
+
+    A notice is a letter, not a printed document: its ends are named as in a sentence
+    (``Ban Chỉ đạo … huyện Đắk Hà``), which also tells apart units whose printed names
+    are the same.
+    """
+    sender = notice.sender
+    recipient = _recipient(delivery)
+    if delivery.recipient is not None:
+        recipient = replace(recipient, name=delivery.recipient.name_in_text)
     return OutgoingMessage(
         idempotency_key=delivery.idempotency_key, number="", symbol="", subject=notice.subject,
-        sender=party(notice.sender) if notice.sender is not None else Party(""),
-        recipient=_recipient(delivery), type_name="", text=notice.body,
+        sender=replace(party(sender), name=sender.name_in_text) if sender else Party(""),
+        recipient=recipient, type_name="", text=notice.body,
     )
 
 
