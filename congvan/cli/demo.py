@@ -89,8 +89,7 @@ def _cycle(progress, settings, keys: Path) -> list[str]:  # type: ignore[no-unty
     with db.transaction() as s:
         import_file(session=s, path=scenario.DIRECTORY_FILE)
     files = files_dir(settings)
-    cycle = steps.CycleSettings(files_dir=str(files), channels=["folder"],
-                                notices_dir=str(settings.home / "notices"), keys_dir=str(keys),
+    cycle = steps.CycleSettings(files_dir=str(files), channels=["folder"], keys_dir=str(keys),
                                 soffice=settings.soffice)
     progress.update(t, completed=1)
 
@@ -178,7 +177,8 @@ def _cycle(progress, settings, keys: Path) -> list[str]:  # type: ignore[no-unty
               "", "[bold]Thư mục khác[/]",
               f"- Khoá thử nghiệm (không dùng thật): {keys}",
               f"- Thư mục nhận (folder drop): {drop}",
-              f"- Nhắc hạn (e-mail): {settings.home / 'notices'}",
+              "- Nhắc hạn và báo cấp trên (hộp thư đi, thư mục):",
+              *[f"    {p}" for p in sorted(drop.glob("*/reminder.*/thong-bao.txt"))],
               f"- Báo cáo các đơn vị nộp (.xlsx): {inbox}",
               "", "Xem chuỗi: congvan trace 22/HD-BCA-V05"]
     return lines
