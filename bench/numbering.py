@@ -1,7 +1,8 @@
 """Numbers allocated per second for 1, 4 and 8 concurrent writers on SQLite and PostgreSQL,
 next to a baseline of plain INSERTs into a table with the same unique constraint, in the
 same run. Each writer is a process; each allocation is its own committed transaction
-(allocate_number + the document row), as when clerks issue documents.
+(the document row, then ``number_document``: increment the register's counter and
+write the number on the row), as when clerks issue documents.
 
     python bench/numbering.py [--per-writer 300] [--postgres URL]
 
@@ -27,7 +28,7 @@ from sqlalchemy.orm import Session  # noqa: E402
 from bench._pg import admin_url, scratch_database  # noqa: E402
 from registry import db, schema  # noqa: E402
 from registry.models import Direction, Document, Organization, Register  # noqa: E402
-from registry.numbering import allocate_number  # noqa: E402
+from registry.numbering import number_document  # noqa: E402
 
 ISSUE_DATE = date(2026, 6, 1)
 
@@ -61,10 +62,12 @@ def _allocate(url: str, issuer_id: int, register_id: int, count: int, start: mp.
     start.wait()  # type: ignore[attr-defined]
     for _ in range(count):
         with Session(engine) as s, s.begin():
-            number, year = allocate_number(session=s, register_id=register_id, on=ISSUE_DATE)
-            s.execute(insert(Document).values(
-                doc_type="cong_van", issuer_id=issuer_id, register_id=register_id,
-                number=number, year=year, symbol="BCĐ-NC", subject="V/v thử"))
+            # The issuing path: the document row exists, then it takes its number.
+            document_id = s.execute(insert(Document).values(
+                doc_type="cong_van", issuer_id=issuer_id, symbol="BCĐ-NC", subject="V/v thử",
+            ).returning(Document.id)).scalar_one()
+            number_document(session=s, document_id=document_id, register_id=register_id,
+                            on=ISSUE_DATE)
     engine.dispose()
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import event, inspect, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from registry import audit
 from registry.doctypes import format_symbol, get_type
@@ -26,7 +27,7 @@ from registry.models import (
     Organization,
     Person,
 )
-from registry.numbering import allocate_number, local_date, register_for
+from registry.numbering import local_date, number_document, register_for
 from registry.text import nfc as _nfc
 
 FROZEN = {DocumentStatus.ISSUED, DocumentStatus.REVOKED, DocumentStatus.RECEIVED}
@@ -120,17 +121,20 @@ def issue_number(*, session: Session, document: Document, on: datetime | date) -
     register = register_for(session=session, organization_id=document.issuer_id,
                             direction=Direction.OUTGOING, doc_type=document.doc_type,
                             secret=bool(document.secrecy))
-    number, year = allocate_number(session=session, register_id=register.id, on=on)
-    document.register = register
-    document.number, document.year = number, year
-    document.issue_date = local_date(on)
+    session.flush()
     try:
         with session.begin_nested():
-            session.flush()
+            number, year = number_document(session=session, document_id=document.id,
+                                           register_id=register.id, on=on)
     except IntegrityError as exc:
         raise NumberConflict(
-            f"số {number}/{document.symbol} năm {year} đã được cấp cho văn bản khác"
+            f"văn bản #{document.id}: số và ký hiệu {document.symbol} năm {local_date(on).year} "
+            "đã được cấp cho văn bản khác"
         ) from exc
+    # The row was written by number_document; tell the ORM without marking it dirty.
+    for name, value in (("number", number), ("year", year), ("register_id", register.id),
+                        ("register", register), ("issue_date", local_date(on))):
+        set_committed_value(document, name, value)
     audit.record(session=session, action="number", object_type="document", object_id=document.id,
                  detail={"number": number, "year": year, "symbol": document.symbol,
                          "register": register.code})

@@ -18,7 +18,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from registry.errors import NotFound
-from registry.models import Direction, Register, RegisterCounter
+from registry.models import Direction, Document, Register, RegisterCounter
 
 VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -44,6 +44,51 @@ def allocate_number(*, session: Session, register_id: int, on: datetime | date) 
         number = _increment(session, register_id, year)
     assert number is not None
     return number, year
+
+
+def number_document(
+    *, session: Session, document_id: int, register_id: int, on: datetime | date
+) -> tuple[int, int]:
+    """Take the next number and write it, the year, the register and the issue date on the
+    document row; returns (number, year). Must run inside the issuing transaction.
+
+    On PostgreSQL the increment and the write are one statement, so the counter row stays
+    locked only for the commit, not for another round trip.
+    """
+    issued = local_date(on)
+    values = {"year": issued.year, "register_id": register_id, "issue_date": issued}
+    if session.get_bind().dialect.name != "postgresql":
+        number, year = allocate_number(session=session, register_id=register_id, on=on)
+        session.execute(update(Document).where(Document.id == document_id)
+                        .values(number=number, **values))
+        return number, year
+    number = _increment_into(session, document_id, register_id, values)
+    if number is None:  # first number of the year
+        _ensure_counter(session, register_id, issued.year)
+        number = _increment_into(session, document_id, register_id, values)
+    assert number is not None
+    return number, issued.year
+
+
+def _increment_into(
+    session: Session, document_id: int, register_id: int, values: dict[str, object]
+) -> int | None:
+    taken = (
+        update(RegisterCounter)
+        .where(RegisterCounter.register_id == register_id,
+               RegisterCounter.year == values["year"])
+        .values(last_number=RegisterCounter.last_number + 1)
+        .returning(RegisterCounter.last_number)
+        .cte("taken")
+    )
+    # Core execution on the session's connection: the ORM's bulk-update path would drop RETURNING.
+    return session.connection().execute(
+        update(Document)
+        .where(Document.id == document_id, select(taken.c.last_number).exists())
+        .values(number=select(taken.c.last_number).scalar_subquery(), **values)
+        .returning(Document.number)
+        .add_cte(taken)
+    ).scalar_one_or_none()
 
 
 def _increment(session: Session, register_id: int, year: int) -> int | None:
