@@ -2,14 +2,31 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from congvan.cli._common import console, user_errors
 
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
 PASSWORD_ENV = "CONGVAN_KEY_PASSWORD"
+
+
+@contextmanager
+def _transaction() -> Iterator[Session]:
+    """The registry opened and one transaction, inside the CLI's error boundary."""
+    from congvan.runtime import open_registry
+    from registry import db
+
+    with user_errors():
+        open_registry()
+        with db.transaction() as session:
+            yield session
 
 
 def _person(session: Any, key: str) -> Any:
@@ -41,372 +58,345 @@ def _status(doc: Any) -> str:
     return STATUS_LABELS[doc.status]
 
 
+def new(
+    issuer: Annotated[str, typer.Option("--issuer", help="Khoá cơ quan ban hành trong danh bạ")],
+    as_: Annotated[str, typer.Option("--as", help="Khoá cán bộ soạn")],
+    doc_type: Annotated[str, typer.Option(
+        "--type", help="Loại văn bản (cong_van, bao_cao…)")] = "cong_van",
+    subject: Annotated[str | None, typer.Option("--subject", help="Trích yếu (V/v …)")] = None,
+    body_file: Annotated[Path | None, typer.Option(
+        "--body-file", exists=True, dir_okay=False, help="Tệp nội dung (UTF-8)")] = None,
+    spec_file: Annotated[Path | None, typer.Option(
+        "--spec", exists=True, dir_okay=False,
+        help="Tệp SPEC.yaml: căn cứ, nơi nhận, kính gửi…")] = None,
+    unit: Annotated[str | None, typer.Option(
+        "--unit", help="Mã đơn vị soạn (công văn: BCĐ-NC)")] = None,
+) -> None:
+    """Tạo dự thảo mới."""
+    import yaml
+    from sqlalchemy import select
+
+    from registry import documents
+    from registry.errors import NotFound, ValidationError
+    from registry.models import Organization
+
+    with user_errors():
+        spec: dict[str, Any] = {}
+        if spec_file is not None:
+            spec = yaml.safe_load(spec_file.read_text(encoding="utf-8")) or {}
+            if not isinstance(spec, dict):
+                raise ValidationError("tệp spec phải là một mapping YAML", field="--spec")
+        body = body_file.read_text(encoding="utf-8") if body_file else spec.pop("body", "")
+        subject_text = subject or spec.pop("subject", "")
+        recipients = spec.pop("recipients", []) or []
+        for owned in ("type", "issuer", "signature", "number", "date", "symbol"):
+            spec.pop(owned, None)
+        with _transaction() as session:
+            org = session.scalar(select(Organization).where(Organization.key == issuer))
+            if org is None:
+                raise NotFound(f"không có cơ quan có khoá '{issuer}' trong danh bạ")
+            drafter = _person(session, as_)
+            doc = documents.create(
+                session=session, doc_type=doc_type, issuer=org, subject=subject_text,
+                body=body, spec=spec, drafting_unit=unit or spec.pop("drafting_unit", None),
+                created_by=drafter, recipients=[(r, None) for r in recipients])
+            doc_id, symbol = doc.id, doc.symbol
+    console.print(f"Đã tạo dự thảo [bold]#{doc_id}[/] (Số:      /{symbol}).")
+
+
+def edit(
+    document_id: Annotated[int, typer.Argument()],
+    as_: Annotated[str, typer.Option("--as", help="Khoá người soạn")],
+    subject: Annotated[str | None, typer.Option("--subject")] = None,
+    body_file: Annotated[Path | None, typer.Option(
+        "--body-file", exists=True, dir_okay=False)] = None,
+) -> None:
+    """Sửa dự thảo (trước khi trình hoặc sau khi bị trả lại)."""
+    from signing import approvals
+
+    changes: dict[str, Any] = {}
+    if subject is not None:
+        changes["subject"] = subject
+    if body_file is not None:
+        changes["body"] = body_file.read_text(encoding="utf-8")
+    with _transaction() as session:
+            approvals.edit(session=session, document_id=document_id,
+                           actor=_person(session, as_), **changes)
+    what = ", ".join(sorted(changes)) or "không có thay đổi"
+    console.print(f"Đã sửa #{document_id}: {what}.")
+
+
+def submit(
+    document_id: Annotated[int, typer.Argument(help="Số hiệu dự thảo (#)")],
+    as_: Annotated[str, typer.Option("--as", help="Khoá người trình")],
+    reviewer: Annotated[list[str] | None, typer.Option(
+        "--reviewer", help="Người duyệt theo thứ tự (lặp lại)")] = None,
+    signer: Annotated[str | None, typer.Option("--signer", help="Người ký dự kiến")] = None,
+) -> None:
+    """Trình (hoặc trình lại) dự thảo cho người duyệt theo thứ tự."""
+    from congvan.runtime import files_dir
+    from signing import approvals
+
+    with _transaction() as session:
+            version = approvals.submit(
+                session=session, document_id=document_id, actor=_person(session, as_),
+                files_root=files_dir(), reviewers=[_person(session, k) for k in reviewer or []],
+                signer=_person(session, signer) if signer else None)
+            state = approvals.review_state(session=session, document_id=document_id)
+            nxt = state.current.reviewer.full_name if state and state.current else \
+                "lãnh đạo có quyền ký"
+            number = version.version
+    console.print(f"Đã trình phiên bản {number} của #{document_id}; chờ [bold]{nxt}[/] duyệt.")
+
+
+def return_(
+    document_id: Annotated[int, typer.Argument()],
+    as_: Annotated[str, typer.Option("--as", help="Khoá người trả lại")],
+    comment: Annotated[str, typer.Option("--comment", help="Ý kiến: cần sửa gì")],
+) -> None:
+    """Trả lại dự thảo cho người soạn, kèm ý kiến."""
+    from signing import approvals
+
+    with _transaction() as session:
+            approvals.return_(session=session, document_id=document_id,
+                              actor=_person(session, as_), comment=comment)
+    console.print(f"Đã trả lại #{document_id} cho người soạn.")
+
+
+def approve(
+    document_id: Annotated[int, typer.Argument()],
+    as_: Annotated[str, typer.Option("--as", help="Khoá người duyệt")],
+    comment: Annotated[str | None, typer.Option("--comment")] = None,
+) -> None:
+    """Duyệt dự thảo (chuyển sang người duyệt tiếp theo hoặc chờ ký)."""
+    from signing import approvals
+
+    with _transaction() as session:
+            doc = approvals.approve(session=session, document_id=document_id,
+                                    actor=_person(session, as_), comment=comment)
+            state = approvals.review_state(session=session, document_id=document_id)
+            label = _status(doc)
+            if state is not None and state.current is not None:
+                label += f" — chờ {state.current.reviewer.full_name}"
+    console.print(f"Đã duyệt #{document_id}: {label}.")
+
+
+def sign(
+    document_id: Annotated[int, typer.Argument()],
+    as_: Annotated[str, typer.Option("--as", help="Khoá người ký")],
+    p12: Annotated[Path | None, typer.Option(
+        "--p12", help="Tệp khoá .p12 (mặc định: CONGVAN_PERSON_P12, rồi var/keys/signer.p12)",
+    )] = None,
+    token: Annotated[str | None, typer.Option(
+        "--token", help="Nhãn token PKCS#11 của người ký (mặc định: CONGVAN_PERSON_TOKEN)",
+    )] = None,
+    key_label: Annotated[str | None, typer.Option(
+        "--key-label", help="Nhãn khoá trên token (mặc định: CONGVAN_PERSON_KEY_LABEL)",
+    )] = None,
+    pkcs11_module: Annotated[Path | None, typer.Option(
+        "--pkcs11-module", help="Thư viện PKCS#11 (mặc định: CONGVAN_PKCS11_MODULE)",
+    )] = None,
+    password: Annotated[str | None, typer.Option(
+        "--password", envvar=PASSWORD_ENV, help="Mật khẩu tệp .p12 (nếu thiếu sẽ hỏi)",
+    )] = None,
+) -> None:
+    """Ký duyệt: kiểm tra khoá (tệp .p12 hoặc token, PIN từ CONGVAN_PERSON_PIN), ghi người ký
+    và khối chữ ký suy ra từ quyền ký."""
+    from congvan.cli._keysource import key_source
+    from signing import approvals, authority, keyring
+
+    with user_errors():
+        source = key_source("person", p12=p12, token=token, key_label=key_label,
+                            module=pkcs11_module, password=password,
+                            default_dir=_keys_dir(),
+                            option_names={"p12": "--p12", "token": "--token"})
+        fingerprint = keyring.fingerprint(source)
+        with _transaction() as session:
+            doc = approvals.sign(session=session, document_id=document_id,
+                                 actor=_person(session, as_), certificate=fingerprint)
+            lines = authority.SignatureBlock(**(doc.signature_block or {})).lines()
+    console.print(f"Đã ký #{document_id}: [bold]{' / '.join(lines)}[/]. "
+                  "Văn thư chạy `congvan draft issue` để cấp số và ban hành.")
+
+
+def issue(
+    document_id: Annotated[int, typer.Argument()],
+    as_: Annotated[str, typer.Option("--as", help="Khoá văn thư")],
+    signer_p12: Annotated[Path | None, typer.Option(
+        "--signer-p12",
+        help="Khoá người ký (mặc định: CONGVAN_PERSON_P12, rồi var/keys/signer.p12)",
+    )] = None,
+    org_p12: Annotated[Path | None, typer.Option(
+        "--org-p12",
+        help="Khoá cơ quan (mặc định: CONGVAN_ORG_P12, rồi var/keys/organization.p12)",
+    )] = None,
+    token: Annotated[str | None, typer.Option(
+        "--token", help="Nhãn token của người ký (mặc định: CONGVAN_PERSON_TOKEN)",
+    )] = None,
+    key_label: Annotated[str | None, typer.Option(
+        "--key-label", help="Nhãn khoá người ký trên token (CONGVAN_PERSON_KEY_LABEL)",
+    )] = None,
+    org_token: Annotated[str | None, typer.Option(
+        "--org-token", help="Nhãn token của cơ quan (mặc định: CONGVAN_ORG_TOKEN)",
+    )] = None,
+    org_key_label: Annotated[str | None, typer.Option(
+        "--org-key-label", help="Nhãn khoá cơ quan trên token (CONGVAN_ORG_KEY_LABEL)",
+    )] = None,
+    pkcs11_module: Annotated[Path | None, typer.Option(
+        "--pkcs11-module", help="Thư viện PKCS#11 (mặc định: CONGVAN_PKCS11_MODULE)",
+    )] = None,
+    password: Annotated[str | None, typer.Option(
+        "--password", envvar=PASSWORD_ENV, help="Mật khẩu tệp .p12 (nếu thiếu sẽ hỏi)",
+    )] = None,
+    no_outbox: Annotated[bool, typer.Option("--no-outbox", help="Không xếp hàng gửi đi")] = False,
+    signature_png: Annotated[Path | None, typer.Option(
+        "--signature-png", help="Ảnh chữ ký người ký (mặc định var/keys/signature.png)",
+    )] = None,
+    seal_png: Annotated[Path | None, typer.Option(
+        "--seal-png", help="Ảnh con dấu cơ quan (mặc định var/keys/seal.png)")] = None,
+) -> None:
+    """Cấp số, tạo .docx và PDF, ký số có hình ảnh chữ ký và con dấu (người ký rồi cơ quan),
+    lưu tệp, xếp hàng gửi. Mỗi chữ ký là tệp .p12 hoặc token PKCS#11 (PIN từ
+    CONGVAN_PERSON_PIN / CONGVAN_ORG_PIN, thiếu thì hỏi)."""
+    from congvan.cli._keysource import key_source, settings
+    from congvan.runtime import files_dir
+    from doc_templates.pdf import PdfConverter
+    from signing import issuing, keyring, pkcs12
+
+    cfg = settings()
+
+    def enqueue(session: Any, doc: Any) -> None:
+        from outbox.enqueue import enqueue_document
+
+        enqueue_document(session=session, document_id=doc.id)
+
+    keys_dir = _keys_dir()
+    with user_errors():
+        person = key_source("person", p12=signer_p12, token=token, key_label=key_label,
+                            module=pkcs11_module, password=password,
+                            default_dir=keys_dir,
+                            option_names={"p12": "--signer-p12", "token": "--token"})
+        organization = key_source(
+            "org", p12=org_p12, token=org_token, key_label=org_key_label,
+            module=pkcs11_module, password=password or _p12_password(person),
+            default_dir=keys_dir,
+            option_names={"p12": "--org-p12", "token": "--org-token"})
+        with keyring.opened_keys(
+                person=person, organization=organization,
+                signature_png=signature_png or keys_dir / pkcs12.SIGNATURE_PNG,
+                seal_png=seal_png or keys_dir / pkcs12.SEAL_PNG,
+                tsa_url=cfg.tsa_url) as keys, \
+                PdfConverter(cfg.soffice) as converter, _transaction() as session:
+            result = issuing.issue(
+                session=session, document_id=document_id,
+                actor=_person(session, as_), converter=converter, keys=keys,
+                files_root=files_dir(), on_issued=None if no_outbox else enqueue)
+            label, pdf_path = result.document.number_symbol, result.pdf.path
+            sha = result.pdf.sha256
+    console.print(f"Đã ban hành [bold]Số: {label}[/]; PDF đã ký: {files_dir() / pdf_path}\n"
+                  f"SHA-256: {sha}")
+
+
+def correct(
+    document_id: Annotated[int, typer.Argument()],
+    as_: Annotated[str, typer.Option("--as")],
+    kind: Annotated[str, typer.Option(
+        "--kind", help="corrects (đính chính) | replaces")] = "corrects",
+) -> None:
+    """Tạo dự thảo đính chính hoặc thay thế văn bản đã ban hành."""
+    from signing import issuing
+
+    with _transaction() as session:
+            new_doc = issuing.correct(session=session, document_id=document_id,
+                                      actor=_person(session, as_), kind=kind)
+            new_id = new_doc.id
+    console.print(f"Đã tạo dự thảo #{new_id} liên kết với #{document_id} ({kind}).")
+
+
+def revoke(
+    document_id: Annotated[int, typer.Argument()],
+    as_: Annotated[str, typer.Option("--as")],
+    reason: Annotated[str, typer.Option("--reason")],
+) -> None:
+    """Thu hồi văn bản."""
+    from signing import approvals
+
+    with _transaction() as session:
+            approvals.revoke(session=session, document_id=document_id,
+                             actor=_person(session, as_), reason=reason)
+    console.print(f"Đã thu hồi #{document_id}.")
+
+
+def show(document_id: Annotated[int, typer.Argument()]) -> None:
+    """Trạng thái, lịch sử kèm ý kiến, các phiên bản và tệp của văn bản."""
+    from rich.table import Table
+
+    from registry import audit, documents
+    from signing import approvals
+
+    with _transaction() as session:
+            doc = documents.get(session=session, document_id=document_id)
+            console.print(f"[bold]#{doc.id}[/] {doc.doc_type} — {doc.subject}")
+            console.print(f"Trạng thái: [bold]{_status(doc)}[/]"
+                          + (f" — Số: {doc.number_symbol}, ngày {doc.issue_date:%d/%m/%Y}"
+                             if doc.number_symbol else ""))
+            state = approvals.review_state(session=session, document_id=doc.id)
+            if state is not None and state.steps:
+                marks = {None: "…", "approved": "✓", "returned": "↩"}
+                console.print(f"Người duyệt (lượt {state.round}): " + " → ".join(
+                    f"{marks[s.decision]} {s.reviewer.full_name}" for s in state.steps))
+            history = Table(title="Lịch sử")
+            for col in ("Lúc", "Người", "Việc", "Ý kiến / chi tiết"):
+                history.add_column(col)
+            for ev in audit.history(session=session, object_type="document",
+                                    object_id=doc.id):
+                detail = ev.detail or {}
+                note = detail.get("comment") or detail.get("reason") or ""
+                if ev.action == "sign":
+                    note = " / ".join(detail.get("signature", []))
+                if ev.action in {"number", "issue"}:
+                    note = str(detail.get("number") or detail.get("symbol") or "")
+                history.add_row(f"{ev.at:%d/%m/%Y %H:%M}", ev.actor_label or "",
+                                ev.action, note)
+            console.print(history)
+            versions = Table(title="Phiên bản")
+            for col in ("Bản", "Tệp .docx", "SHA-256", "Ý kiến"):
+                versions.add_column(col)
+            for v in doc.versions:
+                versions.add_row(str(v.version), v.docx_path or "", (v.docx_sha256 or "")[:16],
+                                 v.comment or "")
+            console.print(versions)
+            if doc.files:
+                files = Table(title="Tệp")
+                for col in ("Loại", "Đường dẫn", "SHA-256", "Cỡ"):
+                    files.add_column(col)
+                for f in doc.files:
+                    files.add_row(f.kind, f.path, f.sha256, str(f.size))
+                console.print(files)
+
+
+def diff(document_id: Annotated[int, typer.Argument()], v1: Annotated[int, typer.Argument()],
+         v2: Annotated[int, typer.Argument()]) -> None:
+    """Khác biệt nội dung giữa hai phiên bản dự thảo."""
+    from signing.diff import diff_versions
+
+    with _transaction() as session:
+            lines = diff_versions(session=session, document_id=document_id, v1=v1, v2=v2)
+    if not lines:
+        console.print("Hai phiên bản giống nhau.")
+    for line in lines:
+        style = "green" if line.startswith("+") else "red" if line.startswith("-") else None
+        console.print(line, style=style, markup=False, highlight=False)
+
+
+COMMANDS = (("new", new), ("edit", edit), ("submit", submit), ("return", return_),
+            ("approve", approve), ("sign", sign), ("issue", issue), ("correct", correct),
+            ("revoke", revoke), ("show", show), ("diff", diff))
+
+
 def register(app: typer.Typer) -> None:
     draft_app = typer.Typer(help="Dự thảo, trình duyệt, ký và ban hành văn bản đi.",
                             no_args_is_help=True)
+    for name, command in COMMANDS:
+        draft_app.command(name)(command)
     app.add_typer(draft_app, name="draft")
-
-    @draft_app.command("new")
-    def new(
-        doc_type: str = typer.Option("cong_van", "--type",
-                                     help="Loại văn bản (cong_van, bao_cao…)"),
-        issuer: str = typer.Option(..., "--issuer", help="Khoá cơ quan ban hành trong danh bạ"),
-        subject: str = typer.Option(None, "--subject", help="Trích yếu (V/v …)"),
-        body_file: Path = typer.Option(None, "--body-file", exists=True, dir_okay=False,
-                                       help="Tệp nội dung (UTF-8)"),
-        spec_file: Path = typer.Option(None, "--spec", exists=True, dir_okay=False,
-                                       help="Tệp SPEC.yaml: căn cứ, nơi nhận, kính gửi…"),
-        unit: str = typer.Option(None, "--unit", help="Mã đơn vị soạn (công văn: BCĐ-NC)"),
-        as_: str = typer.Option(..., "--as", help="Khoá cán bộ soạn"),
-    ) -> None:
-        """Tạo dự thảo mới."""
-        import yaml
-        from sqlalchemy import select
-
-        from congvan.runtime import open_registry
-        from registry import db, documents
-        from registry.errors import NotFound, ValidationError
-        from registry.models import Organization
-
-        with user_errors():
-            spec: dict[str, Any] = {}
-            if spec_file is not None:
-                spec = yaml.safe_load(spec_file.read_text(encoding="utf-8")) or {}
-                if not isinstance(spec, dict):
-                    raise ValidationError("tệp spec phải là một mapping YAML", field="--spec")
-            body = body_file.read_text(encoding="utf-8") if body_file else spec.pop("body", "")
-            subject_text = subject or spec.pop("subject", "")
-            recipients = spec.pop("recipients", []) or []
-            for owned in ("type", "issuer", "signature", "number", "date", "symbol"):
-                spec.pop(owned, None)
-            open_registry()
-            with db.transaction() as session:
-                org = session.scalar(select(Organization).where(Organization.key == issuer))
-                if org is None:
-                    raise NotFound(f"không có cơ quan có khoá '{issuer}' trong danh bạ")
-                drafter = _person(session, as_)
-                doc = documents.create(
-                    session=session, doc_type=doc_type, issuer=org, subject=subject_text,
-                    body=body, spec=spec, drafting_unit=unit or spec.pop("drafting_unit", None),
-                    created_by=drafter, recipients=[(r, None) for r in recipients])
-                doc_id, symbol = doc.id, doc.symbol
-        console.print(f"Đã tạo dự thảo [bold]#{doc_id}[/] (Số:      /{symbol}).")
-
-    @draft_app.command("edit")
-    def edit(
-        document_id: int = typer.Argument(...),
-        as_: str = typer.Option(..., "--as", help="Khoá người soạn"),
-        subject: str = typer.Option(None, "--subject"),
-        body_file: Path = typer.Option(None, "--body-file", exists=True, dir_okay=False),
-    ) -> None:
-        """Sửa dự thảo (trước khi trình hoặc sau khi bị trả lại)."""
-        from congvan.runtime import open_registry
-        from registry import db
-        from signing import approvals
-
-        changes: dict[str, Any] = {}
-        if subject is not None:
-            changes["subject"] = subject
-        if body_file is not None:
-            changes["body"] = body_file.read_text(encoding="utf-8")
-        with user_errors():
-            open_registry()
-            with db.transaction() as session:
-                approvals.edit(session=session, document_id=document_id,
-                               actor=_person(session, as_), **changes)
-        what = ", ".join(sorted(changes)) or "không có thay đổi"
-        console.print(f"Đã sửa #{document_id}: {what}.")
-
-    @draft_app.command("submit")
-    def submit(
-        document_id: int = typer.Argument(..., help="Số hiệu dự thảo (#)"),
-        as_: str = typer.Option(..., "--as", help="Khoá người trình"),
-        reviewer: list[str] = typer.Option([], "--reviewer",
-                                           help="Người duyệt theo thứ tự (lặp lại)"),
-        signer: str = typer.Option(None, "--signer", help="Người ký dự kiến"),
-    ) -> None:
-        """Trình (hoặc trình lại) dự thảo cho người duyệt theo thứ tự."""
-        from congvan.runtime import files_dir, open_registry
-        from registry import db
-        from signing import approvals
-
-        with user_errors():
-            open_registry()
-            with db.transaction() as session:
-                version = approvals.submit(
-                    session=session, document_id=document_id, actor=_person(session, as_),
-                    files_root=files_dir(), reviewers=[_person(session, k) for k in reviewer],
-                    signer=_person(session, signer) if signer else None)
-                state = approvals.review_state(session=session, document_id=document_id)
-                nxt = state.current.reviewer.full_name if state and state.current else \
-                    "lãnh đạo có quyền ký"
-                number = version.version
-        console.print(f"Đã trình phiên bản {number} của #{document_id}; chờ [bold]{nxt}[/] duyệt.")
-
-    @draft_app.command("return")
-    def return_(
-        document_id: int = typer.Argument(...),
-        as_: str = typer.Option(..., "--as", help="Khoá người trả lại"),
-        comment: str = typer.Option(..., "--comment", help="Ý kiến: cần sửa gì"),
-    ) -> None:
-        """Trả lại dự thảo cho người soạn, kèm ý kiến."""
-        from congvan.runtime import open_registry
-        from registry import db
-        from signing import approvals
-
-        with user_errors():
-            open_registry()
-            with db.transaction() as session:
-                approvals.return_(session=session, document_id=document_id,
-                                  actor=_person(session, as_), comment=comment)
-        console.print(f"Đã trả lại #{document_id} cho người soạn.")
-
-    @draft_app.command("approve")
-    def approve(
-        document_id: int = typer.Argument(...),
-        as_: str = typer.Option(..., "--as", help="Khoá người duyệt"),
-        comment: str = typer.Option(None, "--comment"),
-    ) -> None:
-        """Duyệt dự thảo (chuyển sang người duyệt tiếp theo hoặc chờ ký)."""
-        from congvan.runtime import open_registry
-        from registry import db
-        from signing import approvals
-
-        with user_errors():
-            open_registry()
-            with db.transaction() as session:
-                doc = approvals.approve(session=session, document_id=document_id,
-                                        actor=_person(session, as_), comment=comment)
-                state = approvals.review_state(session=session, document_id=document_id)
-                label = _status(doc)
-                if state is not None and state.current is not None:
-                    label += f" — chờ {state.current.reviewer.full_name}"
-        console.print(f"Đã duyệt #{document_id}: {label}.")
-
-    @draft_app.command("sign")
-    def sign(
-        document_id: int = typer.Argument(...),
-        as_: str = typer.Option(..., "--as", help="Khoá người ký"),
-        p12: Annotated[Path | None, typer.Option(
-            "--p12", help="Tệp khoá .p12 (mặc định: CONGVAN_PERSON_P12, rồi var/keys/signer.p12)",
-        )] = None,
-        token: Annotated[str | None, typer.Option(
-            "--token", help="Nhãn token PKCS#11 của người ký (mặc định: CONGVAN_PERSON_TOKEN)",
-        )] = None,
-        key_label: Annotated[str | None, typer.Option(
-            "--key-label", help="Nhãn khoá trên token (mặc định: CONGVAN_PERSON_KEY_LABEL)",
-        )] = None,
-        pkcs11_module: Annotated[Path | None, typer.Option(
-            "--pkcs11-module", help="Thư viện PKCS#11 (mặc định: CONGVAN_PKCS11_MODULE)",
-        )] = None,
-        password: Annotated[str | None, typer.Option(
-            "--password", envvar=PASSWORD_ENV, help="Mật khẩu tệp .p12 (nếu thiếu sẽ hỏi)",
-        )] = None,
-    ) -> None:
-        """Ký duyệt: kiểm tra khoá (tệp .p12 hoặc token, PIN từ CONGVAN_PERSON_PIN), ghi người ký
-        và khối chữ ký suy ra từ quyền ký."""
-        from congvan.cli._keysource import key_source
-        from congvan.runtime import open_registry
-        from registry import db
-        from signing import approvals, authority, keyring
-
-        with user_errors():
-            source = key_source("person", p12=p12, token=token, key_label=key_label,
-                                module=pkcs11_module, password=password,
-                                default_dir=_keys_dir(),
-                                option_names={"p12": "--p12", "token": "--token"})
-            fingerprint = keyring.fingerprint(source)
-            open_registry()
-            with db.transaction() as session:
-                doc = approvals.sign(session=session, document_id=document_id,
-                                     actor=_person(session, as_), certificate=fingerprint)
-                lines = authority.SignatureBlock(**doc.signature_block).lines()
-        console.print(f"Đã ký #{document_id}: [bold]{' / '.join(lines)}[/]. "
-                      "Văn thư chạy `congvan draft issue` để cấp số và ban hành.")
-
-    @draft_app.command("issue")
-    def issue(
-        document_id: int = typer.Argument(...),
-        as_: str = typer.Option(..., "--as", help="Khoá văn thư"),
-        signer_p12: Annotated[Path | None, typer.Option(
-            "--signer-p12",
-            help="Khoá người ký (mặc định: CONGVAN_PERSON_P12, rồi var/keys/signer.p12)",
-        )] = None,
-        org_p12: Annotated[Path | None, typer.Option(
-            "--org-p12",
-            help="Khoá cơ quan (mặc định: CONGVAN_ORG_P12, rồi var/keys/organization.p12)",
-        )] = None,
-        token: Annotated[str | None, typer.Option(
-            "--token", help="Nhãn token của người ký (mặc định: CONGVAN_PERSON_TOKEN)",
-        )] = None,
-        key_label: Annotated[str | None, typer.Option(
-            "--key-label", help="Nhãn khoá người ký trên token (CONGVAN_PERSON_KEY_LABEL)",
-        )] = None,
-        org_token: Annotated[str | None, typer.Option(
-            "--org-token", help="Nhãn token của cơ quan (mặc định: CONGVAN_ORG_TOKEN)",
-        )] = None,
-        org_key_label: Annotated[str | None, typer.Option(
-            "--org-key-label", help="Nhãn khoá cơ quan trên token (CONGVAN_ORG_KEY_LABEL)",
-        )] = None,
-        pkcs11_module: Annotated[Path | None, typer.Option(
-            "--pkcs11-module", help="Thư viện PKCS#11 (mặc định: CONGVAN_PKCS11_MODULE)",
-        )] = None,
-        password: Annotated[str | None, typer.Option(
-            "--password", envvar=PASSWORD_ENV, help="Mật khẩu tệp .p12 (nếu thiếu sẽ hỏi)",
-        )] = None,
-        no_outbox: bool = typer.Option(False, "--no-outbox", help="Không xếp hàng gửi đi"),
-        signature_png: Annotated[Path | None, typer.Option(
-            "--signature-png", help="Ảnh chữ ký người ký (mặc định var/keys/signature.png)",
-        )] = None,
-        seal_png: Annotated[Path | None, typer.Option(
-            "--seal-png", help="Ảnh con dấu cơ quan (mặc định var/keys/seal.png)")] = None,
-    ) -> None:
-        """Cấp số, tạo .docx và PDF, ký số có hình ảnh chữ ký và con dấu (người ký rồi cơ quan),
-        lưu tệp, xếp hàng gửi. Mỗi chữ ký là tệp .p12 hoặc token PKCS#11 (PIN từ
-        CONGVAN_PERSON_PIN / CONGVAN_ORG_PIN, thiếu thì hỏi)."""
-        from congvan.cli._keysource import key_source, settings
-        from congvan.runtime import files_dir, open_registry
-        from doc_templates.pdf import PdfConverter
-        from registry import db
-        from signing import issuing, keyring, pkcs12
-
-        cfg = settings()
-
-        def enqueue(session: Any, doc: Any) -> None:
-            from outbox.enqueue import enqueue_document
-
-            enqueue_document(session=session, document_id=doc.id)
-
-        keys_dir = _keys_dir()
-        with user_errors():
-            person = key_source("person", p12=signer_p12, token=token, key_label=key_label,
-                                module=pkcs11_module, password=password,
-                                default_dir=keys_dir,
-                                option_names={"p12": "--signer-p12", "token": "--token"})
-            organization = key_source(
-                "org", p12=org_p12, token=org_token, key_label=org_key_label,
-                module=pkcs11_module, password=password or _p12_password(person),
-                default_dir=keys_dir,
-                option_names={"p12": "--org-p12", "token": "--org-token"})
-            with keyring.opened_keys(
-                    person=person, organization=organization,
-                    signature_png=signature_png or keys_dir / pkcs12.SIGNATURE_PNG,
-                    seal_png=seal_png or keys_dir / pkcs12.SEAL_PNG,
-                    tsa_url=cfg.tsa_url) as keys:
-                open_registry()
-                with PdfConverter(cfg.soffice) as converter, \
-                        db.transaction() as session:
-                    result = issuing.issue(
-                        session=session, document_id=document_id,
-                        actor=_person(session, as_), converter=converter, keys=keys,
-                        files_root=files_dir(), on_issued=None if no_outbox else enqueue)
-                    label, pdf_path = result.document.number_symbol, result.pdf.path
-                    sha = result.pdf.sha256
-        console.print(f"Đã ban hành [bold]Số: {label}[/]; PDF đã ký: {files_dir() / pdf_path}\n"
-                      f"SHA-256: {sha}")
-
-    @draft_app.command("correct")
-    def correct(
-        document_id: int = typer.Argument(...),
-        as_: str = typer.Option(..., "--as"),
-        kind: str = typer.Option("corrects", "--kind", help="corrects (đính chính) | replaces"),
-    ) -> None:
-        """Tạo dự thảo đính chính hoặc thay thế văn bản đã ban hành."""
-        from congvan.runtime import open_registry
-        from registry import db
-        from signing import issuing
-
-        with user_errors():
-            open_registry()
-            with db.transaction() as session:
-                new_doc = issuing.correct(session=session, document_id=document_id,
-                                          actor=_person(session, as_), kind=kind)
-                new_id = new_doc.id
-        console.print(f"Đã tạo dự thảo #{new_id} liên kết với #{document_id} ({kind}).")
-
-    @draft_app.command("revoke")
-    def revoke(
-        document_id: int = typer.Argument(...),
-        as_: str = typer.Option(..., "--as"),
-        reason: str = typer.Option(..., "--reason"),
-    ) -> None:
-        """Thu hồi văn bản."""
-        from congvan.runtime import open_registry
-        from registry import db
-        from signing import approvals
-
-        with user_errors():
-            open_registry()
-            with db.transaction() as session:
-                approvals.revoke(session=session, document_id=document_id,
-                                 actor=_person(session, as_), reason=reason)
-        console.print(f"Đã thu hồi #{document_id}.")
-
-    @draft_app.command("show")
-    def show(document_id: int = typer.Argument(...)) -> None:
-        """Trạng thái, lịch sử kèm ý kiến, các phiên bản và tệp của văn bản."""
-        from rich.table import Table
-
-        from congvan.runtime import open_registry
-        from registry import audit, db, documents
-        from signing import approvals
-
-        with user_errors():
-            open_registry()
-            with db.transaction() as session:
-                doc = documents.get(session=session, document_id=document_id)
-                console.print(f"[bold]#{doc.id}[/] {doc.doc_type} — {doc.subject}")
-                console.print(f"Trạng thái: [bold]{_status(doc)}[/]"
-                              + (f" — Số: {doc.number_symbol}, ngày {doc.issue_date:%d/%m/%Y}"
-                                 if doc.number_symbol else ""))
-                state = approvals.review_state(session=session, document_id=doc.id)
-                if state is not None and state.steps:
-                    marks = {None: "…", "approved": "✓", "returned": "↩"}
-                    console.print(f"Người duyệt (lượt {state.round}): " + " → ".join(
-                        f"{marks[s.decision]} {s.reviewer.full_name}" for s in state.steps))
-                history = Table(title="Lịch sử")
-                for col in ("Lúc", "Người", "Việc", "Ý kiến / chi tiết"):
-                    history.add_column(col)
-                for ev in audit.history(session=session, object_type="document",
-                                        object_id=doc.id):
-                    detail = ev.detail or {}
-                    note = detail.get("comment") or detail.get("reason") or ""
-                    if ev.action == "sign":
-                        note = " / ".join(detail.get("signature", []))
-                    if ev.action in {"number", "issue"}:
-                        note = str(detail.get("number") or detail.get("symbol") or "")
-                    history.add_row(f"{ev.at:%d/%m/%Y %H:%M}", ev.actor_label or "",
-                                    ev.action, note)
-                console.print(history)
-                versions = Table(title="Phiên bản")
-                for col in ("Bản", "Tệp .docx", "SHA-256", "Ý kiến"):
-                    versions.add_column(col)
-                for v in doc.versions:
-                    versions.add_row(str(v.version), v.docx_path or "", (v.docx_sha256 or "")[:16],
-                                     v.comment or "")
-                console.print(versions)
-                if doc.files:
-                    files = Table(title="Tệp")
-                    for col in ("Loại", "Đường dẫn", "SHA-256", "Cỡ"):
-                        files.add_column(col)
-                    for f in doc.files:
-                        files.add_row(f.kind, f.path, f.sha256, str(f.size))
-                    console.print(files)
-
-    @draft_app.command("diff")
-    def diff(document_id: int = typer.Argument(...), v1: int = typer.Argument(...),
-             v2: int = typer.Argument(...)) -> None:
-        """Khác biệt nội dung giữa hai phiên bản dự thảo."""
-        from congvan.runtime import open_registry
-        from registry import db
-        from signing.diff import diff_versions
-
-        with user_errors():
-            open_registry()
-            with db.transaction() as session:
-                lines = diff_versions(session=session, document_id=document_id, v1=v1, v2=v2)
-        if not lines:
-            console.print("Hai phiên bản giống nhau.")
-        for line in lines:
-            style = "green" if line.startswith("+") else "red" if line.startswith("-") else None
-            console.print(line, style=style, markup=False, highlight=False)
