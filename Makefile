@@ -10,7 +10,7 @@ export DO_NOT_TRACK := 1
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PREFECT_LOGGING_LEVEL := WARNING
 
-.PHONY: demo test system venv lint lock bench clean
+.PHONY: demo test test-prefect-server system venv lint lock bench clean
 
 demo: system venv
 	@bash scripts/demo.sh
@@ -18,6 +18,11 @@ demo: system venv
 test: system venv
 	@bash scripts/ensure-postgres.sh
 	@CONGVAN_TEST_POSTGRES_URL="$$(cat var/test-postgres-url)" $(VENV)/bin/pytest -q -p no:cacheprovider
+
+# Only the tests that start a real Prefect server and workers (also part of `make test`).
+test-prefect-server: system venv
+	@bash scripts/ensure-postgres.sh
+	@CONGVAN_TEST_POSTGRES_URL="$$(cat var/test-postgres-url)" $(VENV)/bin/pytest -q -p no:cacheprovider -m prefect_server
 
 system:
 	@bash scripts/install-system.sh
@@ -33,7 +38,8 @@ lint: venv
 	$(VENV)/bin/lint-imports
 
 lock: venv
-	$(VENV)/bin/pip freeze --exclude-editable | grep -v '^-e ' > requirements.lock
+	@{ grep '^#' requirements.lock; $(VENV)/bin/pip freeze --exclude-editable | grep -v '^-e '; } > requirements.lock.new
+	@mv requirements.lock.new requirements.lock
 
 bench: venv
 	@for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
