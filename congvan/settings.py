@@ -13,6 +13,8 @@ from typing import Literal
 from pydantic import SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from registry.clock import TIMEZONE
+
 PLACEHOLDER_SECRETS = {"", "changethis", "change-me", "demo-not-secret"}
 
 KeyRole = Literal["person", "org"]
@@ -31,7 +33,7 @@ class Settings(BaseSettings):
     demo: bool = False
     secret_key: str = "demo-not-secret"
     public_base_url: str = "http://127.0.0.1:8000"
-    timezone: str = "Asia/Ho_Chi_Minh"
+    timezone: str = TIMEZONE
 
     # Working-day calendar
     calendar_file: Path | None = None

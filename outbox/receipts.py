@@ -19,8 +19,8 @@ from outbox.edxml.model import StatusMessage
 from outbox.edxml.status import acknowledges, receipt_state
 from outbox.errors import ReceiptError
 from registry import audit
+from registry.clock import VIETNAM as VN_TZ
 from registry.models import Delivery, DeliveryStatus, Document, Organization, Person
-from registry.numbering import VN_TZ
 
 
 def _mac(secret: str, delivery_id: int) -> str:

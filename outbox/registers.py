@@ -15,9 +15,9 @@ from datetime import UTC, date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from registry.clock import VIETNAM as VN_TZ
 from registry.doctypes import get_type
 from registry.models import Delivery, DeliveryStatus, Direction, Document, Register
-from registry.numbering import VN_TZ
 
 
 @dataclass(frozen=True)

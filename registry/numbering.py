@@ -10,26 +10,17 @@ with it and the number was never consumed.
 from __future__ import annotations
 
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from registry.clock import VIETNAM, local_date
 from registry.errors import NotFound
 from registry.models import Direction, Document, Register, RegisterCounter
 
-VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
-
-
-def local_date(moment: datetime | date) -> date:
-    """The calendar date in Asia/Ho_Chi_Minh (naive datetimes are taken as UTC)."""
-    if isinstance(moment, datetime):
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=ZoneInfo("UTC"))
-        return moment.astimezone(VN_TZ).date()
-    return moment
+VN_TZ = VIETNAM  # re-exported; the zone is named once, in registry.clock
 
 
 def allocate_number(*, session: Session, register_id: int, on: datetime | date) -> tuple[int, int]:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
+from registry.clock import TIMEZONE
 from signing.appearance import Appearance, InfoLine, SealImage, SignatureImage
 from signing.errors import (
     AppearanceError,
@@ -36,7 +37,7 @@ from signing.placement import (
 PERSON_FIELD = "ChuKyNguoiKy"
 ORGANIZATION_FIELD = "ChuKyCoQuan"
 PLAIN_FIELD = "ChuKy"
-VIETNAM = "Asia/Ho_Chi_Minh"
+VIETNAM = TIMEZONE  # the one zone literal lives in registry.clock
 
 
 # Room for the CMS signature, in hex digits: pyHanko otherwise signs twice (once to

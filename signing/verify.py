@@ -10,11 +10,9 @@ from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from registry.clock import VIETNAM
 from signing.errors import VerificationError
-
-VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 
 # pyHanko's names for what changed after a signed revision, in Vietnamese.
 CHANGE_LABELS = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-TIMEZONE = "Asia/Ho_Chi_Minh"
+from registry.clock import TIMEZONE
 
 
 def flows() -> dict[str, Any]:

@@ -22,9 +22,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry import documents
+from registry.clock import VIETNAM as VN_TZ
+from registry.clock import local_today
 from registry.errors import PermissionDenied
 from registry.models import Document, DocumentStatus, Organization, Person
-from registry.numbering import VN_TZ
 from signing import approvals, authority, issuing
 
 S = DocumentStatus
@@ -43,7 +44,7 @@ def signature_for(session: Session, signer: Person, issuer: Organization,
     :mod:`signing.authority` does); name and title only when they hold no right."""
     try:
         return authority.signature_block(session=session, person=signer, issuer_id=issuer.id,
-                                         doc_type=doc_type, on=date.today()).as_spec()
+                                         doc_type=doc_type, on=local_today()).as_spec()
     except PermissionDenied:
         return {"name": signer.full_name, "title": signer.title}
 
@@ -122,7 +123,7 @@ def _may_sign(session: Session, doc: Document, person: Person) -> bool:
     assert doc.issuer_id is not None
     try:
         authority.right_for(session=session, person=person, issuer_id=doc.issuer_id,
-                            doc_type=doc.doc_type, on=date.today())
+                            doc_type=doc.doc_type, on=local_today())
     except PermissionDenied:
         return False
     return True

@@ -6,6 +6,7 @@ from datetime import date
 
 from prefect import flow, task
 
+from registry.clock import local_today
 from workflows import steps
 
 
@@ -19,4 +20,4 @@ def issue(document_id: int, on: date, settings: steps.CycleSettings) -> str | No
 def forward_report(report_id: int, on: date | None = None,
                    settings: steps.CycleSettings = steps.DEFAULT_SETTINGS) -> str | None:
     """Issue and enqueue the report; the outbox relay delivers it."""
-    return issue(report_id, on or date.today(), settings)
+    return issue(report_id, on or local_today(), settings)

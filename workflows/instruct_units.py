@@ -11,6 +11,7 @@ from datetime import date
 
 from prefect import flow, task
 
+from registry.clock import local_today
 from workflows import steps
 from workflows.batching import chunks
 from workflows.steps import CycleSettings, InstructionIn
@@ -66,5 +67,5 @@ def issue_instruction(instruction_id: int, on: date,
 def reconcile_approved(on: date | None = None,
                        settings: CycleSettings = steps.DEFAULT_SETTINGS) -> list[str]:
     """Issue whatever was signed but not issued (scheduled)."""
-    issued = steps.reconcile(on or date.today(), settings)
+    issued = steps.reconcile(on or local_today(), settings)
     return issued

@@ -15,6 +15,7 @@ from datetime import date
 
 from prefect import flow
 
+from registry.clock import local_today
 from workflows import aggregate_reports, collect, forward_report, instruct_units, steps
 from workflows import remind_late_units as remind
 from workflows.batching import chunks
@@ -27,7 +28,7 @@ def quarterly_cycle(instruction_id: int, period_key: str, signer_key: str, super
                     settings: steps.CycleSettings = steps.DEFAULT_SETTINGS,
                     aggregate: bool | None = None) -> dict[str, object]:
     """Run one period's cycle as of ``today``; returns a summary of what each step did."""
-    today = today or date.today()
+    today = today or local_today()
     summary: dict[str, object] = {}
     plan = instruct_units.plan(instruction_id, [period_key])
     futures = [instruct_units.open_chunk.submit(d, p, c, settings.roll_forward)

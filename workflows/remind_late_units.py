@@ -7,6 +7,7 @@ from datetime import date
 
 from prefect import flow, task
 
+from registry.clock import local_today
 from workflows import collect, steps
 from workflows.batching import chunks
 
@@ -43,7 +44,7 @@ def remind_late_units(duty_id: int, period_key: str, signer_key: str,
                       today: date | None = None,
                       settings: steps.CycleSettings = steps.DEFAULT_SETTINGS) -> dict[str, object]:
     """Run every stage that is due today; returns what was sent."""
-    today = today or date.today()
+    today = today or local_today()
     sent: dict[str, object] = {}
     # A unit whose post is staged (workflows.staging) has reported: ingest before reminding.
     for first_id, last_id in collect.staged_ranges(duty_id, period_key):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from fastapi.templating import Jinja2Templates
 from starlette.requests import Request
@@ -13,10 +12,10 @@ from starlette.responses import HTMLResponse
 
 from congvan.web import labels
 from doc_templates.formatting import format_number, nd30_date
+from registry.clock import to_local
 
 TEMPLATES_DIR = Path(__file__).with_name("templates")
 STATIC_DIR = Path(__file__).with_name("static")
-VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 def vn_date(value: dt.date | dt.datetime | None) -> str:
@@ -30,9 +29,7 @@ def vn_date(value: dt.date | dt.datetime | None) -> str:
 
 def local(value: dt.datetime) -> dt.datetime:
     """The moment in Asia/Ho_Chi_Minh; naive values are UTC (SQLite drops the zone)."""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=dt.UTC)
-    return value.astimezone(VN_TZ)
+    return to_local(value)
 
 
 def vn_datetime(value: dt.datetime | None) -> str:

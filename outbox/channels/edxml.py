@@ -15,8 +15,14 @@ from outbox.edxml.build import build_document
 from outbox.edxml.model import EdxmlAttachment, EdxmlDocument, Organ, TraceHeader
 from outbox.errors import PermanentDeliveryError, TransientDeliveryError
 from outbox.message import OutgoingMessage, Party, SendResult
+from registry.clock import local_now
 
 PACKAGE_NAME = "edxml.xml"
+
+
+def _vietnam_now() -> datetime:
+    """The trace time: Viet Nam's wall clock (the envelope carries no zone), whole seconds."""
+    return local_now().replace(microsecond=0, tzinfo=None)
 
 
 def _organ(party: Party, role: str) -> Organ:
@@ -55,7 +61,7 @@ def to_edxml(message: OutgoingMessage, *, now: datetime | None = None) -> EdxmlD
         to_places=message.to_places,
         priority="1" if message.urgency else "0",
         response_for=message.response_for,
-        trace=(TraceHeader(sender.organ_id, now or datetime.now().replace(microsecond=0)),),
+        trace=(TraceHeader(sender.organ_id, now or _vietnam_now()),),
         attachments=tuple(
             EdxmlAttachment(a.filename, a.mime, a.content) for a in message.attachments
         ),
