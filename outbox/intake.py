@@ -8,13 +8,12 @@ answers when that is one of ours.
 
 from __future__ import annotations
 
-import hashlib
 import re
 import shutil
 import subprocess
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from pathlib import Path
+from pathlib import Path, PurePath
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -22,7 +21,7 @@ from sqlalchemy.orm import Session
 from outbox.compose import one_line
 from outbox.edxml.parse import parse_document
 from outbox.errors import EdxmlError, IntakeError
-from registry import audit, documents
+from registry import audit, documents, files
 from registry.doctypes import DOC_TYPES, format_number
 from registry.models import (
     Direction,
@@ -213,14 +212,11 @@ def register_incoming(
         arrived_at=arrived_at.astimezone(UTC), urgency=incoming.urgency,
         due_date=incoming.due_date,
     )
-    folder = files_root / "incoming" / str(year)
-    folder.mkdir(parents=True, exist_ok=True)
     for name, content in incoming.files:
-        path = folder / f"{format_number(number)}-{Path(name).name}"
-        path.write_bytes(content)
-        doc.files.append(DocumentFile(kind="source", path=str(path.relative_to(files_root)),
-                                      sha256=hashlib.sha256(content).hexdigest(),
-                                      size=len(content)))
+        stored = files.put(files_root, f"incoming/{year}/{format_number(number)}-"
+                           f"{PurePath(name.replace(chr(92), '/')).name}", content)
+        doc.files.append(DocumentFile(kind="source", path=stored.path, sha256=stored.sha256,
+                                      size=stored.size))
     session.add(doc)
     session.flush()
     for target in _answered(session, organization_id, incoming.references):

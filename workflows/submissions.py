@@ -9,7 +9,6 @@ stores nothing but an audit line. Answers are :class:`Receipt` objects whose
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,7 +17,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from registry import audit
+from registry import audit, files
 from registry.errors import NotFound, PermissionDenied
 from registry.models import Organization, ReportRequest, RequestStatus, Submission
 from workflows.forms import FormDef, form_of, validate_values
@@ -81,11 +80,9 @@ def submit_values(*, session: Session, request_id: int, unit_key: str, values: d
                        errors=errors)
     path = sha = None
     if file_bytes is not None and files_dir is not None:
-        sha = hashlib.sha256(file_bytes).hexdigest()
-        target = files_dir / "submissions" / str(request_id) / f"{sha[:16]}.xlsx"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(file_bytes)
-        path = str(target)
+        digest = files.sha256(file_bytes)
+        stored = files.put(files_dir, f"submissions/{request_id}/{digest[:16]}.xlsx", file_bytes)
+        path, sha = stored.path, stored.sha256
     previous = session.scalar(select(Submission.id).where(
         Submission.request_id == request_id, Submission.current.is_(True)))
     if previous is not None:
