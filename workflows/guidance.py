@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from registry import audit
 from registry.calendar import policy_from_dict
-from registry.errors import NotFound
+from registry.lookup import get_by_key
 from registry.models import (
     Direction,
     Document,
@@ -51,11 +51,7 @@ class GuidanceIn(BaseModel):
 
 def org_by_key(session: Session, key: str) -> Organization:
     """The organisation with ``key``, or NotFound naming it."""
-    org = session.scalar(select(Organization).where(Organization.key == key))
-    if org is None:
-        raise NotFound(f"không có cơ quan '{key}' trong danh bạ; nhập danh bạ trước "
-                       "(`congvan directory import`)")
-    return org
+    return get_by_key(session=session, model=Organization, key=key)
 
 
 def register_guidance(*, session: Session, guidance: GuidanceIn) -> int:

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from registry import db, documents
 from registry.calendar import Period, WorkingCalendar, due_date, periods_for, policy_from_dict
+from registry.lookup import find_by_key
 from registry.models import (
     Document,
     DocumentRecipient,
@@ -74,7 +75,7 @@ def calendar() -> WorkingCalendar:
 def _person(session: Session, key: str | None) -> Person | None:
     if key is None:
         return None
-    return session.scalar(select(Person).where(Person.key == key))
+    return find_by_key(session=session, model=Person, key=key)
 
 
 def receive_guidance(guidance: GuidanceIn) -> int:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from registry.lookup import find_by_key
 from registry.models import Person
 
 COOKIE = "congvan_nguoi_dung"
@@ -61,8 +62,7 @@ def unsign(*, secret: str, value: str | None) -> str | None:
 
 def find(*, session: Session, person_key: str) -> Person | None:
     """The active person with that key, or None."""
-    return session.scalar(select(Person).where(Person.key == person_key.strip(),
-                                               Person.active.is_(True)))
+    return find_by_key(session=session, model=Person, key=person_key, active_only=True)
 
 
 def candidates(*, session: Session, limit: int = 300) -> Sequence[Person]:
