@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from doc_templates.render import render_docx
 from registry import audit, documents
 from registry.errors import ImmutableDocument, InvalidTransition, PermissionDenied, ValidationError
+from registry.labels import DOCUMENT_STATUS_IN_TEXT
 from registry.models import Document, DocumentStatus, DraftVersion, Person, ReviewStep
 from registry.numbering import local_date
 from signing import authority, storage
@@ -34,11 +35,8 @@ from signing.specs import spec_for
 
 S = DocumentStatus
 REVIEW_ROLES = {"leader", "reviewer"}
-STATUS_LABELS = {
-    S.DRAFT: "dự thảo", S.SUBMITTED: "đang trình duyệt", S.RETURNED: "bị trả lại",
-    S.APPROVED: "đã duyệt, chờ ký", S.SIGNED: "đã ký, chờ ban hành", S.ISSUED: "đã ban hành",
-    S.REVOKED: "đã thu hồi", S.RECEIVED: "văn bản đến",
-}
+# The in-sentence words for each status, from the one label table.
+STATUS_LABELS = {s: DOCUMENT_STATUS_IN_TEXT[s.value] for s in S}
 
 
 @dataclass(frozen=True)

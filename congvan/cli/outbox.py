@@ -114,8 +114,8 @@ def register(app: typer.Typer) -> None:
                 result = deliveries.summary(session=session)
                 dead = [(d.id, d.recipient_label, d.channel, d.attempts, d.last_error or "",
                          deliveries.carries(d)) for d in result.dead]
-        labels = {"queued": "Chờ gửi", "sending": "Đang gửi", "failed": "Lỗi tạm, sẽ gửi lại",
-                  "sent": "Đã gửi", "dead": "Thất bại", "acknowledged": "Đã xác nhận"}
+        from registry.labels import DELIVERY_STATE as labels
+
         table = Table(title="Hộp thư đi")
         table.add_column("Trạng thái")
         table.add_column("Số lượt", justify="right")

@@ -1,0 +1,104 @@
+"""The label table: the Vietnamese word for every state, channel, role and action a user sees.
+
+The CLI, the web pages and the exports (registers, reports) read these tables;
+nothing shows an English identifier. ``label(TABLE, key)`` accepts an enum or
+its value. ``DOCUMENT_STATUS`` is the heading form ("Đã ban hành");
+``DOCUMENT_STATUS_IN_TEXT`` is the form inside a sentence ("văn bản 12/BC-UBND
+đã ban hành").
+"""
+
+from __future__ import annotations
+
+from registry.models import DeliveryStatus, DocumentStatus, RequestStatus
+
+DOCUMENT_STATUS: dict[str, str] = {
+    "draft": "Dự thảo",
+    "submitted": "Chờ duyệt",
+    "returned": "Bị trả lại",
+    "approved": "Đã duyệt",
+    "signed": "Đã ký",
+    "issued": "Đã ban hành",
+    "revoked": "Đã thu hồi",
+    "received": "Văn bản đến",
+}
+
+DOCUMENT_STATUS_IN_TEXT: dict[str, str] = {
+    "draft": "dự thảo",
+    "submitted": "đang trình duyệt",
+    "returned": "bị trả lại",
+    "approved": "đã duyệt, chờ ký",
+    "signed": "đã ký, chờ ban hành",
+    "issued": "đã ban hành",
+    "revoked": "đã thu hồi",
+    "received": "văn bản đến",
+}
+
+DELIVERY_STATE: dict[str, str] = {
+    "queued": "Chờ gửi",
+    "sending": "Đang gửi",
+    "sent": "Đã gửi",
+    "failed": "Thất bại tạm thời, sẽ gửi lại",
+    "dead": "Thất bại (ngừng gửi)",
+    "acknowledged": "Đã xác nhận",
+}
+
+REQUEST_STATUS: dict[str, str] = {
+    "open": "Chưa nộp",
+    "submitted": "Đã nộp",
+    "rejected": "Không hợp lệ, chờ nộp lại",
+    "closed": "Đã đóng",
+}
+
+CHANNEL: dict[str, str] = {
+    "email": "Thư điện tử", "folder": "Thư mục", "edxml": "Trục liên thông (edXML)",
+    "web": "Trang web", "api": "Giao diện lập trình (API)", "xlsx": "Tệp Excel (.xlsx)",
+}
+
+FILE_KIND: dict[str, str] = {
+    "docx": "Bản Word",
+    "pdf": "Bản PDF",
+    "signed_pdf": "Bản PDF đã ký số",
+    "attachment": "Phụ lục, tài liệu kèm",
+    "source": "Tệp gốc",
+}
+
+AUDIT_ACTION: dict[str, str] = {
+    "create": "Tạo dự thảo",
+    "update": "Sửa dự thảo",
+    "submit": "Trình ký",
+    "approve": "Duyệt",
+    "return": "Trả lại",
+    "sign": "Ký số",
+    "number": "Cấp số",
+    "issue": "Ban hành",
+    "revoke": "Thu hồi",
+    "receive": "Vào sổ văn bản đến",
+    "enqueue": "Đưa vào hộp thư đi",
+    "send": "Đã gửi",
+    "sent": "Đã gửi",
+    "dead": "Gửi thất bại",
+    "requeue": "Gửi lại",
+    "acknowledge": "Xác nhận đã nhận",
+}
+
+ROLE: dict[str, str] = {
+    "clerk": "văn thư",
+    "leader": "lãnh đạo",
+    "reviewer": "người thẩm định",
+    "reporter": "người báo cáo",
+    "admin": "quản trị",
+}
+
+# Every enum value has a label (tests/registry/test_labels.py checks it against the models).
+ENUM_TABLES = ((DocumentStatus, DOCUMENT_STATUS), (DocumentStatus, DOCUMENT_STATUS_IN_TEXT),
+               (DeliveryStatus, DELIVERY_STATE), (RequestStatus, REQUEST_STATUS))
+
+
+def label(table: dict[str, str], key: object) -> str:
+    """The Vietnamese label of ``key`` (an enum or its value); the key itself when unknown."""
+    value = getattr(key, "value", key)
+    return table.get(str(value), str(value))
+
+
+__all__ = ["AUDIT_ACTION", "CHANNEL", "DELIVERY_STATE", "DOCUMENT_STATUS",
+           "DOCUMENT_STATUS_IN_TEXT", "FILE_KIND", "REQUEST_STATUS", "ROLE", "label"]
