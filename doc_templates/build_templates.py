@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import sys
+from typing import Any
 
 from docx import Document
 from docx.enum.section import WD_ORIENT
@@ -23,6 +24,7 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, Twips
 
 from doc_templates.doctypes import DOCTYPES, DocType, Layout
+from doc_templates.ooxml import tidy
 
 FONT = "Times New Roman"
 CENTER = WD_ALIGN_PARAGRAPH.CENTER
@@ -49,7 +51,7 @@ MARK_WIDTHS = {  # ô 10a/10b stamp widths (urgency sizes from Phụ lục I, II
 # ---------------------------------------------------------------- low level
 
 
-def _set_fonts(rpr, size_pt: float | None = None) -> None:
+def _set_fonts(rpr: Any, size_pt: float | None = None) -> None:
     fonts = rpr.find(qn("w:rFonts"))
     if fonts is None:
         fonts = OxmlElement("w:rFonts")
@@ -63,7 +65,7 @@ def _set_fonts(rpr, size_pt: float | None = None) -> None:
             rpr.append(el)
 
 
-def _border(ppr, side: str) -> None:
+def _border(ppr: Any, side: str) -> None:
     borders = ppr.find(qn("w:pBdr"))
     if borders is None:
         borders = OxmlElement("w:pBdr")
@@ -74,28 +76,28 @@ def _border(ppr, side: str) -> None:
     borders.append(line)
 
 
-def _box(ppr) -> None:
+def _box(ppr: Any) -> None:
     for side in ("top", "left", "bottom", "right"):
         _border(ppr, side)
 
 
 def para(
-    container,
-    runs: list[str | tuple[str, dict]] | str = "",
+    container: Any,
+    runs: list[str | tuple[str, dict[str, Any]]] | str = "",
     *,
     size: float = 14,
-    align=CENTER,
+    align: Any = CENTER,
     bold: bool = False,
     italic: bool = False,
     before: float = 0,
     after: float = 0,
-    left=None,
-    right=None,
-    first_line=None,
-    tab_at=None,
+    left: Any = None,
+    right: Any = None,
+    first_line: Any = None,
+    tab_at: Any = None,
     rule: str | None = None,
     keep_next: bool = False,
-):
+) -> Any:
     """Add a paragraph; each item of ``runs`` becomes one run, "\\t" a tab run."""
     p = container.add_paragraph()
     fmt = p.paragraph_format
@@ -136,7 +138,7 @@ def para(
     return p
 
 
-def _para_mark(p):
+def _para_mark(p: Any) -> Any:
     ppr = p._p.get_or_add_pPr()
     rpr = ppr.find(qn("w:rPr"))
     if rpr is None:
@@ -145,12 +147,12 @@ def _para_mark(p):
     return rpr
 
 
-def tag(container, text: str):
+def tag(container: Any, text: str) -> Any:
     """A paragraph holding only a block tag ({%p … %}); docxtpl removes it on rendering."""
     return para(container, text, size=14, align=LEFT)
 
 
-def _borderless_table(doc, widths: list):
+def _borderless_table(doc: Any, widths: list[Any]) -> Any:
     table = doc.add_table(rows=1, cols=len(widths))
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False
@@ -171,13 +173,13 @@ def _borderless_table(doc, widths: list):
     return table
 
 
-def _clear(cell) -> None:
+def _clear(cell: Any) -> None:
     """Remove the empty paragraph python-docx puts in a new cell (we add our own)."""
     for p in list(cell.paragraphs):
         p._p.getparent().remove(p._p)
 
 
-def _inset(total, width):
+def _inset(total: Any, width: Any) -> Any:
     """Left/right indent that centres a ``width`` rule in a cell of ``total`` width."""
     return Twips(int((total - 2 * CELL_MARGIN - width) / 2 / 635))
 
@@ -185,7 +187,7 @@ def _inset(total, width):
 # ------------------------------------------------------------ components
 
 
-def _issuer(cell) -> None:
+def _issuer(cell: Any) -> None:
     """Ô 2: parent (upright), body name (bold), short rule."""
     tag(cell, "{%p if issuer_parent %}")
     para(cell, "{{ issuer_parent }}", size=12)
@@ -195,7 +197,7 @@ def _issuer(cell) -> None:
     para(cell, "", size=2, left=inset, right=inset, rule="bottom")
 
 
-def _motto(cell) -> None:
+def _motto(cell: Any) -> None:
     """Ô 1: Quốc hiệu, Tiêu ngữ with a rule as long as the motto."""
     para(cell, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", size=12, bold=True)
     inset = _inset(HEADER_RIGHT, MOTTO_WIDTH)
@@ -210,7 +212,7 @@ def _motto(cell) -> None:
     )
 
 
-def _marks(cell) -> None:
+def _marks(cell: Any) -> None:
     """Ô 10a/10b: secrecy and urgency stamps, boxed, bold caps."""
     for field, widths in MARK_WIDTHS.items():
         for value, width in widths.items():
@@ -220,7 +222,7 @@ def _marks(cell) -> None:
             tag(cell, "{%p endif %}")
 
 
-def _header(doc, dt: DocType) -> None:
+def _header(doc: Any, dt: DocType) -> None:
     table = _borderless_table(doc, [HEADER_LEFT, HEADER_RIGHT])
     left, right = table.rows[0].cells
     _clear(left)
@@ -238,7 +240,7 @@ def _header(doc, dt: DocType) -> None:
     para(right, "{{ place_date }}", size=13, italic=True, before=6)
 
 
-def _recipients(doc) -> None:
+def _recipients(doc: Any) -> None:
     """Ô 9a: one recipient on the "Kính gửi:" line; several one per line under the colon."""
     tag(doc, "{%p if recipients|length == 1 %}")
     para(doc, ["Kính gửi: ", "{{ recipients[0] }}"], size=14, before=12, after=6)
@@ -259,26 +261,26 @@ def _recipients(doc) -> None:
     tag(doc, "{%p endif %}")
 
 
-def _type_name(doc, dt: DocType) -> None:
+def _type_name(doc: Any, dt: DocType) -> None:
     """Ô 5a: type name and bold summary with its short rule."""
-    para(doc, dt.type_name, size=14, bold=True, before=12, keep_next=True)
+    para(doc, dt.type_name or "", size=14, bold=True, before=12, keep_next=True)
     para(doc, "{{ subject }}", size=14, bold=True, keep_next=True)
     inset = Twips(int((TEXT_WIDTH - SUMMARY_RULE) / 2 / 635))
     para(doc, "", size=2, left=inset, right=inset, rule="bottom", after=6)
 
 
-def _bases(doc) -> None:
+def _bases(doc: Any) -> None:
     """Ô 6: căn cứ lines, italic, one per line."""
     tag(doc, "{%p for line in bases %}")
     para(doc, "{{ line }}", size=14, italic=True, align=JUSTIFY, first_line=Cm(1), before=6)
     tag(doc, "{%p endfor %}")
 
 
-def _body(doc) -> None:
+def _body(doc: Any) -> None:
     para(doc, "{{p body }}", align=JUSTIFY)
 
 
-def _copy_block(doc, dt: DocType) -> None:
+def _copy_block(doc: Any, dt: DocType) -> None:
     """Mẫu 3.1: full-width rule, then the copying body, copy form, number and date."""
     para(doc, "", size=6, rule="bottom", after=6)
     table = _borderless_table(doc, [HEADER_LEFT, HEADER_RIGHT])
@@ -287,11 +289,11 @@ def _copy_block(doc, dt: DocType) -> None:
     _clear(right)
     para(left, "{{ issuer_name }}", size=12, bold=True)
     para(left, "Số: {{ number }}/{{ symbol }}", size=13, before=6)
-    para(right, dt.type_name, size=14, bold=True)
+    para(right, dt.type_name or "", size=14, bold=True)
     para(right, "{{ place_date }}", size=13, italic=True, before=6)
 
 
-def _signature(doc) -> None:
+def _signature(doc: Any) -> None:
     """Ô 9b (left) and ô 7 (right): Nơi nhận level with the authority line."""
     para(doc, "", size=12, keep_next=True)
     table = _borderless_table(doc, [SIGN_LEFT, SIGN_RIGHT])
@@ -313,7 +315,7 @@ def _signature(doc) -> None:
     para(right, "{{ signer_name }}", size=14, bold=True)
 
 
-def _page_setup(doc) -> None:
+def _page_setup(doc: Any) -> None:
     section = doc.sections[0]
     section.orientation = WD_ORIENT.PORTRAIT
     section.page_width, section.page_height = Cm(21.0), Cm(29.7)
@@ -347,7 +349,7 @@ def _page_setup(doc) -> None:
     tag(footer, "{%p endif %}")
 
 
-def _styles(doc) -> None:
+def _styles(doc: Any) -> None:
     normal = doc.styles["Normal"]
     normal.font.name = FONT
     normal.font.size = Pt(14)
@@ -368,7 +370,7 @@ def _styles(doc) -> None:
 # ------------------------------------------------------------------ build
 
 
-def build(dt: DocType):
+def build(dt: DocType) -> Any:
     """Return the python-docx Document of the template for ``dt``."""
     doc = Document()
     _styles(doc)
@@ -401,6 +403,7 @@ def build(dt: DocType):
             _bases(doc)
         _body(doc)
     _signature(doc)
+    tidy(doc)
     return doc
 
 

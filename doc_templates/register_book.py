@@ -26,6 +26,8 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
+from doc_templates.ooxml import tidy
+
 if TYPE_CHECKING:
     from doc_templates.pdf import PdfConverter
 
@@ -126,6 +128,7 @@ def render_register_book(book: RegisterBook) -> bytes:
     document = Document(str(TEMPLATE))
     _fill_cover(document, _cover_values(book))
     _table(document, book)
+    tidy(document)
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()
@@ -175,6 +178,7 @@ def build_template(path: Path = TEMPLATE) -> None:
     run.append(text)
     field.append(run)
     footer._p.append(field)
+    tidy(document)
     document.save(str(path))
 
 
