@@ -20,14 +20,39 @@ from pydantic import ValidationError as PydanticError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from registry import safe_yaml
 from registry.errors import DirectoryError
-from registry.models import Direction, Organization, Person, Register, SigningRight
+from registry.models import (
+    Direction,
+    Organization,
+    Person,
+    RecipientGroup,
+    RecipientGroupMember,
+    Register,
+    SigningRight,
+)
 from registry.text import nfc
 
 KEY_RE = r"^[a-z0-9][a-z0-9._-]*$"
 AUTHORITIES = (None, "TM.", "KT.", "TL.", "TUQ.", "Q.")
 ROLES = {"clerk", "leader", "reviewer", "reporter", "admin"}
+EMAIL_RE = re.compile(r"[^@\s<>(),;:\"\[\]]+@[^@\s<>(),;:\"\[\]]+\.[^@\s<>(),;:\"\[\]]+")
 
+
+def _one_line(value: str | None) -> str | None:
+    # A CR or LF in a name or address would become a new header line in an e-mail (header
+    # injection) or a new row in a register; printed line breaks belong in an organisation's
+    # ``name`` only.
+    if value is not None and ("\r" in value or "\n" in value):
+        raise ValueError("không được chứa ký tự xuống dòng (CR/LF); hãy viết trên một dòng")
+    return value
+
+
+def _email(value: str | None) -> str | None:
+    _one_line(value)
+    if value is not None and not EMAIL_RE.fullmatch(value):
+        raise ValueError(f"địa chỉ e-mail «{value}» không hợp lệ; viết dạng vanthu@coquan.gov.vn")
+    return value
 
 
 class _Entry(BaseModel):
@@ -63,6 +88,23 @@ class OrgEntry(_Entry):
         if re.search(r"[\s/]", v):
             raise ValueError("chữ viết tắt không được chứa dấu cách hoặc dấu '/'")
         return v
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        if "\r" in v:
+            raise ValueError("không được chứa ký tự CR; xuống dòng khi in dùng \\n")
+        return v
+
+    @field_validator("text_name", "header_parent", "place", "edxml_id", "phone")
+    @classmethod
+    def _single_line(cls, v: str | None) -> str | None:
+        return _one_line(v)
+
+    @field_validator("email")
+    @classmethod
+    def _org_email(cls, v: str | None) -> str | None:
+        return _email(v)
 
 
 class RightEntry(_Entry):
@@ -101,6 +143,30 @@ class PersonEntry(_Entry):
             raise ValueError(f"vai trò không hợp lệ {bad}; dùng: {', '.join(sorted(ROLES))}")
         return v
 
+    @field_validator("name", "title")
+    @classmethod
+    def _single_line(cls, v: str | None) -> str | None:
+        return _one_line(v)
+
+    @field_validator("email")
+    @classmethod
+    def _person_email(cls, v: str | None) -> str | None:
+        return _email(v)
+
+
+class GroupEntry(_Entry):
+    """A recipient group: the line printed, and the organisations it reaches."""
+
+    key: str = Field(pattern=KEY_RE, max_length=120)
+    name: str = Field(min_length=1)
+    members: list[str] = Field(min_length=1)
+
+    @field_validator("name")
+    @classmethod
+    def _single_line(cls, v: str) -> str:
+        _one_line(v)
+        return v
+
 
 @dataclass
 class ImportReport:
@@ -109,6 +175,8 @@ class ImportReport:
     people_created: int = 0
     people_updated: int = 0
     registers_created: int = 0
+    groups_created: int = 0
+    groups_updated: int = 0
     warnings: list[str] = field(default_factory=list)
 
 
@@ -177,10 +245,18 @@ def _validate(model: type[_Entry], raw: Any, where: str) -> Any:
 class Directory:
     organizations: list[OrgEntry]
     people: list[PersonEntry]
+    groups: list[GroupEntry] = field(default_factory=list)
 
 
 def parse_directory(text: str) -> Directory:
-    """Parse and validate a directory file; raises DirectoryError naming line and field."""
+    """Parse and validate a directory file; raises DirectoryError naming line and field.
+
+    Files over 5 MiB or using YAML aliases are refused before they are loaded.
+    """
+    try:
+        safe_yaml.check(text)
+    except safe_yaml.UnsafeYaml as exc:
+        raise DirectoryError(str(exc), line=exc.line) from None
     try:
         raw = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - SafeLoader subclass
     except yaml.YAMLError as exc:
@@ -191,12 +267,49 @@ def parse_directory(text: str) -> Directory:
         ) from None
     if not isinstance(raw, dict) or "organizations" not in raw:
         raise DirectoryError("tệp danh bạ phải có mục 'organizations'", field="organizations")
-    orgs_raw = raw.get("organizations") or []
-    people_raw = raw.get("people") or []
+    unknown = sorted(str(k) for k in raw if k not in {"organizations", "people", "groups",
+                                                       "__line__"})
+    if unknown:
+        raise DirectoryError("mục không được hỗ trợ; tệp danh bạ chỉ có organizations, people, "
+                             "groups", field=unknown[0])
+    orgs_raw = _list_of(raw, "organizations")
+    people_raw = _list_of(raw, "people")
+    groups_raw = _list_of(raw, "groups")
     orgs = [_validate(OrgEntry, r, f"organizations[{i}]") for i, r in enumerate(orgs_raw)]
     people = [_validate(PersonEntry, r, f"people[{i}]") for i, r in enumerate(people_raw)]
+    groups = [_validate(GroupEntry, r, f"groups[{i}]") for i, r in enumerate(groups_raw)]
     _check_references(orgs, people, orgs_raw, people_raw)
-    return Directory(orgs, people)
+    _check_groups(groups, groups_raw, {o.key for o in orgs}, {p.key for p in people})
+    return Directory(orgs, people, groups)
+
+
+def _list_of(raw: dict[str, Any], name: str) -> list[Any]:
+    value = raw.get(name) or []
+    if not isinstance(value, list):
+        raise DirectoryError("phải là một danh sách (mỗi mục bắt đầu bằng '- ')", field=name)
+    return value
+
+
+def _check_groups(groups: list[GroupEntry], groups_raw: list[Any], org_keys: set[str],
+                  person_keys: set[str]) -> None:
+    seen: set[str] = set()
+    for i, group in enumerate(groups):
+        line = groups_raw[i].get("__line__")
+        if group.key in seen:
+            raise DirectoryError(f"khoá '{group.key}' bị trùng", field=f"groups[{i}].key",
+                                 line=line)
+        if group.key in org_keys or group.key in person_keys:
+            raise DirectoryError(
+                f"khoá '{group.key}' đã là khoá của một cơ quan hoặc cán bộ; hãy đặt khoá khác "
+                "cho nhóm (ví dụ: nhom-cac-huyen)", field=f"groups[{i}].key", line=line)
+        seen.add(group.key)
+        for j, member in enumerate(group.members):
+            if member not in org_keys:
+                raise DirectoryError(f"không có cơ quan '{member}' trong danh bạ",
+                                     field=f"groups[{i}].members[{j}]", line=line)
+        if len(set(group.members)) != len(group.members):
+            raise DirectoryError("một cơ quan được ghi hai lần trong nhóm",
+                                 field=f"groups[{i}].members", line=line)
 
 
 def _check_references(
@@ -258,8 +371,29 @@ def import_directory(*, session: Session, text: str) -> ImportReport:
         report.registers_created += _ensure_registers(session, org, entry,
                                                       registers.get(org.id, {}))
     _import_people(session, directory.people, by_key, report)
+    _import_groups(session, directory.groups, by_key, report)
     session.flush()
     return report
+
+
+def _import_groups(session: Session, groups: list[GroupEntry], orgs: dict[str, Organization],
+                   report: ImportReport) -> None:
+    existing = {g.key: g for g in session.scalars(select(RecipientGroup))}
+    for entry in groups:
+        group = existing.get(entry.key)
+        if group is None:
+            group = RecipientGroup(key=entry.key)
+            session.add(group)
+            report.groups_created += 1
+        else:
+            report.groups_updated += 1
+        group.name = entry.name
+        # Members are keyed (group, organisation): delete the old rows before re-adding any.
+        group.members.clear()
+        session.flush()
+        group.members.extend(RecipientGroupMember(organization=orgs[key], position=i)
+                             for i, key in enumerate(entry.members))
+        session.flush()
 
 
 def _apply_org(org: Organization, entry: OrgEntry, by_key: dict[str, Organization]) -> None:
@@ -367,9 +501,15 @@ def export_directory(*, session: Session) -> str:
                 for r in p.signing_rights
             ],
         })
-    return yaml.safe_dump(
-        {"organizations": org_rows, "people": people_rows}, allow_unicode=True, sort_keys=False
-    )
+    group_rows = [
+        {"key": g.key, "name": g.name,
+         "members": [key_of[m.organization_id] for m in g.members]}
+        for g in session.scalars(select(RecipientGroup).order_by(RecipientGroup.id))
+    ]
+    data: dict[str, Any] = {"organizations": org_rows, "people": people_rows}
+    if group_rows:
+        data["groups"] = group_rows
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
 
 
 def _parents_first(orgs: list[Organization]) -> list[Organization]:

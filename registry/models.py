@@ -100,6 +100,37 @@ class Organization(Base):
         return f"<Organization {self.key} {self.code}>"
 
 
+class RecipientGroup(Base):
+    """A named set of organisations a document can be addressed to ("Các huyện", "Thành viên BCĐ").
+
+    ``name`` is the line printed in "Kính gửi" / "Nơi nhận"; the document goes to every member.
+    """
+
+    __tablename__ = "recipient_groups"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(120), unique=True)
+    name: Mapped[str] = mapped_column(Text)  # as printed: "UBND các huyện, thành phố"
+    members: Mapped[list[RecipientGroupMember]] = relationship(
+        back_populates="group", cascade="all, delete-orphan",
+        order_by="RecipientGroupMember.position",
+    )
+
+
+class RecipientGroupMember(Base):
+    """One organisation of a recipient group, in the directory's order."""
+
+    __tablename__ = "recipient_group_members"
+
+    group_id: Mapped[int] = mapped_column(
+        ForeignKey("recipient_groups.id", ondelete="CASCADE"), primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    group: Mapped[RecipientGroup] = relationship(back_populates="members")
+    organization: Mapped[Organization] = relationship()
+
+
 class Person(Base):
     """A person who drafts, reviews, signs, reports or administers."""
 
@@ -245,7 +276,7 @@ class Document(Base):
 
 
 class DocumentRecipient(Base):
-    """A "Kính gửi" addressee (``to``) or a "Nơi nhận" line (``cc``)."""
+    """A "Kính gửi" addressee (``to``) or a "Nơi nhận" line (``cc``), see registry.recipients."""
 
     __tablename__ = "document_recipients"
 
@@ -257,9 +288,16 @@ class DocumentRecipient(Base):
     label: Mapped[str] = mapped_column(Text)  # as printed
     kind: Mapped[str] = mapped_column(String(8), default="to")  # to | cc
     position: Mapped[int] = mapped_column(Integer, default=0)
+    # A directory entry other than an organisation: a group (every member receives it) or a
+    # person (their organisation receives it). None of the three: printed, not sent.
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("recipient_groups.id"))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    channel: Mapped[str | None] = mapped_column(String(20))  # chosen channel; None = default
 
     document: Mapped[Document] = relationship(back_populates="recipients")
     organization: Mapped[Organization | None] = relationship()
+    group: Mapped[RecipientGroup | None] = relationship()
+    person: Mapped[Person | None] = relationship()
 
 
 class DocumentFile(Base):

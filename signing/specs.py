@@ -12,6 +12,7 @@ from datetime import date
 from typing import Any
 
 from doc_templates.spec import DocumentSpec, parse_spec
+from registry import recipients
 from registry.models import Document
 
 
@@ -33,8 +34,15 @@ def spec_for(document: Document, *, signature: dict[str, Any], number: int | Non
         "date": on,
     })
     data.setdefault("place", issuer.place or "")
-    if document.recipients and not data.get("recipients"):
-        data["recipients"] = [r.label for r in document.recipients if r.kind == "to"]
+    if document.recipients:
+        # Kính gửi and Nơi nhận as registry.recipients prints them ("Như trên" first when
+        # there are addressees above; free-text lines as typed).
+        to, lines = recipients.printed(document, data.get("distribution") or [])
+        if to and not data.get("recipients"):
+            data["recipients"] = to
+        data["distribution"] = lines
+    if not data.get("archive"):
+        data["archive"] = recipients.archive_line(document).removeprefix("Lưu: ")
     if document.urgency:
         data["urgency"] = document.urgency
     if document.secrecy:

@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from congvan.cli import _recipients
 from congvan.cli._common import console, user_errors
 
 if TYPE_CHECKING:
@@ -71,8 +73,10 @@ def new(
         help="Tệp SPEC.yaml: căn cứ, nơi nhận, kính gửi…")] = None,
     unit: Annotated[str | None, typer.Option(
         "--unit", help="Mã đơn vị soạn (công văn: BCĐ-NC)")] = None,
+    to: _recipients.ToOption = None,
+    cc: _recipients.CcOption = None,
 ) -> None:
-    """Tạo dự thảo mới."""
+    """Tạo dự thảo mới; Kính gửi (--to) và Nơi nhận (--cc) chọn từ danh bạ."""
     import yaml
     from sqlalchemy import select
 
@@ -88,7 +92,7 @@ def new(
                 raise ValidationError("tệp spec phải là một mapping YAML", field="--spec")
         body = body_file.read_text(encoding="utf-8") if body_file else spec.pop("body", "")
         subject_text = subject or spec.pop("subject", "")
-        recipients = spec.pop("recipients", []) or []
+        spec_to, spec_cc = _recipients.spec_choices(spec)
         for owned in ("type", "issuer", "signature", "number", "date", "symbol"):
             spec.pop(owned, None)
         with _transaction() as session:
@@ -99,9 +103,12 @@ def new(
             doc = documents.create(
                 session=session, doc_type=doc_type, issuer=org, subject=subject_text,
                 body=body, spec=spec, drafting_unit=unit or spec.pop("drafting_unit", None),
-                created_by=drafter, recipients=[(r, None) for r in recipients])
+                created_by=drafter)
+            _recipients.apply(session, doc, drafter, [*(spec_to or []), *(to or [])],
+                              [*(spec_cc or []), *(cc or [])])
             doc_id, symbol = doc.id, doc.symbol
-    console.print(f"Đã tạo dự thảo [bold]#{doc_id}[/] (Số:      /{symbol}).")
+            console.print(f"Đã tạo dự thảo [bold]#{doc_id}[/] (Số:      /{symbol}).")
+            _recipients.print_lines(session, doc_id, when="Khi soạn")
 
 
 def edit(
@@ -110,8 +117,10 @@ def edit(
     subject: Annotated[str | None, typer.Option("--subject")] = None,
     body_file: Annotated[Path | None, typer.Option(
         "--body-file", exists=True, dir_okay=False)] = None,
+    to: _recipients.ToOption = None,
+    cc: _recipients.CcOption = None,
 ) -> None:
-    """Sửa dự thảo (trước khi trình hoặc sau khi bị trả lại)."""
+    """Sửa dự thảo (trước khi trình hoặc sau khi bị trả lại); --to/--cc thay các dòng nơi nhận."""
     from signing import approvals
 
     changes: dict[str, Any] = {}
@@ -119,11 +128,19 @@ def edit(
         changes["subject"] = subject
     if body_file is not None:
         changes["body"] = body_file.read_text(encoding="utf-8")
+    if to is not None:
+        changes["kính gửi"] = to
+    if cc is not None:
+        changes["nơi nhận"] = cc
     with _transaction() as session:
-            approvals.edit(session=session, document_id=document_id,
-                           actor=_person(session, as_), **changes)
-    what = ", ".join(sorted(changes)) or "không có thay đổi"
-    console.print(f"Đã sửa #{document_id}: {what}.")
+            actor = _person(session, as_)
+            fields = {k: v for k, v in changes.items() if k in {"subject", "body"}}
+            doc = approvals.edit(session=session, document_id=document_id, actor=actor,
+                                 **fields)
+            _recipients.apply(session, doc, actor, to, cc)
+            what = ", ".join(sorted(changes)) or "không có thay đổi"
+            console.print(f"Đã sửa #{document_id}: {what}.")
+            _recipients.print_lines(session, document_id, when="Khi sửa")
 
 
 def submit(
@@ -146,7 +163,9 @@ def submit(
             nxt = state.current.reviewer.full_name if state and state.current else \
                 "lãnh đạo có quyền ký"
             number = version.version
-    console.print(f"Đã trình phiên bản {number} của #{document_id}; chờ [bold]{nxt}[/] duyệt.")
+            console.print(
+                f"Đã trình phiên bản {number} của #{document_id}; chờ [bold]{nxt}[/] duyệt.")
+            _recipients.print_lines(session, document_id, when="Khi trình")
 
 
 def return_(
@@ -248,7 +267,12 @@ def issue(
     password: Annotated[str | None, typer.Option(
         "--password", envvar=PASSWORD_ENV, help="Mật khẩu tệp .p12 (nếu thiếu sẽ hỏi)",
     )] = None,
-    no_outbox: Annotated[bool, typer.Option("--no-outbox", help="Không xếp hàng gửi đi")] = False,
+    no_delivery: Annotated[bool, typer.Option(
+        "--no-delivery", "--no-outbox",
+        help="Ban hành mà không gửi qua hệ thống (chỉ gửi bản giấy)")] = False,
+    skip_unreachable: Annotated[bool, typer.Option(
+        "--skip-unreachable",
+        help="Vẫn ban hành khi có nơi nhận chưa có địa chỉ gửi (gửi bản giấy cho nơi đó)")] = False,
     signature_png: Annotated[Path | None, typer.Option(
         "--signature-png", help="Ảnh chữ ký người ký (mặc định var/keys/signature.png)",
     )] = None,
@@ -261,16 +285,17 @@ def issue(
     from congvan.cli._keysource import key_source, settings
     from congvan.runtime import files_dir
     from doc_templates.pdf import PdfConverter
+    from outbox import recipients as delivery
     from signing import issuing, keyring, pkcs12
 
     cfg = settings()
-
-    def enqueue(session: Any, doc: Any) -> None:
-        from outbox.enqueue import enqueue_document
-
-        enqueue_document(session=session, document_id=doc.id)
-
+    queued: list[Any] = []
     keys_dir = _keys_dir()
+    # Refuse before any key is opened or number taken; the hook checks again in the transaction.
+    with _transaction() as session:
+        planned = delivery.plan(session=session, document_id=document_id)
+        _recipients.print_lines(session, document_id, when="Khi ban hành")
+        delivery.check(planned, no_delivery=no_delivery, skip_unreachable=skip_unreachable)
     with user_errors():
         person = key_source("person", p12=signer_p12, token=token, key_label=key_label,
                             module=pkcs11_module, password=password,
@@ -287,14 +312,19 @@ def issue(
                 seal_png=seal_png or keys_dir / pkcs12.SEAL_PNG,
                 tsa_url=cfg.tsa_url) as keys, \
                 PdfConverter(cfg.soffice) as converter, _transaction() as session:
+            actor = _person(session, as_)
             result = issuing.issue(
                 session=session, document_id=document_id,
-                actor=_person(session, as_), converter=converter, keys=keys,
-                files_root=files_dir(), on_issued=None if no_outbox else enqueue)
+                actor=actor, converter=converter, keys=keys, files_root=files_dir(),
+                on_issued=delivery.on_issued(no_delivery=no_delivery, actor=actor,
+                                             skip_unreachable=skip_unreachable, queued=queued))
             label, pdf_path = result.document.number_symbol, result.pdf.path
             sha = result.pdf.sha256
+            sent = [SimpleNamespace(recipient_label=d.recipient_label, channel=d.channel,
+                                    address=d.address) for d in queued]
     console.print(f"Đã ban hành [bold]Số: {label}[/]; PDF đã ký: {files_dir() / pdf_path}\n"
                   f"SHA-256: {sha}")
+    _recipients.print_queued(sent)
 
 
 def correct(
@@ -391,7 +421,8 @@ def diff(document_id: Annotated[int, typer.Argument()], v1: Annotated[int, typer
 
 COMMANDS = (("new", new), ("edit", edit), ("submit", submit), ("return", return_),
             ("approve", approve), ("sign", sign), ("issue", issue), ("correct", correct),
-            ("revoke", revoke), ("show", show), ("diff", diff))
+            ("revoke", revoke), ("show", show), ("diff", diff),
+            ("recipients", _recipients.recipients))
 
 
 def register(app: typer.Typer) -> None:
