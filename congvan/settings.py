@@ -70,6 +70,8 @@ class Settings(BaseSettings):
     smtp_security: str = "none"  # none | starttls | ssl
     smtp_username: str | None = None
     smtp_password: str | None = None
+    # AUTH over an unencrypted connection, only to a relay on this machine (127.0.0.1, ::1).
+    smtp_allow_plaintext_auth: bool = False
     smtp_from: str = "congvan@localhost"
 
     @field_validator("smtp_security")

@@ -217,14 +217,45 @@ def parse_spec(data: Any, *, source: str | None = None) -> DocumentSpec:
         raise SpecError([("(toàn bộ văn bản)", str(exc))], source) from None
 
 
+MAX_SPEC_BYTES = 1024 * 1024  # a công văn's spec is a few KiB; an attachment list a few more
+MAX_SPEC_EVENTS = 100_000
+_YamlLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def read_yaml(text: str, *, source: str | None = None) -> Any:
+    """Load a spec's YAML after refusing, quickly and in bounded memory, a file over 1 MiB or
+    one using aliases (nine levels of nine aliases expand to 387 million strings when walked).
+
+    registry.safe_yaml does the same for the directory; doc_templates imports no package of ours.
+    """
+    if len(text.encode("utf-8", "surrogatepass")) > MAX_SPEC_BYTES:
+        raise SpecError([("(toàn bộ tệp)", f"tệp quá lớn (tối đa {MAX_SPEC_BYTES // 1024} KiB); "
+                          "hãy bỏ phần không cần")], source)
+    try:
+        for count, event in enumerate(yaml.parse(text, Loader=_YamlLoader)):
+            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+                line = event.start_mark.line + 1 if event.start_mark else "?"
+                raise SpecError([(f"dòng {line}", "tệp dùng neo/bí danh YAML (&… / *…), không "
+                                  "được hỗ trợ; hãy viết đầy đủ giá trị")], source)
+            if count > MAX_SPEC_EVENTS:
+                raise SpecError([("(toàn bộ tệp)", "tệp có quá nhiều phần tử; hãy chia nhỏ")],
+                                source)
+        return yaml.load(text, Loader=_YamlLoader)  # noqa: S506 - a SafeLoader
+    except yaml.YAMLError as exc:
+        raise SpecError([("(cú pháp tệp)", f"không đọc được YAML: {exc}")], source) from None
+
+
 def load_spec(path: str | Path) -> DocumentSpec:
     """Read a spec from a .yaml/.yml or .json file."""
     path = Path(path)
     text = path.read_text(encoding="utf-8")
-    try:
-        data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
-    except (json.JSONDecodeError, yaml.YAMLError) as exc:
-        raise SpecError(
-            [("(cú pháp tệp)", f"không đọc được YAML/JSON: {exc}")], str(path)
-        ) from None
+    if path.suffix.lower() == ".json":
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise SpecError(
+                [("(cú pháp tệp)", f"không đọc được JSON: {exc}")], str(path)
+            ) from None
+    else:
+        data = read_yaml(text, source=str(path))
     return parse_spec(data, source=str(path))

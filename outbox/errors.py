@@ -8,7 +8,8 @@
     │   └── PermanentDeliveryError    never retried: dead letter (5xx, bad address, bad auth)
     ├── EdxmlError                    an edXML package or Status message is not acceptable
     ├── IntakeError                   an incoming file cannot be registered as given
-    └── ReceiptError                  an acknowledgement token is forged, malformed or unknown
+    ├── ReceiptError                  an acknowledgement token is forged, malformed or unknown
+    └── SmtpSettingsError             SMTP settings that would leak credentials (plaintext AUTH)
 
 The relay retries :class:`TransientDeliveryError` with backoff and turns
 :class:`PermanentDeliveryError` (or too many attempts) into a dead letter.
@@ -43,3 +44,7 @@ class IntakeError(OutboxError):
 
 class ReceiptError(OutboxError):
     """An acknowledgement token is forged, malformed or names no delivery."""
+
+
+class SmtpSettingsError(OutboxError, ValueError):
+    """SMTP settings refused before connecting: they would send the password in clear text."""

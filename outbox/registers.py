@@ -8,9 +8,11 @@ same rows feed the spreadsheet and the printed register book
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -18,6 +20,7 @@ from sqlalchemy.orm import Session, selectinload
 from registry.clock import VIETNAM as VN_TZ
 from registry.doctypes import get_type
 from registry.models import Delivery, DeliveryStatus, Direction, Document, Register
+from registry.recipients import archive_line, destinations
 
 
 @dataclass(frozen=True)
@@ -89,6 +92,19 @@ def _documents(session: Session, organization_id: int, direction: Direction, yea
     ).all()
 
 
+def _archive(doc: Document, spec: dict[str, Any]) -> str:
+    """The archive line without "Lưu:" and its final period: ``VT, NC (2)``."""
+    typed = [r.label for r in doc.recipients if r.label.lstrip("- ").startswith("Lưu")]
+    text = (typed[0].lstrip("- ") if typed else archive_line(doc, spec.get("archive")))
+    return text.removeprefix("Lưu").lstrip(" :").rstrip(" .;")
+
+
+def _copies(archive: str) -> int:
+    # "VT, NC (2)": two archive copies as stated; else one per holder named.
+    match = re.search(r"\((\d+)\)\s*$", archive)
+    return int(match.group(1)) if match else len([p for p in archive.split(",") if p.strip()])
+
+
 def outgoing_rows(*, session: Session, organization_id: int, year: int) -> list[dict[str, str]]:
     """The outgoing register of an organisation for a year, one row per numbered document."""
     rows = []
@@ -97,7 +113,9 @@ def outgoing_rows(*, session: Session, organization_id: int, year: int) -> list[
         sent = [d.sent_at for d in deliveries if d.sent_at is not None]
         acked = sum(1 for d in deliveries if d.acknowledged_at is not None)
         dead = sum(1 for d in deliveries if d.status is DeliveryStatus.DEAD)
-        archive = [r.label for r in doc.recipients if r.label.startswith("Lưu")]
+        spec = doc.spec or {}
+        places = destinations(doc, spec.get("distribution") or [])
+        archive = _archive(doc, spec)
         notes = [m for m in (doc.urgency, doc.secrecy) if m]
         if dead:
             notes.append(f"{dead} lượt gửi thất bại")
@@ -106,9 +124,9 @@ def outgoing_rows(*, session: Session, organization_id: int, year: int) -> list[
             "ngay": _d(doc.issue_date),
             "trich_yeu": _type_and_subject(doc),
             "nguoi_ky": doc.signer.full_name if doc.signer else "",
-            "noi_nhan": "\n".join(r.label for r in doc.recipients if not r.label.startswith("Lưu")),
-            "ban_luu": archive[0].removeprefix("Lưu:").strip() if archive else "VT",
-            "so_luong": str(len(doc.recipients)),
+            "noi_nhan": "\n".join(places),
+            "ban_luu": archive,
+            "so_luong": str(len(places) + _copies(archive)),
             "ngay_chuyen": _local(min(sent)) if sent else "",
             "ky_nhan": f"Đã xác nhận {acked}/{len(deliveries)}" if deliveries else "",
             "ghi_chu": "; ".join(notes),
@@ -132,6 +150,23 @@ def incoming_rows(*, session: Session, organization_id: int, year: int) -> list[
                                           f"Hạn trả lời {_d(doc.due_date)}" if doc.due_date
                                           else None) if m),
     } for doc in _documents(session, organization_id, Direction.INCOMING, year)]
+
+
+# A spreadsheet takes a cell starting with one of these as a formula (or, on re-editing, as
+# one: "+1", "-1+2", "@SUM"); tab and CR start DDE payloads in some readers.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def as_text(cell: Any) -> None:
+    """Keep an openpyxl cell's string as text: never a formula, even when re-edited.
+
+    openpyxl writes any string starting with ``=`` as a formula; a register row holds an
+    outside sender's name or a subject (``=HYPERLINK(…)``). The cell is stored as an inline
+    string with the "quote prefix" style, so Excel and LibreOffice show it as typed.
+    """
+    if isinstance(cell.value, str) and cell.value.startswith(FORMULA_STARTS):
+        cell.data_type = "s"
+        cell.quotePrefix = True
 
 
 def to_xlsx(*, title: str, columns: Sequence[RegisterColumn], rows: Sequence[dict[str, str]]
@@ -160,6 +195,7 @@ def to_xlsx(*, title: str, columns: Sequence[RegisterColumn], rows: Sequence[dic
     for row in rows:
         sheet.append([row.get(c.key, "") for c in columns])
         for cell in sheet[sheet.max_row]:
+            as_text(cell)
             cell.alignment = Alignment(wrap_text=True, vertical="top")
             cell.border = Border(left=thin, right=thin, top=thin, bottom=thin)
     sheet.freeze_panes = "A3"

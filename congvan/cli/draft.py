@@ -77,9 +77,9 @@ def new(
     cc: _recipients.CcOption = None,
 ) -> None:
     """Tạo dự thảo mới; Kính gửi (--to) và Nơi nhận (--cc) chọn từ danh bạ."""
-    import yaml
     from sqlalchemy import select
 
+    from doc_templates.spec import read_yaml
     from registry import documents
     from registry.errors import NotFound, ValidationError
     from registry.models import Organization
@@ -87,7 +87,7 @@ def new(
     with user_errors():
         spec: dict[str, Any] = {}
         if spec_file is not None:
-            spec = yaml.safe_load(spec_file.read_text(encoding="utf-8")) or {}
+            spec = read_yaml(spec_file.read_text(encoding="utf-8"), source=str(spec_file)) or {}
             if not isinstance(spec, dict):
                 raise ValidationError("tệp spec phải là một mapping YAML", field="--spec")
         body = body_file.read_text(encoding="utf-8") if body_file else spec.pop("body", "")

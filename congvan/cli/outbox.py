@@ -38,6 +38,7 @@ def build_channels(settings: Settings, names: list[str], stack: ExitStack) -> di
                 host=settings.smtp_host, port=settings.smtp_port, from_addr=settings.smtp_from,
                 security=settings.smtp_security,  # type: ignore[arg-type]
                 username=settings.smtp_username, password=settings.smtp_password,
+                allow_plaintext_auth=settings.smtp_allow_plaintext_auth,
             ))
         elif name == "folder":
             channels[name] = FolderChannel(settings.home / "outbox" / "folder")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import ipaddress
 import secrets
 import smtplib
 import ssl
@@ -20,7 +21,12 @@ from email.utils import formataddr, formatdate
 from types import TracebackType
 from typing import Literal
 
-from outbox.errors import DeliveryError, PermanentDeliveryError, TransientDeliveryError
+from outbox.errors import (
+    DeliveryError,
+    PermanentDeliveryError,
+    SmtpSettingsError,
+    TransientDeliveryError,
+)
 from outbox.message import Attachment, OutgoingMessage, SendResult
 
 Security = Literal["none", "starttls", "ssl"]
@@ -195,6 +201,37 @@ def _login(conn: smtplib.SMTP, username: str, password: str) -> None:
         raise smtplib.SMTPAuthenticationError(code, reply)
 
 
+def is_loopback(host: str) -> bool:
+    """``localhost`` or a loopback address (127.0.0.0/8, ::1)."""
+    if host.lower().rstrip(".") == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def refuse_plaintext_auth(*, host: str, security: str, username: str | None,
+                          allowed: bool) -> None:
+    """Refuse settings that would send the SMTP password over an unencrypted connection.
+
+    AUTH goes only after STARTTLS or over SSL. A relay on this machine (loopback) may take it
+    in clear text when ``allowed`` (CONGVAN_SMTP_ALLOW_PLAINTEXT_AUTH=1); another host never.
+    """
+    if not username or security != "none":
+        return
+    if not allowed:
+        raise SmtpSettingsError(
+            "CONGVAN_SMTP_USERNAME được đặt nhưng CONGVAN_SMTP_SECURITY=none: mật khẩu sẽ đi qua "
+            "kết nối không mã hoá. Hãy đặt CONGVAN_SMTP_SECURITY=starttls hoặc ssl (hoặc, chỉ "
+            "với máy chủ chuyển tiếp trên chính máy này, CONGVAN_SMTP_ALLOW_PLAINTEXT_AUTH=1).")
+    if not is_loopback(host):
+        raise SmtpSettingsError(
+            f"CONGVAN_SMTP_ALLOW_PLAINTEXT_AUTH chỉ dùng cho máy chủ trên chính máy này "
+            f"(127.0.0.1, ::1, localhost); CONGVAN_SMTP_HOST đang là {host}. Hãy đặt "
+            "CONGVAN_SMTP_SECURITY=starttls hoặc ssl.")
+
+
 class SmtpChannel:
     """Sends each message as one e-mail with the PDF and .docx attached."""
 
@@ -209,7 +246,10 @@ class SmtpChannel:
         password: str | None = None,
         timeout: float = 30.0,
         ssl_context: ssl.SSLContext | None = None,
+        allow_plaintext_auth: bool = False,
     ) -> None:
+        refuse_plaintext_auth(host=host, security=security, username=username,
+                              allowed=allow_plaintext_auth)
         self.host, self.port, self.from_addr = host, port, from_addr
         self.security, self.username, self.password = security, username, password
         self.timeout = timeout

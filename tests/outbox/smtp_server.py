@@ -128,6 +128,7 @@ class SmtpTestServer:
         tls: ssl.SSLContext | None = None,
         implicit_tls: bool = False,
         credentials: tuple[str, str] | None = None,
+        auth_require_tls: bool = True,
     ) -> None:
         self.host = "127.0.0.1"
         self.port = port or free_port()
@@ -135,6 +136,8 @@ class SmtpTestServer:
         self.faults = FaultPlan()
         self._tls, self._implicit_tls, self._credentials = tls, implicit_tls, credentials
         self._controller: Controller | None = None
+        self._auth_require_tls = auth_require_tls
+        self.auth_attempts: list[tuple[str, bool]] = []  # (login, over TLS)
 
     def _authenticate(
         self, server: SMTP, session: Session, envelope: Envelope, mechanism: str, data: Any
@@ -142,6 +145,8 @@ class SmtpTestServer:
         ok = isinstance(data, LoginPassword) and self._credentials == (
             data.login.decode(), data.password.decode()
         )
+        if isinstance(data, LoginPassword):
+            self.auth_attempts.append((data.login.decode(), session.ssl is not None))
         return AuthResult(success=ok, handled=False)
 
     def start(self) -> SmtpTestServer:
@@ -152,7 +157,11 @@ class SmtpTestServer:
         elif self._tls is not None:
             kwargs.update(tls_context=self._tls, require_starttls=True)
         if self._credentials is not None:
-            kwargs.update(authenticator=self._authenticate, auth_required=True)
+            # A server offering AUTH in clear text (auth_require_tls=False) accepts mail
+            # without it too, so tests can see whether a client sends credentials at all.
+            kwargs.update(authenticator=self._authenticate,
+                          auth_required=self._auth_require_tls,
+                          auth_require_tls=self._auth_require_tls)
         self._controller = Controller(
             _Handler(self.mailbox, self.faults), hostname=self.host, port=self.port,
             server_hostname="localhost", ready_timeout=10, **kwargs,

@@ -49,7 +49,7 @@ class TestRows:
         assert row["ngay"] == "16/12/2022"
         assert row["trich_yeu"].startswith("Công văn: V/v triển khai")
         assert row["noi_nhan"] == "Công an huyện 1\nCông an huyện 2"
-        assert row["ban_luu"] == "VT, NC."
+        assert row["ban_luu"] == "VT, NC"
         assert row["ky_nhan"] == "Đã xác nhận 0/2"
 
     def test_incoming_row(self, session: Session, tmp_path: Path) -> None:
