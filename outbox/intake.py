@@ -212,9 +212,9 @@ def register_incoming(
         arrived_at=arrived_at.astimezone(UTC), urgency=incoming.urgency,
         due_date=incoming.due_date,
     )
-    for name, content in incoming.files:
-        stored = files.put(files_root, f"incoming/{year}/{format_number(number)}-"
-                           f"{PurePath(name.replace(chr(92), '/')).name}", content)
+    names = files.unique_names(PurePath(n.replace(chr(92), "/")).name for n, _ in incoming.files)
+    for name, (_, content) in zip(names, incoming.files, strict=True):
+        stored = files.put(files_root, f"incoming/{year}/{format_number(number)}-{name}", content)
         doc.files.append(DocumentFile(kind="source", path=stored.path, sha256=stored.sha256,
                                       size=stored.size))
     session.add(doc)

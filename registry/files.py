@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -97,4 +98,26 @@ def read(root: Path, stored_path: str, *, expected_sha256: str | None = None) ->
     return data
 
 
-__all__ = ["StoredFile", "TamperedFile", "put", "read", "resolve", "sha256", "store"]
+def unique_names(names: Iterable[str]) -> list[str]:
+    """``names`` with repeats told apart: ``a.pdf``, ``a (2).pdf``, ``a (3).pdf``.
+
+    Two attachments of one document may carry the same file name (two "Phụ lục.pdf");
+    both are kept, each under its own name, in the order given.
+    """
+    taken: set[str] = set()
+    out: list[str] = []
+    for name in names:
+        candidate, n = name, 1
+        stem, dot, suffix = name.rpartition(".")
+        if not dot or not stem:
+            stem, suffix = name, ""
+        while candidate.casefold() in taken:
+            n += 1
+            candidate = f"{stem} ({n}).{suffix}" if suffix else f"{stem} ({n})"
+        taken.add(candidate.casefold())
+        out.append(candidate)
+    return out
+
+
+__all__ = ["StoredFile", "TamperedFile", "put", "read", "resolve", "sha256", "store",
+           "unique_names"]

@@ -18,6 +18,7 @@ def register(app: typer.Typer) -> None:
 
         from congvan.settings import get_settings
         from congvan.web import create_app
+        from congvan.web.logfilter import log_config
 
         with user_errors():
             try:
@@ -27,4 +28,6 @@ def register(app: typer.Typer) -> None:
                 raise typer.Exit(1) from None
             if application.state.unavailable:
                 err_console.print(f"[bold yellow]Chú ý:[/] {application.state.unavailable}")
-            uvicorn.run(application, host=host, port=port, log_level="info")
+            # Acknowledgement tokens in request paths never reach the access log.
+            uvicorn.run(application, host=host, port=port, log_level="info",
+                        log_config=log_config())

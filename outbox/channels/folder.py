@@ -19,6 +19,7 @@ from pathlib import Path
 
 from outbox.errors import TransientDeliveryError
 from outbox.message import OutgoingMessage, Party, SendResult
+from registry.files import unique_names
 
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
 
@@ -105,7 +106,9 @@ class FolderChannel:
 
     def send(self, message: OutgoingMessage) -> SendResult:
         """Write the message's directory; a full or missing disk is transient."""
-        files = {safe_name(a.filename): a.content for a in message.attachments}
+        # Two attachments may share a name: both are kept ("a.pdf", "a (2).pdf").
+        names = unique_names(safe_name(a.filename) for a in message.attachments)
+        files = {name: a.content for name, a in zip(names, message.attachments, strict=True)}
         if message.is_notice:
             files[NOTICE_FILE] = notice_text(message).encode("utf-8")
         files["message.json"] = json.dumps(metadata(message), ensure_ascii=False, indent=2).encode()
