@@ -73,6 +73,7 @@ AUDIT_ACTION: dict[str, str] = {
     "issue": "Ban hành",
     "revoke": "Thu hồi",
     "receive": "Vào sổ văn bản đến",
+    "recipients": "Chọn nơi nhận",
     "enqueue": "Đưa vào hộp thư đi",
     "send": "Đã gửi",
     "sent": "Đã gửi",
@@ -80,6 +81,14 @@ AUDIT_ACTION: dict[str, str] = {
     "requeue": "Gửi lại",
     "acknowledge": "Xác nhận đã nhận",
 }
+
+REMINDER_STAGE: dict[str, str] = {
+    "notice": "thông báo sắp đến hạn",
+    "don_doc": "công văn đôn đốc",
+    "escalation": "báo cáo cấp trên",
+}
+
+DIRECTION: dict[str, str] = {"out": "văn bản đi", "in": "văn bản đến"}
 
 ROLE: dict[str, str] = {
     "clerk": "văn thư",
@@ -100,5 +109,6 @@ def label(table: dict[str, str], key: object) -> str:
     return table.get(str(value), str(value))
 
 
-__all__ = ["AUDIT_ACTION", "CHANNEL", "DELIVERY_STATE", "DOCUMENT_STATUS",
-           "DOCUMENT_STATUS_IN_TEXT", "FILE_KIND", "REQUEST_STATUS", "ROLE", "label"]
+__all__ = ["AUDIT_ACTION", "CHANNEL", "DELIVERY_STATE", "DIRECTION", "DOCUMENT_STATUS",
+           "DOCUMENT_STATUS_IN_TEXT", "FILE_KIND", "REMINDER_STAGE", "REQUEST_STATUS", "ROLE",
+           "label"]

@@ -7,9 +7,13 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from registry import labels
+from registry.calendar import Period
+from registry.doctypes import get_type
 from registry.errors import NotFound
 from registry.models import (
     Delivery,
+    Direction,
     Document,
     DocumentLink,
     Reminder,
@@ -36,16 +40,32 @@ def find(*, session: Session, ref: str) -> Document:
 
 
 def _label(doc: Document, role: str) -> str:
-    ident = doc.original_number if doc.direction.value == "in" else (doc.number_symbol or
-                                                                     f"dự thảo #{doc.id}")
-    when = doc.issue_date.strftime("%d/%m/%Y") if doc.issue_date else "—"
-    return f"{role}: {ident} ({when}, {doc.status.value}) — {doc.subject[:70]}"
+    incoming = doc.direction is Direction.INCOMING
+    ident = doc.original_number if incoming else (doc.number_symbol or f"dự thảo #{doc.id}")
+    day = doc.original_date if incoming else doc.issue_date
+    when = f"{day:%d/%m/%Y}" if day else "—"
+    state = labels.label(labels.DOCUMENT_STATUS_IN_TEXT, doc.status)
+    return f"{role}: {ident} ({when}, {state}) — {doc.subject[:70]}"
+
+
+def _role(doc: Document) -> str:
+    """What the document is, from its own type and direction ("Công văn (văn bản đi)")."""
+    name = get_type(doc.doc_type).name
+    return f"{name[:1].upper()}{name[1:]} ({labels.label(labels.DIRECTION, doc.direction)})"
+
+
+def _period(key: str) -> str:
+    try:
+        return Period.from_key(key).in_sentence
+    except ValueError:
+        return key
 
 
 def _deliveries(session: Session, doc_id: int) -> str:
     rows = session.execute(select(Delivery.status, func.count()).where(
         Delivery.document_id == doc_id).group_by(Delivery.status)).all()
-    return ", ".join(f"{n} {status.value}" for status, n in rows) or "chưa gửi"
+    return ", ".join(f"{n} {labels.label(labels.DELIVERY_STATE, status).lower()}"
+                     for status, n in rows) or "chưa gửi"
 
 
 def chain(*, session: Session, ref: str) -> dict[str, Any]:
@@ -63,7 +83,7 @@ def chain(*, session: Session, ref: str) -> dict[str, Any]:
                 if link is not None:
                     guidance = session.get(Document, link.to_id) or guidance
             break
-    root: dict[str, Any] = {"label": _label(guidance, "Hướng dẫn (văn bản đến)"), "children": []}
+    root: dict[str, Any] = {"label": _label(guidance, _role(guidance)), "children": []}
     instructions = session.scalars(select(Document).join(
         DocumentLink, DocumentLink.from_id == Document.id).where(
         DocumentLink.to_id == guidance.id, DocumentLink.kind == "cites")).all()
@@ -83,7 +103,8 @@ def chain(*, session: Session, ref: str) -> dict[str, Any]:
                     ReportRequest.duty_id == duty.id, ReportRequest.period == period,
                     Submission.current.is_(True)))
                 p_node: dict[str, Any] = {
-                    "label": f"Kỳ {period} (hạn {due:%d/%m/%Y}): {owed} yêu cầu, {sub} đã nộp",
+                    "label": f"Kỳ {_period(period)} (hạn {due:%d/%m/%Y}): {owed} yêu cầu, "
+                             f"{sub} đã nộp",
                     "children": []}
                 reminders = session.execute(select(Reminder.stage, func.count()).join(
                     ReportRequest).where(ReportRequest.duty_id == duty.id,
@@ -91,7 +112,8 @@ def chain(*, session: Session, ref: str) -> dict[str, Any]:
                     .group_by(Reminder.stage)).all()
                 if reminders:
                     p_node["children"].append({"label": "Nhắc: " + ", ".join(
-                        f"{stage} × {n}" for stage, n in reminders)})
+                        f"{labels.label(labels.REMINDER_STAGE, stage)} × {n}"
+                        for stage, n in reminders)})
                 if report_id is not None:
                     report = session.get(Document, report_id)
                     assert report is not None

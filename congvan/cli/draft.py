@@ -359,14 +359,17 @@ def revoke(
 
 def show(document_id: Annotated[int, typer.Argument()]) -> None:
     """Trạng thái, lịch sử kèm ý kiến, các phiên bản và tệp của văn bản."""
+    from babel.numbers import format_decimal
     from rich.table import Table
 
-    from registry import audit, documents
+    from registry import audit, documents, labels
+    from registry.clock import to_local
+    from registry.doctypes import get_type
     from signing import approvals
 
     with _transaction() as session:
             doc = documents.get(session=session, document_id=document_id)
-            console.print(f"[bold]#{doc.id}[/] {doc.doc_type} — {doc.subject}")
+            console.print(f"[bold]#{doc.id}[/] {get_type(doc.doc_type).name} — {doc.subject}")
             console.print(f"Trạng thái: [bold]{_status(doc)}[/]"
                           + (f" — Số: {doc.number_symbol}, ngày {doc.issue_date:%d/%m/%Y}"
                              if doc.number_symbol else ""))
@@ -386,8 +389,8 @@ def show(document_id: Annotated[int, typer.Argument()]) -> None:
                     note = " / ".join(detail.get("signature", []))
                 if ev.action in {"number", "issue"}:
                     note = str(detail.get("number") or detail.get("symbol") or "")
-                history.add_row(f"{ev.at:%d/%m/%Y %H:%M}", ev.actor_label or "",
-                                ev.action, note)
+                history.add_row(f"{to_local(ev.at):%d/%m/%Y %H:%M}", ev.actor_label or "",
+                                labels.label(labels.AUDIT_ACTION, ev.action), note)
             console.print(history)
             versions = Table(title="Phiên bản")
             for col in ("Bản", "Tệp .docx", "SHA-256", "Ý kiến"):
@@ -401,7 +404,8 @@ def show(document_id: Annotated[int, typer.Argument()]) -> None:
                 for col in ("Loại", "Đường dẫn", "SHA-256", "Cỡ"):
                     files.add_column(col)
                 for f in doc.files:
-                    files.add_row(f.kind, f.path, f.sha256, str(f.size))
+                    files.add_row(labels.label(labels.FILE_KIND, f.kind), f.path, f.sha256,
+                                  format_decimal(f.size, locale="vi"))
                 console.print(files)
 
 

@@ -124,7 +124,11 @@ def register(app: typer.Typer) -> None:
             table.add_row(label, str(result.counts.get(key, 0)))
         console.print(table)
         if result.oldest_pending is not None:
-            console.print(f"Lượt chờ lâu nhất tạo lúc {result.oldest_pending:%d/%m/%Y %H:%M} UTC.")
+            from registry.clock import to_local
+
+            oldest = to_local(result.oldest_pending)
+            console.print(f"Lượt chờ lâu nhất tạo lúc {oldest:%H:%M} ngày {oldest:%d/%m/%Y} "
+                          "(giờ Việt Nam).")
         if dead:
             table = Table(title="Thất bại — gửi lại bằng: congvan outbox retry ID")
             for column in ("ID", "Văn bản", "Nơi nhận", "Kênh", "Lần thử", "Lỗi cuối"):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -13,11 +14,13 @@ from congvan.cli._common import console, err_console
 def register(app: typer.Typer) -> None:
     @app.command("verify")
     def verify(
-        pdf: Path = typer.Argument(..., exists=True, dir_okay=False, help="Tệp PDF đã ký"),
-        trust_root: list[Path] = typer.Option(
-            None, "--trust-root", exists=True, dir_okay=False,
-            help="Chứng thư gốc tin cậy (PEM/DER); lặp lại được. Mặc định: CONGVAN_TRUST_ROOTS"),
-        as_json: bool = typer.Option(False, "--json", help="In kết quả dạng JSON"),
+        pdf: Annotated[Path, typer.Argument(exists=True, dir_okay=False,
+                                            help="Tệp PDF đã ký")],
+        trust_root: Annotated[list[Path] | None, typer.Option(
+            "--trust-root", exists=True, dir_okay=False,
+            help="Chứng thư gốc tin cậy (PEM/DER); lặp lại được. Mặc định: CONGVAN_TRUST_ROOTS",
+        )] = None,
+        as_json: Annotated[bool, typer.Option("--json", help="In kết quả dạng JSON")] = False,
     ) -> None:
         """Kiểm tra chữ ký số: người ký, cơ quan, thời gian ký, toàn vẹn, tin cậy, phạm vi.
 
@@ -48,6 +51,8 @@ def _yes_no(value: bool) -> str:
 def _print_table(pdf: Path, report: object) -> None:
     from rich.table import Table
 
+    from registry.clock import to_local
+
     table = Table(title=f"Chữ ký số trong {pdf.name}", show_lines=True)
     for column in ("#", "Người ký", "Cơ quan", "Thời gian ký", "Toàn vẹn", "Tin cậy",
                    "Phạm vi", "Kết quả"):
@@ -55,9 +60,11 @@ def _print_table(pdf: Path, report: object) -> None:
     for i, sig in enumerate(report.signatures, 1):  # type: ignore[attr-defined]
         when = "?"
         if sig.signing_time:
-            when = f"{sig.signing_time:%d/%m/%Y}\n{sig.signing_time:%H:%M:%S}"
+            signed = to_local(sig.signing_time)
+            when = f"{signed:%d/%m/%Y}\n{signed:%H:%M:%S}"
         if sig.timestamp_time:
-            when += f"\ndấu thời gian:\n{sig.timestamp_time:%d/%m/%Y %H:%M:%S}"
+            stamped = to_local(sig.timestamp_time)
+            when += f"\ndấu thời gian:\n{stamped:%d/%m/%Y %H:%M:%S}"
         verdict = "[green]Hợp lệ[/]" if sig.ok else "[bold red]" + "\n".join(
             f"• {p}" for p in sig.problems) + "[/]"
         table.add_row(str(i), sig.signer, sig.organization or "", when, _yes_no(sig.intact),
