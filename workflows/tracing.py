@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from registry import labels
@@ -30,12 +30,12 @@ def find(*, session: Session, ref: str) -> Document:
         return doc
     if "/" in text:
         number, _, symbol = text.partition("/")
-        doc = session.scalar(select(Document).where(
-            (Document.original_number == text) |
-            ((Document.number == int(number) if number.isdigit() else False)
-             & (Document.symbol == symbol))).order_by(Document.id.desc()).limit(1))
-        if doc is not None:
-            return doc
+        own = and_(Document.number == int(number), Document.symbol == symbol) \
+            if number.isdigit() else false()
+        found = session.scalar(select(Document).where(
+            or_(Document.original_number == text, own)).order_by(Document.id.desc()).limit(1))
+        if found is not None:
+            return found
     raise NotFound(f"không tìm thấy văn bản '{ref}'; dùng #id hoặc số/ký hiệu (4267/BCĐ-NC)")
 
 
