@@ -245,6 +245,17 @@ def read_yaml(text: str, *, source: str | None = None) -> Any:
         raise SpecError([("(cú pháp tệp)", f"không đọc được YAML: {exc}")], source) from None
 
 
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of a document spec (draft 2020-12), for editors and other offices."""
+    schema = DocumentSpec.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "Spec văn bản congvan (congvan render, congvan draft new --spec)"
+    schema["description"] = (
+        "Các thành phần thể thức theo Nghị định 30/2020/NĐ-CP. type: " +
+        ", ".join(doctypes.DOCTYPES) + ". Tệp tối đa 1 MiB, không dùng neo/bí danh YAML.")
+    return schema
+
+
 def load_spec(path: str | Path) -> DocumentSpec:
     """Read a spec from a .yaml/.yml or .json file."""
     path = Path(path)

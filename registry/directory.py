@@ -241,6 +241,25 @@ def _validate(model: type[_Entry], raw: Any, where: str) -> Any:
         raise DirectoryError(message, field=name, line=_line_of(raw, loc)) from None
 
 
+class DirectoryFile(_Entry):
+    """The whole directory file, for its JSON Schema (``congvan directory schema``)."""
+
+    organizations: list[OrgEntry]
+    people: list[PersonEntry] = []
+    groups: list[GroupEntry] = []
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of a directory file (draft 2020-12), with Vietnamese titles."""
+    schema = DirectoryFile.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "Danh bạ congvan (congvan directory import)"
+    schema["description"] = (
+        "Cơ quan, đơn vị (cha trước con), cán bộ và quyền ký, nhóm nơi nhận. Khoá: chữ thường "
+        "không dấu, số, '.', '-', '_'. Tệp tối đa 5 MiB, không dùng neo/bí danh YAML.")
+    return schema
+
+
 @dataclass
 class Directory:
     organizations: list[OrgEntry]

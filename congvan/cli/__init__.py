@@ -32,6 +32,7 @@ MODULES = (
     "congvan.cli.draft",
     "congvan.cli.keys",
     "congvan.cli.verify",
+    "congvan.cli.spec",
 )
 
 for _name in MODULES:

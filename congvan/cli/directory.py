@@ -45,9 +45,19 @@ def export(out: Annotated[Path | None, typer.Option(
         console.print(f"Đã ghi {out}")
 
 
+def schema(out: Annotated[Path | None, typer.Option(
+        "-o", "--out", help="Tệp ghi ra (mặc định: màn hình)")] = None) -> None:
+    """In JSON Schema của tệp danh bạ (ví dụ tối thiểu: examples/directory-minimal.yaml)."""
+    from congvan.cli.spec import write_schema
+    from registry.directory import json_schema
+
+    write_schema(json_schema(), out)
+
+
 def register(app: typer.Typer) -> None:
     dir_app = typer.Typer(help="Danh bạ cơ quan, đơn vị, cán bộ và nhóm nơi nhận.",
                           no_args_is_help=True)
     dir_app.command("import")(import_)
     dir_app.command("export")(export)
+    dir_app.command("schema")(schema)
     app.add_typer(dir_app, name="directory")
