@@ -1,4 +1,4 @@
-"""Write docs/settings.md from the Settings model: every CONGVAN_* variable, its default, an example.
+"""Write docs/settings.md from the Settings model: each CONGVAN_* variable, default, example.
 
 Run after adding or changing a setting:  python scripts/gen_settings_doc.py
 (tests/docs/test_settings_doc.py fails while the file is out of date).
