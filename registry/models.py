@@ -245,6 +245,9 @@ class Document(Base):
     original_number: Mapped[str | None] = mapped_column(String(80))  # "22/HD-BCA-V05"
     original_date: Mapped[date | None] = mapped_column(Date)
     arrived_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The same incoming document (receiver, sender, number and symbol, date) is registered once:
+    # a second arrival (e-mail, then edXML) finds this key and is linked, not renumbered.
+    incoming_key: Mapped[str | None] = mapped_column(String(400), unique=True)
 
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(
@@ -318,6 +321,20 @@ class DocumentFile(Base):
     document: Mapped[Document] = relationship(back_populates="files")
 
 
+class DocumentText(Base):
+    """The searchable text of a document's stored file (a scan's OCR, a PDF's or .docx's text),
+    kept apart from the frozen record so a text layer made after registration can be added."""
+
+    __tablename__ = "document_texts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(
+        ForeignKey("documents.id", ondelete="CASCADE"), unique=True
+    )
+    source: Mapped[str] = mapped_column(String(20))  # ocr | pdf | docx | edxml
+    text: Mapped[str] = mapped_column(Text)
+
+
 class DocumentLink(Base):
     """A typed link between documents: cites, answers, instructs, aggregates, forwards, corrects."""
 
@@ -328,6 +345,78 @@ class DocumentLink(Base):
     from_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
     to_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
     kind: Mapped[str] = mapped_column(String(20))
+
+
+class IncomingArrival(Base):
+    """One arrival of an incoming document (paper, e-mail, edXML, scan); a second arrival of the
+    same document adds a row here instead of a second incoming number."""
+
+    __tablename__ = "incoming_arrivals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(
+        ForeignKey("documents.id", ondelete="CASCADE"), index=True
+    )
+    channel: Mapped[str] = mapped_column(String(20))  # paper | file | scan | email | edxml
+    source_name: Mapped[str | None] = mapped_column(Text)  # the file as received
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    arrived_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    received_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    duplicate: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class HandlingAssignment(Base):
+    """A leader's assignment of an incoming document (ND30 art. 22): who handles it (chủ trì),
+    who coordinates or is informed, by when, with the leader's opinion (bút phê)."""
+
+    __tablename__ = "handling_assignments"
+    __table_args__ = (
+        CheckConstraint("(organization_id IS NOT NULL) OR (person_id IS NOT NULL)",
+                        name="has_assignee"),
+        Index("ix_handling_assignments_open", "status", "due_date"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
+    role: Mapped[str] = mapped_column(String(12))  # main | coordinate | inform
+    organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    due_date: Mapped[date | None] = mapped_column(Date)
+    opinion: Mapped[str] = mapped_column(Text, default="")
+    assigned_by_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    assigned_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # assigned | in_progress | done | replaced (the leader assigned someone else)
+    status: Mapped[str] = mapped_column(String(16), default="assigned")
+    acknowledged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # ký nhận
+    acknowledged_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    result: Mapped[str | None] = mapped_column(Text)
+    answer_document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
+
+    document: Mapped[Document] = relationship(foreign_keys=[document_id])
+    organization: Mapped[Organization | None] = relationship()
+    person: Mapped[Person | None] = relationship(foreign_keys=[person_id])
+    assigned_by: Mapped[Person] = relationship(foreign_keys=[assigned_by_id])
+    acknowledged_by: Mapped[Person | None] = relationship(foreign_keys=[acknowledged_by_id])
+    answer: Mapped[Document | None] = relationship(foreign_keys=[answer_document_id])
+
+
+class HandlingEvent(Base):
+    """The handling history of an incoming document: presented, assigned, progress, done."""
+
+    __tablename__ = "handling_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
+    assignment_id: Mapped[int | None] = mapped_column(ForeignKey("handling_assignments.id"))
+    kind: Mapped[str] = mapped_column(String(20))  # present|assign|acknowledge|progress|done
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    to_person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))  # present: the leader
+    note: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    actor: Mapped[Person | None] = relationship(foreign_keys=[actor_id])
+    to_person: Mapped[Person | None] = relationship(foreign_keys=[to_person_id])
 
 
 class DraftVersion(Base):

@@ -10,6 +10,8 @@ PACKAGES=(
   softhsm2                # a PKCS#11 token for the signing tests
   chromium                # browser tests (Playwright drives Debian's Chromium)
   python3-uno             # warm LibreOffice over UNO for single documents (doc_templates/uno_bridge.py)
+  tesseract-ocr           # OCR of scanned incoming documents (outbox/ocr.py, via pytesseract)
+  tesseract-ocr-vie       # Tesseract's Vietnamese model
 )
 
 missing=()

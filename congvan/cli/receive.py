@@ -66,43 +66,134 @@ def _apply_status(file: Path) -> bool:
     return True
 
 
-def register(app: typer.Typer) -> None:
-    @app.command("receive")
-    def receive(
-        file: Annotated[Path, typer.Argument(exists=True, dir_okay=False,
-                                             help=".docx, .pdf hoặc gói edXML")],
-        org: Annotated[str, typer.Option("--org", help="Mã cơ quan nhận (khoá trong danh bạ).")],
-        at: Annotated[str | None, typer.Option(
-            "--at", help="Thời điểm đến, YYYY-MM-DD HH:MM (mặc định: bây giờ).")] = None,
-    ) -> None:
-        """Vào sổ văn bản đến: cấp số đến, ghi nơi gửi, số ký hiệu, ngày, trích yếu.
+def receive(
+    file: Annotated[Path | None, typer.Argument(
+        exists=True, dir_okay=False,
+        help=".docx, .pdf (có chữ hoặc bản quét), ảnh quét .png/.jpg/.tiff hoặc gói edXML; "
+             "bỏ trống với --paper")] = None,
+    org: Annotated[str, typer.Option("--org", help="Mã cơ quan nhận (khoá trong danh bạ).")]
+    = "",
+    at: Annotated[str | None, typer.Option(
+        "--at", help="Thời điểm đến, YYYY-MM-DD HH:MM giờ Việt Nam (mặc định: bây giờ).")]
+    = None,
+    paper: Annotated[bool, typer.Option(
+        "--paper", help="Văn bản giấy, không có tệp: nhập đủ các trường.")] = False,
+    number: Annotated[str | None, typer.Option("--number", help="Số văn bản, ví dụ 152.")]
+    = None,
+    symbol: Annotated[str | None, typer.Option("--symbol", help="Ký hiệu, ví dụ BC-CAH.")]
+    = None,
+    date_: Annotated[str | None, typer.Option("--date", help="Ngày văn bản, dd/mm/yyyy.")]
+    = None,
+    issuer: Annotated[str | None, typer.Option("--issuer", help="Cơ quan ban hành.")] = None,
+    subject: Annotated[str | None, typer.Option("--subject", help="Trích yếu.")] = None,
+    urgency: Annotated[str | None, typer.Option(
+        "--urgency", help="Độ khẩn: khẩn, thượng khẩn, hỏa tốc (hoặc «không»).")] = None,
+    secret: Annotated[str | None, typer.Option(
+        "--secret", help="Độ mật: mật, tối mật, tuyệt mật (hoặc «không»).")] = None,
+    via: Annotated[str | None, typer.Option(
+        "--via", help="Đến qua: paper, post, hand, email, edxml, file, scan.")] = None,
+    clerk: Annotated[str | None, typer.Option(
+        "--clerk", help="Văn thư vào sổ (khoá người trong danh bạ).")] = None,
+) -> None:
+    """Vào sổ văn bản đến: cấp số đến, ghi nơi gửi, số ký hiệu, ngày, trích yếu.
 
-        Một thông điệp trạng thái edXML (biên nhận) được ghi vào lượt gửi tương ứng.
-        """
-        from congvan.runtime import files_dir, open_registry
-        from outbox.intake import read_file, register_incoming
-        from registry import db
-        from registry.doctypes import format_number
-        from registry.numbering import VN_TZ
+    Bản quét được đọc bằng Tesseract (tiếng Việt); mọi trường đọc được đều sửa được bằng
+    --number --symbol --date --issuer --subject --urgency --secret. Cùng một văn bản đến lần
+    thứ hai (ví dụ qua thư điện tử rồi qua edXML) được nhận ra, không cấp số đến mới.
+    Một thông điệp trạng thái edXML (biên nhận) được ghi vào lượt gửi tương ứng.
+    """
+    from outbox import intake
 
-        with outbox_errors():
-            if _apply_status(file):
-                return
-            arrived = (datetime.fromisoformat(at).replace(tzinfo=VN_TZ) if at
-                       else datetime.now(VN_TZ))
-            incoming = read_file(file)
-            open_registry()
-            with db.transaction() as session:
-                organization = _organization(session, org)
-                doc = register_incoming(session=session, organization_id=organization.id,
+    with outbox_errors():
+        if not org:
+            raise typer.BadParameter("thiếu --org (mã cơ quan nhận trong danh bạ)",
+                                     param_hint="--org")
+        if file is None and not paper:
+            raise typer.BadParameter("chọn một tệp văn bản đến, hoặc --paper cho văn bản giấy "
+                                     "không có tệp", param_hint="FILE")
+        if file is not None and _apply_status(file):
+            return
+        incoming = intake.paper() if file is None else intake.read_file(file)
+        incoming = intake.corrected(incoming, number=number, symbol=symbol, date_=date_,
+                                    issuer=issuer, subject=subject, urgency=urgency,
+                                    secret=secret)
+        intake.require_complete(incoming)
+        _register_and_report(incoming, org, at, via, clerk)
+
+
+def _register_and_report(incoming: Any, org: str, at: str | None, via: str | None,
+                         clerk: str | None) -> None:
+    from congvan.runtime import files_dir, open_registry
+    from outbox import intake, ocr
+    from registry import db
+    from registry.doctypes import format_number
+    from registry.numbering import VN_TZ
+
+    arrived = _arrival_time(at, VN_TZ)
+    open_registry()
+    with db.transaction() as session:
+        organization = _organization(session, org)
+        actor = _person(session, clerk) if clerk else None
+        done = intake.register_incoming(session=session, organization_id=organization.id,
                                         incoming=incoming, arrived_at=arrived,
-                                        files_root=files_dir())
-                number, year, sender = doc.number, doc.year, doc.sender_name
-        console.print(f"Đã vào sổ văn bản đến: số đến [bold]{format_number(number)}[/] "
-                      f"năm {year} — "
-                      f"{incoming.number_symbol} của {sender}: {incoming.subject}")
-        if incoming.urgency:
-            console.print(f"[bold red]{incoming.urgency}: trình và chuyển giao ngay.[/]")
+                                        files_root=files_dir(), actor=actor, channel=via)
+        doc = done.document
+        number, year, sender, original = doc.number, doc.year, doc.sender_name, \
+            doc.original_number
+        first_at = doc.arrived_at
+    assert number is not None
+    if done.duplicate:
+        console.print(f"Văn bản {original} của {sender} đã vào sổ: số đến "
+                      f"[bold]{format_number(number)}[/] năm {year} (đến lần đầu "
+                      f"{_local(first_at)}). Ghi thêm lần đến này, không cấp số mới.")
+        return
+    console.print(f"Đã vào sổ văn bản đến: số đến [bold]{format_number(number)}[/] năm {year} "
+                  f"— {original} của {sender}: {doc.subject}")
+    if incoming.urgency:
+        console.print(f"[bold red]{incoming.urgency}: trình và chuyển giao ngay.[/]")
+    if incoming.scan_pages:
+        layer = ocr.text_layer(incoming.scan_pages)
+        with db.transaction() as session:
+            stored = intake.attach_text_layer(session=session, document_id=doc.id, layer=layer,
+                                              files_root=files_dir())
+            path = files_dir() / stored.path
+        console.print(f"Đã thêm lớp chữ (OCR) để tra cứu: {path}")
+
+
+def _arrival_time(at: str | None, zone: Any) -> datetime:
+    if not at:
+        return datetime.now(zone)
+    try:
+        return datetime.fromisoformat(at).replace(tzinfo=zone)
+    except ValueError:
+        raise typer.BadParameter(f"«{at}»: viết YYYY-MM-DD HH:MM, ví dụ 2023-01-06 09:15",
+                                 param_hint="--at") from None
+
+
+def _local(moment: Any) -> str:
+    from datetime import UTC
+
+    from registry.numbering import VN_TZ
+
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return f"{aware.astimezone(VN_TZ):%H:%M %d/%m/%Y}"
+
+
+def _person(session: Any, key: str) -> Any:
+    from sqlalchemy import select
+
+    from registry.errors import NotFound
+    from registry.models import Person
+
+    found = session.scalar(select(Person).where(Person.key == key))
+    if found is None:
+        raise NotFound(f"không có người có mã '{key}' trong danh bạ (xem: congvan directory "
+                       "export)")
+    return found
+
+
+def register(app: typer.Typer) -> None:
+    app.command("receive")(receive)
 
     registers_app = typer.Typer(help="Sổ đăng ký văn bản đi/đến (Phụ lục IV).",
                                 no_args_is_help=True)
