@@ -19,6 +19,8 @@ def open_registry(settings: Settings | None = None, *, check_schema: bool = True
     # Processes this one starts (Prefect's runner subprocesses for served flows, spawn workers)
     # configure themselves from the environment: hand them the resolved URL, not the default.
     os.environ["CONGVAN_DATABASE_URL"] = settings.database_url
+    # The working-day calendar of every process reads the office's imported swaps from here.
+    os.environ["CONGVAN_CALENDAR_FILE"] = str(calendar_file(settings).resolve())
     if check_schema:
         schema.ensure_current(engine)
     return engine
@@ -30,3 +32,11 @@ def files_dir(settings: Settings | None = None) -> Path:
     assert settings.files_dir is not None
     settings.files_dir.mkdir(parents=True, exist_ok=True)
     return settings.files_dir
+
+
+def calendar_file(settings: Settings | None = None) -> Path:
+    """The office's calendar adjustments (``congvan calendar import`` writes it)."""
+    settings = settings or get_settings()
+    if settings.calendar_file is not None and str(settings.calendar_file) not in ("", "."):
+        return settings.calendar_file
+    return settings.home / "calendar-adjustments.yaml"

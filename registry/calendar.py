@@ -28,6 +28,7 @@ from typing import Any, ClassVar, TypeAlias
 import holidays
 import yaml
 
+from registry import safe_yaml
 from registry.text import nfc as _nfc
 
 __all__ = [
@@ -43,9 +44,12 @@ __all__ = [
     "WorkingCalendar",
     "due_date",
     "load_adjustments",
+    "merge_adjustments",
+    "office_adjustments",
     "periods_for",
     "policy_from_dict",
     "shipped_adjustments",
+    "write_adjustments",
 ]
 
 SHIPPED_ADJUSTMENTS = "calendar_adjustments.yaml"
@@ -117,7 +121,68 @@ def load_adjustments(path: str | Path) -> list[Adjustment]:
         raise AdjustmentFileError("không tìm thấy tệp.", path=str(path)) from None
     except UnicodeDecodeError:
         raise AdjustmentFileError("tệp phải mã hóa UTF-8.", path=str(path)) from None
+    try:
+        safe_yaml.check(text, max_bytes=1024 * 1024)
+    except safe_yaml.UnsafeYaml as exc:
+        raise AdjustmentFileError(str(exc), path=str(path), line=exc.line) from None
     return _parse_adjustments(text, source_name=str(path))
+
+
+# The edge (congvan.runtime) names the office's adjustment file here, for every process it
+# starts: flows and the web read the same swaps as the CLI that imported them.
+CALENDAR_FILE_ENV = "CONGVAN_CALENDAR_FILE"
+
+
+def office_adjustments() -> list[Adjustment]:
+    """The swaps the office imported (the file ``CONGVAN_CALENDAR_FILE`` names); [] if none."""
+    import os
+
+    path = os.environ.get(CALENDAR_FILE_ENV)
+    if not path or not Path(path).is_file():
+        return []
+    return load_adjustments(path)
+
+
+def _key(adjustment: Adjustment) -> date:
+    day = adjustment.day_off or adjustment.worked_day
+    assert day is not None
+    return day
+
+
+def merge_adjustments(current: Iterable[Adjustment], new: Iterable[Adjustment]
+                      ) -> tuple[list[Adjustment], int, int]:
+    """``current`` with ``new`` added; a new row for the same day off (or the same bare
+    worked day) replaces the old one. Returns the merged rows by date, added, replaced."""
+    merged: dict[date, Adjustment] = {_key(a): a for a in current}
+    worked_owner = {a.worked_day: _key(a) for a in merged.values() if a.worked_day}
+    added = replaced = 0
+    for adj in new:
+        key = _key(adj)
+        if adj.worked_day is not None and worked_owner.get(adj.worked_day, key) != key:
+            raise AdjustmentFileError(
+                f"ngày làm bù {adj.worked_day:%d/%m/%Y} đã được dùng cho ngày nghỉ "
+                f"{worked_owner[adj.worked_day]:%d/%m/%Y}; một ngày chỉ làm bù cho một ngày nghỉ.",
+                path="(nhập lịch)", field="worked_day")
+        if key in merged:
+            replaced += merged[key] != adj
+        else:
+            added += 1
+        merged[key] = adj
+        if adj.worked_day is not None:
+            worked_owner[adj.worked_day] = key
+    return [merged[k] for k in sorted(merged)], added, replaced
+
+
+def write_adjustments(path: Path, adjustments: Iterable[Adjustment]) -> None:
+    """Write the office's adjustment file (atomically: a reader never sees half a file)."""
+    rows = [{k: v for k, v in a.to_dict().items() if v is not None} for a in adjustments]
+    text = ("# Điều chỉnh ngày nghỉ, ngày làm bù của cơ quan — ghi bởi `congvan calendar "
+            "import`.\n" + yaml.safe_dump({"adjustments": rows}, allow_unicode=True,
+                                           sort_keys=False))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
 
 
 def shipped_adjustments() -> list[Adjustment]:
@@ -266,13 +331,15 @@ class _Year:
 class WorkingCalendar:
     """The civil-service working-day calendar of Vietnam.
 
-    ``adjustments=None`` uses the adjustments shipped with congvan; pass ``[]``
-    for the bare ``holidays`` package. Results are cached per year.
+    ``adjustments=None`` uses the adjustments shipped with congvan, then the
+    office's own (``congvan calendar import``, see :func:`office_adjustments`);
+    pass ``[]`` for the bare ``holidays`` package. Results are cached per year.
     """
 
     def __init__(self, adjustments: Iterable[Adjustment] | None = None) -> None:
         self.adjustments: tuple[Adjustment, ...] = tuple(
-            shipped_adjustments() if adjustments is None else adjustments
+            [*shipped_adjustments(), *office_adjustments()] if adjustments is None
+            else adjustments
         )
         self._years: dict[int, _Year] = {}
 

@@ -33,6 +33,7 @@ MODULES = (
     "congvan.cli.keys",
     "congvan.cli.verify",
     "congvan.cli.spec",
+    "congvan.cli.calendar",
 )
 
 for _name in MODULES:
