@@ -135,21 +135,31 @@ def outgoing_rows(*, session: Session, organization_id: int, year: int) -> list[
 
 
 def incoming_rows(*, session: Session, organization_id: int, year: int) -> list[dict[str, str]]:
-    """The incoming register of an organisation for a year, in incoming-number order."""
-    return [{
-        "ngay_den": _local(doc.arrived_at, "%d/%m/%Y %H:%M"),
-        "so_den": f"{doc.number:02d}" if doc.number is not None else "",
-        "tac_gia": doc.sender_name or "",
-        "so_ky_hieu": doc.original_number or "",
-        "ngay": _d(doc.original_date),
-        "trich_yeu": _type_and_subject(doc),
-        "don_vi_nhan": "",
-        "ngay_chuyen": "",
-        "ky_nhan": "",
-        "ghi_chu": "; ".join(m for m in (doc.urgency,
-                                          f"Hạn trả lời {_d(doc.due_date)}" if doc.due_date
-                                          else None) if m),
-    } for doc in _documents(session, organization_id, Direction.INCOMING, year)]
+    """The incoming register of an organisation for a year, in incoming-number order; the
+    handling columns (unit or person, date passed on, signed for) come from outbox.handling."""
+    from outbox.handling import register_columns
+
+    docs = _documents(session, organization_id, Direction.INCOMING, year)
+    handling = register_columns(session=session, document_ids=[d.id for d in docs])
+    rows = []
+    for doc in docs:
+        handled = handling.get(doc.id, {})
+        notes = [doc.urgency, doc.secrecy,
+                 f"Hạn trả lời {_d(doc.due_date)}" if doc.due_date else None,
+                 handled.get("ghi_chu")]
+        rows.append({
+            "ngay_den": _local(doc.arrived_at, "%d/%m/%Y %H:%M"),
+            "so_den": f"{doc.number:02d}" if doc.number is not None else "",
+            "tac_gia": doc.sender_name or "",
+            "so_ky_hieu": doc.original_number or "",
+            "ngay": _d(doc.original_date),
+            "trich_yeu": _type_and_subject(doc),
+            "don_vi_nhan": handled.get("don_vi_nhan", ""),
+            "ngay_chuyen": handled.get("ngay_chuyen", ""),
+            "ky_nhan": handled.get("ky_nhan", ""),
+            "ghi_chu": "; ".join(m for m in notes if m),
+        })
+    return rows
 
 
 # A spreadsheet takes a cell starting with one of these as a formula (or, on re-editing, as

@@ -60,6 +60,8 @@ FILE_KIND: dict[str, str] = {
     "signed_pdf": "Bản PDF đã ký số",
     "attachment": "Phụ lục, tài liệu kèm",
     "source": "Tệp gốc",
+    "arrival": "Tệp của lần đến sau",
+    "ocr_pdf": "Bản quét có lớp chữ (OCR)",
 }
 
 AUDIT_ACTION: dict[str, str] = {
@@ -73,6 +75,12 @@ AUDIT_ACTION: dict[str, str] = {
     "issue": "Ban hành",
     "revoke": "Thu hồi",
     "receive": "Vào sổ văn bản đến",
+    "receive_again": "Văn bản đến lần nữa (không cấp số mới)",
+    "handling.present": "Trình lãnh đạo",
+    "handling.assign": "Giao xử lý (bút phê)",
+    "handling.acknowledge": "Ký nhận",
+    "handling.progress": "Cập nhật tiến độ xử lý",
+    "handling.done": "Hoàn thành xử lý",
     "recipients": "Chọn nơi nhận",
     "enqueue": "Đưa vào hộp thư đi",
     "send": "Đã gửi",
@@ -98,6 +106,15 @@ ROLE: dict[str, str] = {
     "admin": "quản trị",
 }
 
+# Handling of incoming documents (outbox.handling): roles in an assignment, its states, events.
+HANDLING_ROLE: dict[str, str] = {"main": "chủ trì", "coordinate": "phối hợp",
+                                 "inform": "để biết"}
+HANDLING_STATUS: dict[str, str] = {"assigned": "Đã giao", "in_progress": "Đang xử lý",
+                                   "done": "Đã xong", "replaced": "Đã giao lại"}
+HANDLING_EVENT: dict[str, str] = {"present": "trình lãnh đạo", "assign": "giao xử lý",
+                                  "acknowledge": "ký nhận", "progress": "cập nhật tiến độ",
+                                  "done": "hoàn thành"}
+
 # Every enum value has a label (tests/registry/test_labels.py checks it against the models).
 ENUM_TABLES = ((DocumentStatus, DOCUMENT_STATUS), (DocumentStatus, DOCUMENT_STATUS_IN_TEXT),
                (DeliveryStatus, DELIVERY_STATE), (RequestStatus, REQUEST_STATUS))
@@ -110,5 +127,6 @@ def label(table: dict[str, str], key: object) -> str:
 
 
 __all__ = ["AUDIT_ACTION", "CHANNEL", "DELIVERY_STATE", "DIRECTION", "DOCUMENT_STATUS",
-           "DOCUMENT_STATUS_IN_TEXT", "FILE_KIND", "REMINDER_STAGE", "REQUEST_STATUS", "ROLE",
+           "DOCUMENT_STATUS_IN_TEXT", "FILE_KIND", "HANDLING_EVENT", "HANDLING_ROLE",
+           "HANDLING_STATUS", "REMINDER_STAGE", "REQUEST_STATUS", "ROLE",
            "label"]

@@ -25,6 +25,7 @@ MODULES = (
     "congvan.cli.render",
     "congvan.cli.outbox",
     "congvan.cli.receive",
+    "congvan.cli.incoming",
     "congvan.cli.flows",
     "congvan.cli.trace",
     "congvan.cli.demo",
