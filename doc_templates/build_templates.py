@@ -17,16 +17,19 @@ from typing import Any
 
 from docx import Document
 from docx.enum.section import WD_ORIENT
+from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, Twips
 
-from doc_templates.doctypes import DOCTYPES, DocType, Layout
+from doc_templates.doctypes import DOCTYPES, TEMPLATE_DIR, DocType, Layout
+from doc_templates.layout import ISSUER_RULE_STYLE, SUMMARY_RULE_STYLE
 from doc_templates.ooxml import tidy
 
 FONT = "Times New Roman"
+APPENDIX_TEMPLATE = TEMPLATE_DIR / "phu_luc.docx"
 CENTER = WD_ALIGN_PARAGRAPH.CENTER
 LEFT = WD_ALIGN_PARAGRAPH.LEFT
 JUSTIFY = WD_ALIGN_PARAGRAPH.JUSTIFY
@@ -194,7 +197,7 @@ def _issuer(cell: Any) -> None:
     tag(cell, "{%p endif %}")
     para(cell, "{{ issuer_name }}", size=12, bold=True)
     inset = _inset(HEADER_LEFT, BODY_RULE)
-    para(cell, "", size=2, left=inset, right=inset, rule="bottom")
+    _style(para(cell, "", size=2, left=inset, right=inset, rule="bottom"), ISSUER_RULE_STYLE)
 
 
 def _motto(cell: Any) -> None:
@@ -222,6 +225,14 @@ def _marks(cell: Any) -> None:
             tag(cell, "{%p endif %}")
 
 
+def _style(p: Any, style_id: str) -> Any:
+    """Mark a paragraph with one of our paragraph styles (found again after rendering)."""
+    el = OxmlElement("w:pStyle")
+    el.set(qn("w:val"), style_id)
+    p._p.get_or_add_pPr().insert(0, el)
+    return p
+
+
 def _header(doc: Any, dt: DocType) -> None:
     table = _borderless_table(doc, [HEADER_LEFT, HEADER_RIGHT])
     left, right = table.rows[0].cells
@@ -233,11 +244,17 @@ def _header(doc: Any, dt: DocType) -> None:
     left, right = row.cells
     _clear(left)
     _clear(right)
-    para(left, "Số: {{ number }}/{{ symbol }}", size=13, before=6)
+    if dt.layout is not Layout.LETTER:
+        para(left, "Số: {{ number }}/{{ symbol }}", size=13, before=6)
+    else:  # a thư công has no number; the cell still needs a paragraph
+        para(left, "", size=13, before=6)
     if dt.layout is Layout.CONG_VAN:
         para(left, "V/v {{ subject }}", size=12, before=6)
     _marks(left)
-    para(right, "{{ place_date }}", size=13, italic=True, before=6)
+    if dt.layout is Layout.MINUTES:  # Mẫu 1.9: no place/date line, the date is in the text
+        para(right, "", size=13, before=6)
+    else:
+        para(right, "{{ place_date }}", size=13, italic=True, before=6)
 
 
 def _recipients(doc: Any) -> None:
@@ -264,9 +281,14 @@ def _recipients(doc: Any) -> None:
 def _type_name(doc: Any, dt: DocType) -> None:
     """Ô 5a: type name and bold summary with its short rule."""
     para(doc, dt.type_name or "", size=14, bold=True, before=12, keep_next=True)
+    if not dt.summary_required:
+        tag(doc, "{%p if subject %}")
     para(doc, "{{ subject }}", size=14, bold=True, keep_next=True)
     inset = Twips(int((TEXT_WIDTH - SUMMARY_RULE) / 2 / 635))
-    para(doc, "", size=2, left=inset, right=inset, rule="bottom", after=6)
+    rule = para(doc, "", size=2, left=inset, right=inset, rule="bottom", after=6, keep_next=True)
+    _style(rule, SUMMARY_RULE_STYLE)
+    if not dt.summary_required:
+        tag(doc, "{%p endif %}")
 
 
 def _bases(doc: Any) -> None:
@@ -315,6 +337,31 @@ def _signature(doc: Any) -> None:
     para(right, "{{ signer_name }}", size=14, bold=True)
 
 
+def _minutes_signature(doc: Any) -> None:
+    """Mẫu 1.9: THƯ KÝ on the left, CHỦ TỌA on the right, then Nơi nhận below."""
+    para(doc, "", size=12, keep_next=True)
+    table = _borderless_table(doc, [SIGN_LEFT, SIGN_RIGHT])
+    table.rows[0]._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
+    left, right = table.rows[0].cells
+    _clear(left)
+    _clear(right)
+    for cell, lines, name in (
+        (left, "secretary_lines", "secretary_name"),
+        (right, "authority_lines", "signer_name"),
+    ):
+        tag(cell, f"{{%p for line in {lines} %}}")
+        para(cell, "{{ line }}", size=14, bold=True)
+        tag(cell, "{%p endfor %}")
+        for _ in range(4):
+            para(cell, "", size=14)
+        para(cell, f"{{{{ {name} }}}}", size=14, bold=True)
+    para(doc, "Nơi nhận:", size=12, bold=True, italic=True, align=LEFT, before=12)
+    tag(doc, "{%p for line in distribution %}")
+    para(doc, "{{ line }}", size=11, align=LEFT)
+    tag(doc, "{%p endfor %}")
+    para(doc, "- Lưu: {{ archive }}", size=11, align=LEFT)
+
+
 def _page_setup(doc: Any) -> None:
     section = doc.sections[0]
     section.orientation = WD_ORIENT.PORTRAIT
@@ -347,6 +394,8 @@ def _page_setup(doc: Any) -> None:
     tag(footer, "{%p if address %}")
     para(footer, "{{ address }}", size=11, align=LEFT, rule="top")
     tag(footer, "{%p endif %}")
+    # An empty footer for the other pages; appendix sections use it on their first page too.
+    section.footer.is_linked_to_previous = False
 
 
 def _styles(doc: Any) -> None:
@@ -358,6 +407,10 @@ def _styles(doc: Any) -> None:
     lang.set(qn("w:val"), "vi-VN")
     normal.element.get_or_add_rPr().append(lang)
     normal.paragraph_format.space_after = Pt(0)
+    for style_id in (ISSUER_RULE_STYLE, SUMMARY_RULE_STYLE):
+        style = doc.styles.add_style(style_id, WD_STYLE_TYPE.PARAGRAPH)
+        style.base_style = normal
+        style.element.set(qn("w:customStyle"), "1")
     # docDefaults too, so text outside Normal (tables, headers) never falls back to Calibri.
     defaults = doc.styles.element.find(qn("w:docDefaults"))
     rpr = defaults.find(qn("w:rPrDefault")).find(qn("w:rPr"))
@@ -383,7 +436,7 @@ def build(dt: DocType) -> Any:
         _copy_block(doc, dt)
     else:
         _header(doc, dt)
-        if dt.layout is Layout.CONG_VAN:
+        if dt.layout in {Layout.CONG_VAN, Layout.LETTER}:
             _recipients(doc)
         else:
             _type_name(doc, dt)
@@ -392,7 +445,9 @@ def build(dt: DocType) -> Any:
             para(doc, "{{ enacting_authority }}", size=14, bold=True, before=6, after=6)
             tag(doc, "{%p endif %}")
             _bases(doc)
-            para(doc, "QUYẾT ĐỊNH:", size=14, bold=True, before=12, after=6)
+            para(doc, dt.directive or "", size=14, bold=True, before=12, after=6)
+        elif dt.layout is Layout.MINUTES:
+            para(doc, "{{p meeting }}", align=JUSTIFY)
         elif dt.layout is Layout.TELEGRAM:
             para(doc, "{{ enacting_authority }} điện:", size=14, bold=True, before=6)
             tag(doc, "{%p for line in recipients %}")
@@ -402,7 +457,26 @@ def build(dt: DocType) -> Any:
             _recipients(doc)
             _bases(doc)
         _body(doc)
-    _signature(doc)
+    if dt.layout is Layout.MINUTES:
+        para(doc, "{{p closing }}", align=JUSTIFY)
+        _minutes_signature(doc)
+    else:
+        _signature(doc)
+    if dt.layout is not Layout.COPY:
+        para(doc, "{{p appendices }}", align=JUSTIFY)
+    tidy(doc)
+    return doc
+
+
+def build_appendix() -> Any:
+    """The template of an appendix issued as its own file: page setup and the content."""
+    doc = Document()
+    _styles(doc)
+    _page_setup(doc)
+    body = doc.element.body
+    for p in list(body.iterchildren(qn("w:p"))):
+        body.remove(p)
+    _body(doc)
     tidy(doc)
     return doc
 
@@ -420,6 +494,8 @@ def main(argv: list[str] | None = None) -> int:
         dt.template_file.parent.mkdir(parents=True, exist_ok=True)
         dt.template_file.write_bytes(to_bytes(dt))
         print(dt.template_file)
+    build_appendix().save(str(APPENDIX_TEMPLATE))
+    print(APPENDIX_TEMPLATE)
     return 0
 
 

@@ -12,8 +12,10 @@ import io
 import re
 import unicodedata
 import zipfile
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 from lxml import etree
 
@@ -170,15 +172,21 @@ class _Styles:
         for attr in ("ascii", "hAnsi"):
             name = fonts.get(f"{{{W}}}{attr}")
             if name:
-                return name
+                return str(name)
         theme = fonts.get(f"{{{W}}}asciiTheme") or fonts.get(f"{{{W}}}hAnsiTheme")
         if theme:
-            return self.theme.get("major" if theme.startswith("major") else "minor", theme)
+            return str(self.theme.get("major" if theme.startswith("major") else "minor", theme))
         return None
 
 
-def _merge_run(layers: list[etree._Element | None], styles: _Styles) -> dict:
-    props: dict = {"font": None, "size": None, "bold": False, "italic": False, "underline": False}
+def _merge_run(layers: list[etree._Element | None], styles: _Styles) -> dict[str, Any]:
+    props: dict[str, Any] = {
+        "font": None,
+        "size": None,
+        "bold": False,
+        "italic": False,
+        "underline": False,
+    }
     for layer in layers:
         if layer is None:
             continue
@@ -198,8 +206,8 @@ def _merge_run(layers: list[etree._Element | None], styles: _Styles) -> dict:
     return props
 
 
-def _para_props(layers: list[etree._Element | None]) -> dict:
-    props: dict = {
+def _para_props(layers: list[etree._Element | None]) -> dict[str, Any]:
+    props: dict[str, Any] = {
         "align": None,
         "first_line": None,
         "before": 0,
@@ -324,7 +332,7 @@ class _Checker:
                 box, rule, f"{what}: cỡ chữ {', '.join(f'{s:g}' for s in bad)} pt; phải {span} pt"
             )
 
-    def find(self, predicate) -> list[int]:
+    def find(self, predicate: Callable[[Para], Any]) -> list[int]:
         return [i for i, p in enumerate(self.paras) if predicate(p)]
 
     # ---------------------------------------------------------------- checks
@@ -449,7 +457,13 @@ class _Checker:
     def number(self) -> None:
         index = self.find(lambda p: re.match(r"^\s*Số\s*:", p.text) is not None)
         if not index:
-            self.add("ô 3", "number.missing", "Không thấy dòng 'Số: …/…'")
+            letter = bool(
+                self.find(lambda p: _norm(p.text).upper().replace("HOÀ", "HÒA") == QUOC_HIEU)
+            ) and not self.find(
+                lambda p: _norm(p.text) in TYPE_NAMES or p.text.lstrip().startswith("V/v")
+            )
+            if not letter:  # a thư công carries no number (ND30 Phụ lục III)
+                self.add("ô 3", "number.missing", "Không thấy dòng 'Số: …/…'")
             return
         p = self.paras[index[0]]
         text = _norm(p.text)
@@ -483,6 +497,8 @@ class _Checker:
         )
         index = self.find(lambda p: pattern.match(_norm(p.text)) is not None)
         if not index:
+            if self.find(lambda p: _norm(p.text) == "BIÊN BẢN"):
+                return  # Mẫu 1.9: a biên bản has no place/date line; the date is in the text
             if self.find(lambda p: re.search(r"ngày\s.*tháng\s.*năm", p.text) and p.cell):
                 self.add(
                     "ô 4",

@@ -21,6 +21,8 @@ class Layout(StrEnum):
     DECISION = "decision"  # Mẫu 1.2/1.3: authority line, căn cứ, "QUYẾT ĐỊNH:", Điều
     TELEGRAM = "telegram"  # Mẫu 1.6: "<issuer> điện:" and the addressees
     COPY = "copy"  # Mẫu 3.1: copy block under a full-width line
+    MINUTES = "minutes"  # Mẫu 1.9: no date line; time, place, participants; THƯ KÝ + CHỦ TỌA
+    LETTER = "letter"  # Thư công: no number, no type name; Kính gửi, body, signature
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,15 @@ class DocType:
     type_name: str | None
     abbreviation: str | None
     layout: Layout
+    directive: str | None = None  # "QUYẾT ĐỊNH:" / "QUYẾT NGHỊ:" before the articles
+    summary_required: bool = True  # Giấy giới thiệu, Giấy nghỉ phép … may have none
+
+    @property
+    def name_in_text(self) -> str:
+        """The type as written inside a sentence ("Quyết định", "Kế hoạch", "Văn bản")."""
+        if not self.type_name or self.layout is Layout.COPY:
+            return "Văn bản"
+        return self.type_name[:1] + self.type_name[1:].lower()
 
     @property
     def template_file(self) -> Path:
@@ -43,7 +54,19 @@ _TYPES = (
     DocType("bao_cao", "BÁO CÁO", "BC", Layout.NAMED),
     DocType("huong_dan", "HƯỚNG DẪN", "HD", Layout.NAMED),
     DocType("ke_hoach", "KẾ HOẠCH", "KH", Layout.NAMED),
-    DocType("quyet_dinh", "QUYẾT ĐỊNH", "QĐ", Layout.DECISION),
+    DocType("quyet_dinh", "QUYẾT ĐỊNH", "QĐ", Layout.DECISION, "QUYẾT ĐỊNH:"),
+    DocType("nghi_quyet", "NGHỊ QUYẾT", "NQ", Layout.DECISION, "QUYẾT NGHỊ:"),
+    DocType("bien_ban", "BIÊN BẢN", "BB", Layout.MINUTES),
+    DocType("giay_gioi_thieu", "GIẤY GIỚI THIỆU", "GGT", Layout.NAMED, summary_required=False),
+    DocType("giay_uy_quyen", "GIẤY ỦY QUYỀN", "GUQ", Layout.NAMED, summary_required=False),
+    DocType("giay_nghi_phep", "GIẤY NGHỈ PHÉP", "GNP", Layout.NAMED, summary_required=False),
+    DocType("phieu_gui", "PHIẾU GỬI", "PG", Layout.NAMED, summary_required=False),
+    DocType("phieu_chuyen", "PHIẾU CHUYỂN", "PC", Layout.NAMED, summary_required=False),
+    DocType("phieu_bao", "PHIẾU BÁO", "PB", Layout.NAMED, summary_required=False),
+    DocType("hop_dong", "HỢP ĐỒNG", "HĐ", Layout.NAMED),
+    DocType("ban_ghi_nho", "BẢN GHI NHỚ", "BGN", Layout.NAMED),
+    DocType("ban_thoa_thuan", "BẢN THỎA THUẬN", "BTT", Layout.NAMED),
+    DocType("thu_cong", None, None, Layout.LETTER, summary_required=False),
     DocType("to_trinh", "TỜ TRÌNH", "TTr", Layout.NAMED),
     DocType("thong_bao", "THÔNG BÁO", "TB", Layout.NAMED),
     DocType("giay_moi", "GIẤY MỜI", "GM", Layout.NAMED),

@@ -19,7 +19,9 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from doc_templates import doctypes
+from doc_templates.body import body_problems, footnote_markers, table_refs
 from doc_templates.errors import SpecError
+from doc_templates.tables import TableSpec
 
 Urgency = Literal["KHẨN", "THƯỢNG KHẨN", "HỎA TỐC"]
 Secrecy = Literal["MẬT", "TỐI MẬT", "TUYỆT MẬT"]
@@ -41,6 +43,11 @@ class Issuer(_Model):
     parent: str | None = None
     name: str = Field(min_length=1)
     code: str = Field(min_length=1)
+    text_name: str | None = None  # the name inside a sentence: "Ủy ban nhân dân huyện Đăk Hà"
+
+    def in_text(self) -> str:
+        """The issuer's name as written in a sentence (``text_name``, else the printed name)."""
+        return self.text_name or " ".join(self.name.split())
 
 
 class Signature(_Model):
@@ -80,6 +87,27 @@ class Signature(_Model):
         return lines
 
 
+class Appendix(_Model):
+    """A Phụ lục: its title, its own content (body markup), orientation, same file or not."""
+
+    title: str = Field(min_length=1)
+    body: str = ""
+    landscape: bool = False
+    separate: bool = False  # its own file (render_appendix_docx), signed by the organisation
+
+
+class Meeting(_Model):
+    """Biên bản (Mẫu 1.9): when and where, who chaired, who took the minutes, who attended."""
+
+    start: dt.datetime
+    end: dt.datetime | None = None
+    place: str = Field(min_length=1)
+    chair: str = Field(min_length=1)
+    secretary: str = Field(min_length=1)
+    participants: list[str] = Field(min_length=1)
+    absent: list[str] = []
+
+
 class DocumentSpec(_Model):
     """Everything a template needs to print one document (Decree 30 components)."""
 
@@ -103,6 +131,11 @@ class DocumentSpec(_Model):
     distribution: list[str] = []
     archive: str = "VT"
     address: str | None = None
+    footnotes: dict[str, str] = {}
+    tables: dict[str, TableSpec] = {}
+    appendices: list[Appendix] = []
+    meeting: Meeting | None = None
+    secretary_signature: Signature | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -110,6 +143,9 @@ class DocumentSpec(_Model):
         data = _nfc(data)
         if isinstance(data, dict):
             data = _split_partial_date(data)
+            notes = data.get("footnotes")
+            if isinstance(notes, dict):  # YAML reads "1:" as an int key
+                data = {**data, "footnotes": {str(k): v for k, v in notes.items()}}
         return data
 
     @field_validator("type")
@@ -122,7 +158,8 @@ class DocumentSpec(_Model):
 
     @model_validator(mode="after")
     def _subject_present(self) -> DocumentSpec:
-        if not self.subject and doctypes.get(self.type).layout is not doctypes.Layout.COPY:
+        kind = doctypes.get(self.type)
+        if not self.subject and kind.layout is not doctypes.Layout.COPY and kind.summary_required:
             raise ValueError("subject: cần trích yếu nội dung (ví dụ: V/v …, Về việc …)")
         return self
 
@@ -186,15 +223,14 @@ _MESSAGES = {
 def _message(error: Any) -> str:
     kind = error["type"]
     if kind == "literal_error":
-        return "giá trị không hợp lệ; chọn một trong: " + error["ctx"]["expected"].replace(
-            " or ", ", "
-        )
+        expected = str(error["ctx"]["expected"])
+        return "giá trị không hợp lệ; chọn một trong: " + expected.replace(" or ", ", ")
     if kind == "value_error":
         return str(error["ctx"]["error"])
     template = _MESSAGES.get(kind)
     if template:
         return template.format(**error.get("ctx", {}))
-    return error["msg"]
+    return str(error["msg"])
 
 
 def _problems(exc: ValidationError) -> list[tuple[str, str]]:
@@ -210,11 +246,83 @@ def parse_spec(data: Any, *, source: str | None = None) -> DocumentSpec:
     if not isinstance(data, dict):
         raise SpecError([("(toàn bộ văn bản)", "phải là một mapping YAML/JSON")], source)
     try:
-        return DocumentSpec.model_validate(data)
+        spec = DocumentSpec.model_validate(data)
     except ValidationError as exc:
         raise SpecError(_problems(exc), source) from None
     except ValueError as exc:  # raised while normalising, before field validation
         raise SpecError([("(toàn bộ văn bản)", str(exc))], source) from None
+    problems = references(spec)
+    if problems:
+        raise SpecError(problems, source)
+    return spec
+
+
+_APPENDIX_REF = re.compile(r"Phụ lục\s+([IVXLC]+)\b")
+ROMAN = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII"]
+
+
+def references(spec: DocumentSpec) -> list[tuple[str, str]]:
+    """What the texts refer to that is missing, and what is given but never referred to."""
+    problems: list[tuple[str, str]] = []
+    texts = [("body", spec.body)] + [
+        (f"appendices[{i}].body", a.body) for i, a in enumerate(spec.appendices)
+    ]
+    for path, text in texts:
+        problems += [(path, m) for m in body_problems(text, spec.footnotes, spec.tables)]
+    used_notes = {k for _, text in texts for k in footnote_markers(text)}
+    for key in spec.footnotes:
+        if key not in used_notes:
+            problems.append(
+                (f"footnotes.{key}", f"chú thích không được dùng; đặt [^{key}] vào nội dung")
+            )
+    used_tables = {k for _, text in texts for k in table_refs(text)}
+    for key, table in spec.tables.items():
+        if key not in used_tables:
+            problems.append(
+                (f"tables.{key}", f"bảng không được dùng; đặt dòng [bảng: {key}] vào nội dung")
+            )
+        problems += table.problems(f"tables.{key}")
+    count = len(spec.appendices)
+    for path, text in texts:
+        for m in _APPENDIX_REF.finditer(text):
+            numeral = m.group(1)
+            if numeral not in ROMAN[:count]:
+                have = f"chỉ có {count} phụ lục" if count else "không có phụ lục nào"
+                problems.append(
+                    (
+                        path,
+                        f"nhắc đến '{m.group(0)}' nhưng {have}; thêm vào appendices hoặc sửa lại",
+                    )
+                )
+    if count:
+        mentioned = " ".join(t for _, t in texts[:1])
+        for index in range(count):
+            label = "Phụ lục" if count == 1 else f"Phụ lục {ROMAN[index]}"
+            pattern = rf"{label}\b" if count > 1 else r"[Pp]hụ lục"
+            if not re.search(pattern, mentioned):
+                problems.append(
+                    (
+                        f"appendices[{index}]",
+                        f"nội dung văn bản phải nhắc đến '{label}' "
+                        "(ND30: văn bản phải dẫn chiếu phụ lục)",
+                    )
+                )
+    if count > len(ROMAN):
+        problems.append(("appendices", f"tối đa {len(ROMAN)} phụ lục"))
+    kind = spec.doctype.layout
+    if kind is doctypes.Layout.MINUTES:
+        if spec.meeting is None:
+            problems.append(
+                ("meeting", "biên bản cần meeting: start, place, chair, secretary, participants")
+            )
+        if spec.secretary_signature is None:
+            problems.append(
+                (
+                    "secretary_signature",
+                    "biên bản cần chữ ký thư ký (ví dụ: title: THƯ KÝ, name: …)",
+                )
+            )
+    return problems
 
 
 MAX_SPEC_BYTES = 1024 * 1024  # a công văn's spec is a few KiB; an attachment list a few more

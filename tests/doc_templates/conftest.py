@@ -68,10 +68,22 @@ def minimal(type_: str, **overrides) -> DocumentSpec:
         ]
         data["recipients"] = []
         data["body"] = (
-            "Điều 1. Nâng bậc lương cho công chức.\n\nĐiều 2. Quyết định này có hiệu lực kể từ ngày ký./."
+            "Điều 1. Nâng bậc lương cho công chức.\n\n"
+            "Điều 2. Quyết định này có hiệu lực kể từ ngày ký./."
         )
     if layout is Layout.TELEGRAM:
         data["enacting_authority"] = "GIÁM ĐỐC SỞ NỘI VỤ"
+    if layout is Layout.MINUTES:
+        data["meeting"] = {
+            "start": "2022-12-16T08:00:00",
+            "end": "2022-12-16T10:30:00",
+            "place": "Phòng họp số 1, Sở Nội vụ",
+            "chair": "Ông Nguyễn Văn A, Phó Giám đốc Sở",
+            "secretary": "Bà Trần Thị B, chuyên viên Văn phòng Sở",
+            "participants": ["Lãnh đạo Sở", "Trưởng các phòng, đơn vị thuộc Sở"],
+        }
+        data["signature"] = {"title": "CHỦ TỌA", "name": "Nguyễn Văn A"}
+        data["secretary_signature"] = {"title": "THƯ KÝ", "name": "Trần Thị B"}
     data.update(overrides)
     return parse_spec(data)
 

@@ -38,6 +38,7 @@ FOOTNOTES = re.compile(r"^[¹²³] .*$", re.M)  # footnote text the original pag
 
 def _normalise(text: str) -> str:
     text = text.replace("<sup>2</sup>", "²")
+    text = re.sub(r"⁽[¹²³]⁾", "", text)  # footnote marks: real footnote references when rendered
     text = re.sub(r"^#+\s*", "", text, flags=re.M)
     text = text.replace("**", "").replace("*", "")
     return re.sub(r"\s+", " ", text).strip()
@@ -90,3 +91,25 @@ def test_reference_dates_in_nd30_form():
     assert "Kon Tum, ngày 16 tháng 12 năm 2022" in text
     text = docx_text(render_docx(load_spec(FIXTURES / "documents" / "002_bao_cao_149_BC-BCD.yaml")))
     assert "Bỉm Sơn, ngày 27 tháng 7 năm 2018" in text and "Số: 149/BC-BCĐ" in text
+
+
+def test_reference_003_footnotes_are_word_footnotes():
+    """003's ¹ ² are real Word footnotes: references in the body, texts in footnotes.xml."""
+    import io
+    import zipfile
+
+    data = render_docx(load_spec(FIXTURES / "documents" / "003_cong_van_4267_BCD-NC.yaml"))
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        document = archive.read("word/document.xml").decode()
+        notes = archive.read("word/footnotes.xml").decode()
+        rels = archive.read("word/_rels/document.xml.rels").decode()
+    assert document.count("<w:footnoteReference") == 2
+    assert 'w:footnoteReference w:id="1"' in document
+    assert "relationships/footnotes" in rels
+    reference = (FIXTURES / "reference" / "003_49c264a06461fdfe.txt").read_text(encoding="utf-8")
+    for mark, line in (("¹", "Quy định về khu dân cư"), ("²", "Quy định về tiêu chí")):
+        original = next(t for t in reference.splitlines() if t.startswith(f"{mark} {line}"))
+        assert original[2:] in notes
+    body = docx_text(data)
+    i = body.index("Thông tư số 124/2021/TT-BCA")
+    assert "Quy định về khu dân cư" not in body[i : i + 400]  # not printed inline

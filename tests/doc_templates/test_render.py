@@ -38,7 +38,10 @@ class TestLiteralText:
 
     def test_vietnamese_is_unchanged(self):
         """Every Vietnamese letter survives exactly (NFC)."""
-        letters = "ăâđêôơư ĂÂĐÊÔƠƯ àảãáạ ằẳẵắặ ầẩẫấậ èẻẽéẹ ềểễếệ ìỉĩíị òỏõóọ ồổỗốộ ờởỡớợ ùủũúụ ừửữứự ỳỷỹýỵ Hoá"
+        letters = (
+            "ăâđêôơư ĂÂĐÊÔƠƯ àảãáạ ằẳẵắặ ầẩẫấậ èẻẽéẹ ềểễếệ ìỉĩíị òỏõóọ ồổỗốộ ờởỡớợ "
+            "ùủũúụ ừửữứự ỳỷỹýỵ Hoá"
+        )
         assert letters in docx_text(render_docx(minimal("cong_van", body=letters)))
 
 
@@ -77,7 +80,10 @@ class TestBodyMarkup:
 
     def test_pipe_table_becomes_a_word_table(self):
         """A pipe table becomes a Word table with a bold header row."""
-        body = "Kết quả:\n\n| Đơn vị | Số hộ | Tỷ lệ |\n|---|---|---|\n| Phường Ba Đình | 2.474 | 99,6% |\n| Xã Hà Lan | 1.916 | 100% |\n\nHết./."
+        body = (
+            "Kết quả:\n\n| Đơn vị | Số hộ | Tỷ lệ |\n|---|---|---|\n"
+            "| Phường Ba Đình | 2.474 | 99,6% |\n| Xã Hà Lan | 1.916 | 100% |\n\nHết./."
+        )
         doc = Document(io.BytesIO(render_docx(minimal("bao_cao", body=body))))
         tables = [t for t in doc.tables if t.rows[0].cells[0].text == "Đơn vị"]
         assert len(tables) == 1
@@ -142,7 +148,7 @@ class TestBlocks:
         ],
     )
     def test_signature_stacking(self, signature, lines):
-        """Authority prefixes stack TM. over KT./TL./TUQ./Q., then the title, then room, then the name."""
+        """Authority prefixes stack TM. over KT./TL./TUQ./Q., then title, room, the name."""
         paras = docx_paragraphs(render_docx(minimal("cong_van", signature=signature)))
         start = paras.index(lines[0])
         assert paras[start : start + len(lines)] == lines
@@ -198,11 +204,13 @@ class TestBlocks:
 class TestSubjectPrefix:
     def test_subject_typed_with_vv_is_not_doubled(self) -> None:
         """A công văn subject that already starts with "V/v" prints "V/v" once."""
-        from docx import Document as Docx
         import io
+        from pathlib import Path
+
+        from docx import Document as Docx
+
         from doc_templates.render import render_docx
         from doc_templates.spec import load_spec
-        from pathlib import Path
 
         fixtures = sorted(Path(__file__).parents[1].glob("fixtures/documents/*003*.yaml"))
         spec = load_spec(fixtures[0])
