@@ -285,7 +285,9 @@ def _type_name(doc: Any, dt: DocType) -> None:
         tag(doc, "{%p if subject %}")
     para(doc, "{{ subject }}", size=14, bold=True, keep_next=True)
     inset = Twips(int((TEXT_WIDTH - SUMMARY_RULE) / 2 / 635))
-    rule = para(doc, "", size=2, left=inset, right=inset, rule="bottom", after=6, keep_next=True)
+    rule = para(
+        doc, "", size=2, left=inset, right=inset, rule="bottom", before=3, after=6, keep_next=True
+    )
     _style(rule, SUMMARY_RULE_STYLE)
     if not dt.summary_required:
         tag(doc, "{%p endif %}")
