@@ -9,10 +9,13 @@ import hashlib
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from sqlalchemy import select
+from sqlalchemy.orm import object_session
+
 from outbox.errors import PermanentDeliveryError, TransientDeliveryError
 from outbox.message import Attachment, OutgoingMessage, Party, Signer
 from registry.doctypes import format_number, get_type
-from registry.models import Delivery, Document, DocumentFile, Notice, Organization
+from registry.models import Delivery, Document, DocumentFile, DocumentLink, Notice, Organization
 
 # Which stored files travel, in this order: the signed PDF (or the PDF) and the Word file.
 SENT_KINDS = (("signed_pdf", "pdf"), ("docx",))
@@ -37,12 +40,68 @@ def one_line(text: str) -> str:
     return " ".join(text.split())
 
 
+_PLACE_WORDS = ("TỈNH", "HUYỆN", "XÃ", "THÀNH PHỐ", "QUẬN", "THỊ XÃ", "PHƯỜNG", "THỊ TRẤN")
+
+
+def official_name(organization: Organization) -> str:
+    """The full name on one line with its place: a printed name that ends with the kind of
+    place ("… BVANTQ TỈNH") gets the place ("… BVANTQ TỈNH KON TUM"), as edXML OrganName."""
+    name = one_line(organization.name)
+    place = one_line(organization.place or "")
+    upper = name.upper()
+    if place and upper.endswith(_PLACE_WORDS) and not upper.endswith(place.upper()):
+        return f"{name} {place.upper()}"
+    return name
+
+
 def party(organization: Organization, *, email: str | None = None) -> Party:
     """An organisation as a message end."""
     return Party(
         name=one_line(organization.name), email=email or organization.email,
         organ_id=organization.edxml_id, address=organization.address,
+        official_name=official_name(organization),
+        in_charge=one_line(organization.header_parent or "") or None,
+        telephone=organization.phone,
     )
+
+
+def document_id(document: Document) -> str:
+    """The edXML DocumentId of an issued document: ``OrganId,YYYY/MM/DD,number/symbol``."""
+    organ_id = document.issuer.edxml_id if document.issuer is not None else ""
+    issued = f"{document.issue_date:%Y/%m/%d}" if document.issue_date else ""
+    return f"{organ_id or ''},{issued},{document.number_symbol or ''}"
+
+
+def _to_places(document: Document) -> tuple[str, ...]:
+    """The "Nơi nhận" lines; same-printed lines of different units get their full names."""
+    labels = [line.label for line in document.recipients]
+    return tuple(
+        official_name(line.organization)
+        if line.organization is not None and labels.count(line.label) > 1 else line.label
+        for line in document.recipients
+    )
+
+
+_LINK_BUSINESS = {"corrects": "2", "replaces": "3"}
+
+
+def _business(document: Document, delivery: Delivery) -> tuple[str, str, tuple[str, ...]]:
+    """(BussinessDocType, reason, DocumentIds concerned) of a document delivery."""
+    payload = delivery.payload or {}
+    if delivery.kind == "revoke":
+        return "1", str(payload.get("reason") or ""), (document_id(document),)
+    session = object_session(document)
+    if session is None:
+        return "0", "", ()
+    for kind, old in session.execute(
+        select(DocumentLink.kind, Document).join(Document, Document.id == DocumentLink.to_id)
+        .where(DocumentLink.from_id == document.id,
+               DocumentLink.kind.in_(list(_LINK_BUSINESS)))
+    ).tuples():
+        reason = ("Đính chính" if kind == "corrects" else "Thay thế") + \
+            f" văn bản số {old.number_symbol}"
+        return _LINK_BUSINESS[kind], reason, (document_id(old),)
+    return "0", "", ()
 
 
 def file_refs(document: Document, files_root: Path) -> tuple[FileRef, ...]:
@@ -102,8 +161,24 @@ def compose_notice(delivery: Delivery, notice: Notice) -> OutgoingMessage:
     )
 
 
+def compose_status(delivery: Delivery) -> OutgoingMessage:
+    """The message of a Status delivery (a receipt we owe the sender of an incoming document):
+    its fields were fixed when it was enqueued."""
+    payload = {k: str(v) for k, v in (delivery.payload or {}).items()}
+    if delivery.recipient is None:
+        raise PermanentDeliveryError(f"Lượt gửi trạng thái #{delivery.id} không có nơi nhận.")
+    return OutgoingMessage(
+        idempotency_key=delivery.idempotency_key, number="", symbol="",
+        subject=f"Trạng thái {payload.get('code', '')}: {payload.get('document_id', '')}",
+        sender=Party(payload.get("from_name", ""), organ_id=payload.get("from_organ_id")),
+        recipient=party(delivery.recipient), type_name="", status=payload,
+    )
+
+
 def compose(delivery: Delivery, *, ack_url: str | None) -> OutgoingMessage:
     """The message for one delivery, without its files (the relay adds them)."""
+    if delivery.kind.startswith("status:"):
+        return compose_status(delivery)
     if delivery.notice is not None:
         return compose_notice(delivery, delivery.notice)
     document = delivery.document
@@ -112,6 +187,7 @@ def compose(delivery: Delivery, *, ack_url: str | None) -> OutgoingMessage:
     if document.issuer is None or document.number is None:
         raise PermanentDeliveryError(f"Văn bản #{document.id} chưa có số hoặc cơ quan ban hành.")
     recipient = _recipient(delivery)
+    business, reason, concerned = _business(document, delivery)
     block = document.signature_block or {}
     signer = document.signer
     return OutgoingMessage(
@@ -131,6 +207,14 @@ def compose(delivery: Delivery, *, ack_url: str | None) -> OutgoingMessage:
             position=str(block.get("title") or (signer.title if signer else "") or ""),
             competence=str(block.get("authority_line") or block.get("competence") or ""),
         ) if signer or block else None,
-        to_places=tuple(line.label for line in document.recipients),
+        to_places=_to_places(document),
         ack_url=ack_url,
+        doc_type=document.doc_type,
+        copies=len({line.organization_id for line in document.recipients
+                    if line.organization_id is not None}),
+        business=business,
+        business_reason=reason,
+        replaces=concerned,
+        status={k: str(v) for k, v in (delivery.payload or {}).items()}
+        if delivery.kind.startswith("status:") else None,
     )

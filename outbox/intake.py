@@ -263,7 +263,7 @@ def read_edxml(data: bytes) -> Incoming:
     """Read an edXML package (its metadata and attached files)."""
     doc = parse_document(data)
     type_key = _TYPE_NAMES.get(doc.type_name.upper(), "cong_van")
-    response = doc.response_for.rsplit(",", 1)[-1] if doc.response_for else None
+    response = next((r.key.number_symbol for r in doc.response_for if r.key), None)
     return Incoming(
         number_symbol=doc.number_symbol, subject=doc.subject, sender_name=one_line(doc.sender.name),
         original_date=doc.issued_date, doc_type=type_key, sender_organ_id=doc.sender.organ_id,

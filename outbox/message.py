@@ -18,6 +18,9 @@ class Party:
     email: str | None = None
     organ_id: str | None = None
     address: str | None = None
+    official_name: str | None = None  # the full name with its place ("… TỈNH KON TUM")
+    in_charge: str | None = None  # the body it belongs to ("UBND TỈNH KON TUM")
+    telephone: str | None = None
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,12 @@ class OutgoingMessage:
     ack_url: str | None = None
     response_for: str | None = None
     text: str | None = None
+    doc_type: str = ""
+    copies: int = 0
+    business: str = "0"  # edXML BussinessDocType: 0 new, 1 revoke, 2 update, 3 replace
+    business_reason: str = ""
+    replaces: tuple[str, ...] = ()  # DocumentIds this one revokes, updates or replaces
+    status: dict[str, str] | None = None  # the fields of an edXML Status message to send
 
     @property
     def is_notice(self) -> bool:

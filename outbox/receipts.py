@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from outbox.edxml.model import StatusMessage
 from outbox.edxml.status import acknowledges, receipt_state
@@ -21,6 +21,9 @@ from outbox.errors import ReceiptError
 from registry import audit
 from registry.clock import VIETNAM as VN_TZ
 from registry.models import Delivery, DeliveryStatus, Document, Organization, Person
+
+EDXML_CHANNELS = ("edxml", "gateway")
+REVOCATION_ANSWERS = frozenset({"15", "16"})
 
 
 def _mac(secret: str, delivery_id: int) -> str:
@@ -84,30 +87,48 @@ def acknowledge_by_hand(*, session: Session, delivery_id: int, actor: Person | N
 
 
 def apply_status(*, session: Session, status: StatusMessage) -> list[Delivery]:
-    """Apply an edXML Status message to the deliveries of the document it answers.
+    """Apply an edXML Status message to our edXML deliveries of the document it answers.
 
-    Acknowledging codes (01, 03–06) set acknowledged_at; every code is written to
-    the audit log with its receipt state. Returns the deliveries it concerned.
+    The document is matched by its full DocumentId — issuer OrganId, promulgation date
+    and number/symbol (the same number/symbol recurs every year) — and the recipient by
+    the Status's From/OrganId. Acknowledging codes (01, 03–06) set acknowledged_at; every
+    code is kept on the delivery (payload ``receipt_code``/``receipt_state``) and in the
+    audit log. 15/16 answer a revocation: they go to the revocation's delivery.
     """
     state = receipt_state(status.status_code)
-    number_symbol = status.response_for.rsplit(",", 1)[-1]
-    number, _, symbol = number_symbol.partition("/")
+    key = status.response_for.key
+    if key is None:
+        raise ReceiptError("Thông điệp trạng thái không nêu DocumentId dạng «mã cơ quan,"
+                           "YYYY/MM/DD,số/ký hiệu»; không biết văn bản nào.")
+    number, _, symbol = key.number_symbol.partition("/")
+    issuer = aliased(Organization)
     rows = session.scalars(
         select(Delivery).join(Document, Delivery.document_id == Document.id)
         .join(Organization, Delivery.recipient_id == Organization.id)
-        .where(Document.symbol == symbol, Organization.edxml_id == status.sender.organ_id)
+        .join(issuer, Document.issuer_id == issuer.id)
+        .where(Document.symbol == symbol, Document.issue_date == key.issued,
+               issuer.edxml_id == key.organ_id,
+               Organization.edxml_id == status.sender.organ_id,
+               Delivery.channel.in_(EDXML_CHANNELS))
     ).all()
-    matched = [d for d in rows if d.document is not None and d.document.number is not None
-               and d.document.number == _int(number)]
+    matched = [d for d in rows if d.document is not None and d.document.number == _int(number)]
+    revocations = [d for d in matched if d.kind == "revoke"]
+    if status.status_code in REVOCATION_ANSWERS and revocations:
+        matched = revocations
+    else:
+        matched = [d for d in matched if d.kind == ""]
     if not matched:
         raise ReceiptError(
-            f"Không tìm thấy văn bản {status.response_for} đã gửi cho {status.sender.organ_id}."
-        )
+            f"Không tìm thấy văn bản {key} đã gửi qua trục liên thông cho "
+            f"{status.sender.organ_id}.")
     for delivery in matched:
         audit.record(session=session, action=f"status:{status.status_code}",
                      object_type="delivery", object_id=delivery.id,
-                     actor_label=status.staff_name or status.sender.name,
+                     actor_label=status.staff.staff or status.sender.name,
                      detail={"state": state.value, "description": status.description})
+        delivery.payload = {**(delivery.payload or {}), "receipt_code": status.status_code,
+                            "receipt_state": state.value,
+                            "receipt_description": status.description}
         if acknowledges(status.status_code):
             _mark(session, delivery, how=f"edxml:{status.status_code}",
                   at=status.timestamp.replace(tzinfo=status.timestamp.tzinfo or VN_TZ))

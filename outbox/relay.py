@@ -144,7 +144,9 @@ def _claim(
             row.status = DeliveryStatus.SENDING
             row.claimed_by = relay_id
             row.claimed_until = now + timedelta(seconds=policy.lease)
-            files = file_refs(row.document, files_root) if row.document is not None else ()
+            # A revocation or a Status message carries no files.
+            files = file_refs(row.document, files_root) \
+                if row.document is not None and not row.kind else ()
             claims.append(_Claim(row.id, row.document_id, row.channel, row.attempts, message,
                                  files))
     return claims

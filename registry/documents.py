@@ -163,7 +163,8 @@ def links(*, session: Session, document_id: int) -> Sequence[DocumentLink]:
     ).order_by(DocumentLink.id)).all()
 
 
-_FROZEN_MAY_CHANGE = {"status", "updated_at"}
+# signature_state: what the XML-DSig of an edXML arrival showed, recorded right after registering.
+_FROZEN_MAY_CHANGE = {"status", "updated_at", "signature_state"}
 
 
 @event.listens_for(Session, "before_flush")

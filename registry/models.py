@@ -248,6 +248,8 @@ class Document(Base):
     # The same incoming document (receiver, sender, number and symbol, date) is registered once:
     # a second arrival (e-mail, then edXML) finds this key and is linked, not renumbered.
     incoming_key: Mapped[str | None] = mapped_column(String(400), unique=True)
+    # edXML intake: the XML-DSig of the message as received — valid | invalid | absent.
+    signature_state: Mapped[str | None] = mapped_column(String(10))
 
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(
@@ -487,7 +489,7 @@ class Delivery(Base):
 
     __tablename__ = "deliveries"
     __table_args__ = (
-        UniqueConstraint("document_id", "recipient_id", "channel"),
+        UniqueConstraint("document_id", "recipient_id", "channel", "kind"),
         Index("ix_deliveries_due", "status", "next_attempt_at"),
         CheckConstraint("(document_id IS NULL) <> (notice_id IS NULL)", name="one_payload"),
     )
@@ -497,7 +499,11 @@ class Delivery(Base):
     notice_id: Mapped[int | None] = mapped_column(ForeignKey("notices.id"), index=True)
     recipient_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"))
     recipient_label: Mapped[str] = mapped_column(Text, default="")
-    channel: Mapped[str] = mapped_column(String(20))  # email | folder | edxml
+    channel: Mapped[str] = mapped_column(String(20))  # email | folder | edxml | gateway
+    # What an edXML delivery of the document says: "" the document itself, "revoke" its
+    # revocation (BussinessDocType 1), "status:NN" a Status message about an incoming one.
+    kind: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # reason, status fields
     address: Mapped[str | None] = mapped_column(Text)
     status: Mapped[DeliveryStatus] = mapped_column(
         _enum(DeliveryStatus), default=DeliveryStatus.QUEUED

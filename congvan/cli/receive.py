@@ -43,27 +43,55 @@ def _register_data(
         return org, one_line(org.name), (registers.TITLES[direction], columns), rows
 
 
-def _apply_status(file: Path) -> bool:
-    """An edXML Status message (a receipt for something we sent) is applied, not registered."""
-    if file.suffix.lower() not in (".xml", ".edxml"):
-        return False
-    from congvan.runtime import open_registry
-    from outbox.edxml.model import StatusMessage
-    from outbox.edxml.parse import parse
-    from outbox.edxml.status import receipt_state
-    from outbox.receipts import apply_status
-    from registry import db
+def _receive_edxml(file: Path, org: str, at: str | None, clerk: str | None) -> None:
+    """An edXML message: a Status is applied to our deliveries; a document is registered,
+    revoked, updated or replaced as its BussinessDocType says, and answered (01/03/15/16)."""
+    from sqlalchemy import select
 
-    message = parse(file.read_bytes())
-    if not isinstance(message, StatusMessage):
-        return False
+    from congvan.runtime import files_dir, open_registry
+    from outbox.edxml.receive import receive as receive_edxml
+    from outbox.errors import IntakeError
+    from registry import db
+    from registry.doctypes import format_number
+    from registry.models import Organization
+    from registry.numbering import VN_TZ
+
+    arrived = _arrival_time(at, VN_TZ)
     open_registry()
     with db.transaction() as session:
-        rows = apply_status(session=session, status=message)
-    console.print(f"Trạng thái {message.status_code} ({receipt_state(message.status_code).value})"
-                  f" của {message.sender.name or message.sender.organ_id} cho "
-                  f"{message.response_for}: ghi vào {len(rows)} lượt gửi.")
-    return True
+        organization_id = session.scalar(select(Organization.id).where(Organization.key == org))
+        actor = _person(session, clerk) if clerk else None
+        try:
+            result = receive_edxml(session=session, organization_id=organization_id,
+                                   data=file.read_bytes(), arrived_at=arrived,
+                                   files_root=files_dir(), actor=actor)
+        except IntakeError:
+            if organization_id is None:
+                _organization(session, org)  # names the unknown --org
+            raise
+        doc = result.document
+        line = {
+            "status": f"Trạng thái ghi vào {len(result.deliveries)} lượt gửi.",
+            "duplicate": "Văn bản này đã vào sổ trước đây; ghi thêm lần đến, không cấp số mới.",
+            "revoke": "Văn bản đến đã bị nơi gửi thu hồi; đã ghi lý do.",
+            "revoke_unknown": "Nơi gửi thu hồi một văn bản chưa nhận được; đã ghi lại.",
+        }.get(result.kind, "")
+        if doc is not None and result.kind in ("document", "update", "replace"):
+            line = (f"Đã vào sổ văn bản đến: số đến [bold]{format_number(doc.number or 0)}[/] "
+                    f"năm {doc.year} — {doc.original_number} của {doc.sender_name}: "
+                    f"{doc.subject}")
+        signature = {"valid": "hợp lệ", "invalid": "KHÔNG hợp lệ", "absent": "không có"}[
+            result.signature.state.value]
+        answers = ", ".join(d.kind.removeprefix("status:") for d in result.statuses)
+    console.print(line)
+    for warning in result.warnings:
+        console.print(f"[yellow]Lưu ý: {warning}[/]")
+    if result.kind != "status":
+        console.print(f"Chữ ký số của gói: {signature}"
+                      + (f" ({result.signature.signer})" if result.signature.signer else "")
+                      + (f" — {result.signature.reason}" if result.signature.reason else ""))
+    if answers:
+        console.print(f"Đã xếp hàng trạng thái gửi lại nơi gửi: {answers}.")
 
 
 def receive(
@@ -105,14 +133,15 @@ def receive(
     from outbox import intake
 
     with outbox_errors():
-        if not org:
-            raise typer.BadParameter("thiếu --org (mã cơ quan nhận trong danh bạ)",
-                                     param_hint="--org")
         if file is None and not paper:
             raise typer.BadParameter("chọn một tệp văn bản đến, hoặc --paper cho văn bản giấy "
                                      "không có tệp", param_hint="FILE")
-        if file is not None and _apply_status(file):
+        if file is not None and file.suffix.lower() in (".xml", ".edxml"):
+            _receive_edxml(file, org, at, clerk)  # a Status needs no --org
             return
+        if not org:
+            raise typer.BadParameter("thiếu --org (mã cơ quan nhận trong danh bạ)",
+                                     param_hint="--org")
         incoming = intake.paper() if file is None else intake.read_file(file)
         incoming = intake.corrected(incoming, number=number, symbol=symbol, date_=date_,
                                     issuer=issuer, subject=subject, urgency=urgency,

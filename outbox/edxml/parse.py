@@ -1,198 +1,504 @@
-"""Parse incoming edXML documents and Status messages, safely.
+"""Read incoming edXML documents and Status messages: streaming, bounded, safe.
 
-The parser never expands entities, never loads a DTD and never touches the
-network; a document that declares a DOCTYPE at all is refused (that is where
-entity bombs and external entities live), as defusedxml would.
+The bytes are fed in 64 KiB chunks to lxml's SAX-style target interface, so:
+
+* no tree of the whole message is built and each ContentTransferEncoded is
+  base64-decoded as it streams in — a 50 MB attachment is held once, decoded,
+  and libxml2's 10 MB text-node limit does not apply (there is no text node);
+* a DOCTYPE is refused the moment it starts (entity bombs and external entities
+  live there), entities are never resolved, nothing is fetched from the network;
+* depth, element count, plain-text size and attachment sizes are bounded.
+
+A tolerant receiver: stray bytes before the XML declaration (seen in public
+samples: ``1212<?xml …``) are skipped with a warning; an element whose prefix
+was never declared (``<edXML:From>`` under a default namespace) is read as edXML;
+elements are found by local name in the edXML namespace or none, in any order.
 """
 
 from __future__ import annotations
 
-import base64
 import binascii
 import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from datetime import date, datetime
+from pathlib import Path
+from typing import Any, BinaryIO
 
 from lxml import etree
 
-from outbox.edxml.build import NS
-from outbox.edxml.model import EdxmlAttachment, EdxmlDocument, Organ, StatusMessage, TraceHeader
+from outbox.edxml.attachments import Limits, check_name, unpack
+from outbox.edxml.build import DSIG, NS
+from outbox.edxml.model import (
+    Business,
+    BusinessType,
+    EdxmlAttachment,
+    EdxmlDocument,
+    Organ,
+    Replacement,
+    ResponseFor,
+    StaffInfo,
+    StatusMessage,
+    TraceHeader,
+)
 from outbox.errors import EdxmlError
 
+CHUNK = 1 << 16
+MAX_DEPTH = 40
+MAX_ELEMENTS = 50_000
+MAX_TEXT = 1 << 20  # one plain (non-attachment) text value
+_WHITESPACE = b" \t\r\n"
 
-def _parser() -> etree.XMLParser:
-    return etree.XMLParser(
-        resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
-        huge_tree=False, remove_comments=True, remove_pis=True,
+
+class _Node:
+    __slots__ = ("children", "decoder", "namespace", "parts", "size", "tag")
+
+    def __init__(self, tag: str, namespace: str | None) -> None:
+        self.tag = tag
+        self.namespace = namespace
+        self.children: list[_Node] = []
+        self.parts: list[str] = []
+        self.size = 0
+        self.decoder: _Base64 | None = None
+
+    def child(self, tag: str) -> _Node | None:
+        return next((c for c in self.children if c.tag == tag), None)
+
+    def all(self, tag: str) -> list[_Node]:
+        return [c for c in self.children if c.tag == tag]
+
+    def find(self, path: str) -> _Node | None:
+        node: _Node | None = self
+        for part in path.split("/"):
+            node = node.child(part) if node is not None else None
+        return node
+
+    def findall(self, path: str) -> list[_Node]:
+        head, _, last = path.rpartition("/")
+        parent = self.find(head) if head else self
+        return parent.all(last) if parent is not None else []
+
+    @property
+    def text(self) -> str:
+        return unicodedata.normalize("NFC", "".join(self.parts).strip())
+
+    def value(self, path: str, *, required: bool = False, where: str = "") -> str:
+        found = self.find(path)
+        text = found.text if found is not None else ""
+        if required and not text:
+            raise EdxmlError(f"Gói edXML thiếu trường bắt buộc {where}{path}; bên gửi cần "
+                             "điền trường này rồi gửi lại.")
+        return text
+
+
+class _Base64:
+    """Decodes base64 text as it streams in, refusing bad characters and oversize files."""
+
+    def __init__(self, budget: _Budget) -> None:
+        self.budget = budget
+        self.pending: list[str] = []
+        self.pending_size = 0
+        self.tail = b""
+        self.out: list[bytes] = []
+        self.size = 0
+
+    def feed(self, text: str) -> None:
+        self.pending.append(text)
+        self.pending_size += len(text)
+        if self.pending_size >= 1 << 20:
+            self._flush(final=False)
+
+    def _flush(self, *, final: bool) -> None:
+        try:
+            raw = "".join(self.pending).encode("ascii")
+        except UnicodeEncodeError:
+            raise EdxmlError("Nội dung tệp đính kèm (ContentTransferEncoded) không phải "
+                             "base64.") from None
+        self.pending, self.pending_size = [], 0
+        raw = self.tail + raw.translate(None, _WHITESPACE)
+        cut = len(raw) if final else len(raw) // 4 * 4
+        self.tail = raw[cut:]
+        if not cut:
+            return
+        try:
+            chunk = binascii.a2b_base64(raw[:cut], strict_mode=True)
+        except binascii.Error as error:
+            raise EdxmlError(f"Nội dung tệp đính kèm (ContentTransferEncoded) không phải "
+                             f"base64 hợp lệ: {error}.") from None
+        self.size += len(chunk)
+        self.budget.spend(self.size, len(chunk))
+        self.out.append(chunk)
+
+    def finish(self) -> bytes:
+        self._flush(final=True)
+        data = b"".join(self.out)
+        self.out = []
+        return data
+
+
+@dataclass
+class _Budget:
+    limits: Limits
+    total: int = 0
+
+    def spend(self, file_size: int, more: int) -> None:
+        self.total += more
+        if file_size > self.limits.max_file:
+            raise EdxmlError(f"Một tệp đính kèm vượt {self.limits.max_file:,} byte; từ chối "
+                             "gói edXML.")
+        if self.total > self.limits.max_total:
+            raise EdxmlError(f"Các tệp đính kèm vượt tổng {self.limits.max_total:,} byte; từ "
+                             "chối gói edXML.")
+
+
+class _Target:
+    """The SAX target: a small tree of names and texts, attachments decoded on the fly."""
+
+    def __init__(self, limits: Limits) -> None:
+        self.root: _Node | None = None
+        self.stack: list[_Node] = []
+        self.elements = 0
+        self.budget = _Budget(limits)
+        self.attachments = 0
+        self.limits = limits
+
+    def doctype(self, *_args: Any) -> None:
+        raise EdxmlError("Gói edXML có khai báo DOCTYPE/ENTITY; từ chối vì lý do an toàn "
+                         "(XXE, bom thực thể).")
+
+    def start(self, tag: str, _attrib: Any, _nsmap: Any = None) -> None:
+        self.elements += 1
+        if len(self.stack) >= MAX_DEPTH:
+            raise EdxmlError(f"Gói edXML lồng quá {MAX_DEPTH} cấp phần tử; từ chối.")
+        if self.elements > MAX_ELEMENTS:
+            raise EdxmlError(f"Gói edXML có quá {MAX_ELEMENTS:,} phần tử; từ chối.")
+        namespace, local = None, tag
+        if tag.startswith("{"):
+            namespace, _, local = tag[1:].partition("}")
+        local = local.rpartition(":")[2]  # an undeclared prefix: read as edXML
+        node = _Node(local, namespace)
+        if local == "ContentTransferEncoded":
+            self.attachments += 1
+            if self.attachments > self.limits.max_count:
+                raise EdxmlError(f"Gói edXML có quá {self.limits.max_count} tệp đính kèm.")
+            node.decoder = _Base64(self.budget)
+        if self.stack:
+            self.stack[-1].children.append(node)
+        else:
+            self.root = node
+        self.stack.append(node)
+
+    def data(self, text: str) -> None:
+        if not self.stack:
+            return
+        node = self.stack[-1]
+        if node.decoder is not None:
+            node.decoder.feed(text)
+            return
+        node.size += len(text)
+        if node.size > MAX_TEXT:
+            raise EdxmlError(f"Trường {node.tag} của gói edXML dài quá {MAX_TEXT:,} ký tự.")
+        node.parts.append(text)
+
+    def end(self, _tag: str) -> None:
+        self.stack.pop()
+
+    def comment(self, _text: str) -> None:
+        return None
+
+    def pi(self, _target: str, _data: str = "") -> None:
+        return None
+
+    def close(self) -> _Node | None:
+        return self.root
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """An incoming message, what the receiver tolerated, and whether it carries a Signature."""
+
+    message: EdxmlDocument | StatusMessage
+    warnings: tuple[str, ...] = ()
+    signed: bool = False
+
+
+def _chunks_of(data: bytes | BinaryIO) -> Iterator[bytes]:
+    if isinstance(data, bytes | bytearray | memoryview):
+        view = memoryview(data)
+        for start in range(0, len(view), CHUNK):
+            yield bytes(view[start:start + CHUNK])
+        return
+    while chunk := data.read(CHUNK):
+        yield chunk
+
+
+def _skip_stray(chunks: Iterator[bytes], warnings: list[str]) -> Iterator[bytes]:
+    """Drop a short run of stray non-markup bytes before ``<`` (``1212<?xml …``)."""
+    first = b""
+    for chunk in chunks:
+        first += chunk
+        if b"<" in first or len(first) > 1024:
+            break
+    start = first.find(b"<")
+    prefix = first[:start] if start > 0 else b""
+    if prefix.strip(b" \t\r\n\xef\xbb\xbf"):
+        if len(prefix) > 64:
+            raise EdxmlError("Tệp không phải gói edXML: có nội dung lạ trước phần tử đầu tiên.")
+        shown = prefix.decode("utf-8", "replace").strip()
+        warnings.append(f"Bỏ qua {len(prefix)} byte lạ «{shown}» trước khai báo XML.")
+        first = first[start:]
+    elif start > 0:
+        first = first[start:]  # leading whitespace/BOM before the declaration
+    yield first
+    yield from chunks
+
+
+def _feed(data: bytes | BinaryIO, limits: Limits) -> tuple[_Node, list[str]]:
+    warnings: list[str] = []
+    target = _Target(limits)
+    parser = etree.XMLParser(
+        target=target, resolve_entities=False, no_network=True, load_dtd=False,
+        dtd_validation=False, remove_comments=True, remove_pis=True,
     )
-
-
-def load(data: bytes) -> etree._Element:
-    """Parse bytes into the envelope element, refusing DTDs and foreign dialects."""
     try:
-        root = etree.fromstring(data, parser=_parser())
+        for chunk in _skip_stray(_chunks_of(data), warnings):
+            parser.feed(chunk)
+        root = parser.close()
     except etree.XMLSyntaxError as error:
         raise EdxmlError(f"Tệp edXML không đúng cú pháp XML: {error}") from error
-    if root.getroottree().docinfo.doctype:
-        raise EdxmlError("Tệp edXML có khai báo DOCTYPE/ENTITY; từ chối vì lý do an toàn.")
-    namespace = etree.QName(root).namespace
-    if namespace not in (NS, None) or etree.QName(root).localname != "edXMLEnvelope":
-        raise EdxmlError(
-            f"Không nhận dạng được gói edXML (phần tử gốc {root.tag}); cần edXMLEnvelope "
-            f"thuộc namespace {NS}."
-        )
-    return root
-
-
-class _Reader:
-    """Finds children of the envelope whether or not the sender used the namespace."""
-
-    def __init__(self, root: etree._Element) -> None:
-        self.prefix = f"{{{NS}}}" if etree.QName(root).namespace else ""
-
-    def path(self, path: str) -> str:
-        return "/".join(self.prefix + part for part in path.split("/"))
-
-    def find(self, element: etree._Element, path: str) -> etree._Element | None:
-        return element.find(self.path(path))
-
-    def findall(self, element: etree._Element, path: str) -> list[etree._Element]:
-        return list(element.findall(self.path(path)))
-
-    def text(self, element: etree._Element, path: str, *, required: bool = False) -> str:
-        found = self.find(element, path)
-        value = (found.text or "").strip() if found is not None else ""
-        if required and not value:
-            raise EdxmlError(f"Gói edXML thiếu trường bắt buộc {path}.")
-        return unicodedata.normalize("NFC", value)
+    if not isinstance(root, _Node):
+        raise EdxmlError("Tệp edXML rỗng.")
+    return root, warnings
 
 
 def _date(value: str, field: str) -> date:
     try:
-        return datetime.strptime(value.replace("-", "/"), "%Y/%m/%d").date()
+        return datetime.strptime(value.replace("-", "/")[:10], "%Y/%m/%d").date()
     except ValueError:
         raise EdxmlError(f"Trường {field} «{value}» không phải ngày dạng YYYY/MM/DD.") from None
 
 
 def _time(value: str, field: str) -> datetime:
-    for layout in ("%Y/%m/%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y/%m/%d"):
+    for layout in ("%Y/%m/%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%Y/%m/%d"):
         try:
-            return datetime.strptime(value, layout)
+            return datetime.strptime(value.strip()[:19], layout)
         except ValueError:
             continue
     raise EdxmlError(f"Trường {field} «{value}» không phải thời điểm YYYY/MM/DD HH:MM:SS.")
 
 
-def _organ(r: _Reader, element: etree._Element) -> Organ:
+def _int(value: str, field: str) -> int:
+    if not value:
+        return 0
+    if not value.isdigit():
+        raise EdxmlError(f"Trường {field} «{value}» phải là số nguyên.")
+    return int(value)
+
+
+def _organ(node: _Node, where: str) -> Organ:
     return Organ(
-        organ_id=r.text(element, "OrganId", required=True),
-        name=r.text(element, "OrganName"),
-        in_charge=r.text(element, "OrganizationInCharge"),
-        address=r.text(element, "OrganAdd"),
-        email=r.text(element, "Email"),
-        telephone=r.text(element, "Telephone"),
-        fax=r.text(element, "Fax"),
-        website=r.text(element, "Website"),
+        organ_id=node.value("OrganId", required=True, where=f"{where}/"),
+        name=" ".join(node.value("OrganName").split()),
+        in_charge=node.value("OrganizationInCharge"),
+        address=node.value("OrganAdd"),
+        email=node.value("Email"),
+        telephone=node.value("Telephone"),
+        fax=node.value("Fax"),
+        website=node.value("Website"),
     )
 
 
-def _attachments(r: _Reader, root: etree._Element) -> tuple[EdxmlAttachment, ...]:
-    contents: dict[str, bytes] = {}
-    for item in r.findall(root, "AttachmentEncoded/Attachment"):
-        try:
-            contents[item.get("ContentId", "")] = base64.b64decode(
-                r.text(item, "ContentTransferEncoded"), validate=True
-            )
-        except binascii.Error as error:
-            raise EdxmlError(f"Tệp đính kèm {item.get('ContentId')} không phải base64.") from error
-    result = []
-    for reference in r.findall(root, "edXMLBody/edXMLManifest/Reference"):
-        content_id = reference.get("ContentId", "")
+def _staff(node: _Node | None) -> StaffInfo:
+    if node is None:
+        return StaffInfo()
+    return StaffInfo(node.value("Department"), node.value("Staff"), node.value("Mobile"),
+                     node.value("Email"))
+
+
+def _response_for(node: _Node) -> ResponseFor | None:
+    document_id = node.value("DocumentId")
+    organ_id, code, when = node.value("OrganId"), node.value("Code"), node.value(
+        "PromulgationDate")
+    if not (document_id or organ_id or code):
+        return None  # <ResponseFor/> as some senders write it
+    return ResponseFor(organ_id, code, _date(when, "ResponseFor/PromulgationDate") if when
+                       else None, document_id)
+
+
+def _business(node: _Node | None) -> Business:
+    if node is None:
+        return Business()
+    raw = node.value("BussinessDocType") or "0"
+    try:
+        kind = BusinessType(raw.strip().lstrip("0") or "0")
+    except ValueError:
+        raise EdxmlError(f"BussinessDocType «{raw}» không hợp lệ; dùng 0 (mới), 1 (thu hồi), "
+                         "2 (cập nhật) hoặc 3 (thay thế).") from None
+    replacements = tuple(
+        Replacement(info.value("DocumentId"),
+                    tuple(o.text for o in info.findall("OrganIdList/OrganId") if o.text))
+        for info in node.findall("ReplacementInfoList/ReplacementInfo")
+    )
+    return Business(kind, node.value("BussinessDocReason"), node.value("DocumentId"),
+                    node.value("Paper") or "0", _staff(node.child("StaffInfo")), replacements)
+
+
+def _cid(value: str) -> str:
+    return value.strip().strip("<>").removeprefix("cid:").strip()
+
+
+def _attachments(root: _Node, envelope: _Node, limits: Limits,
+                 warnings: list[str]) -> tuple[EdxmlAttachment, ...]:
+    contents: dict[str, tuple[_Node, bytes]] = {}
+    for item in root.findall("AttachmentEncoded/Attachment"):
+        content_id = _cid(item.value("ContentId"))
+        if not content_id:
+            raise EdxmlError("Một tệp đính kèm (AttachmentEncoded/Attachment) không có "
+                             "ContentId; bên gửi cần gửi lại gói.")
+        if content_id in contents:
+            raise EdxmlError(f"ContentId «{content_id}» lặp lại ở hai tệp đính kèm; từ chối vì "
+                             "không biết tệp nào là tệp nào.")
+        encoded = item.child("ContentTransferEncoded")
+        if encoded is None or encoded.decoder is None:
+            raise EdxmlError(f"Tệp đính kèm «{content_id}» không có nội dung "
+                             "(ContentTransferEncoded).")
+        contents[content_id] = (item, encoded.decoder.finish())
+    result: list[EdxmlAttachment] = []
+    seen: set[str] = set()
+    for reference in envelope.findall("edXMLBody/edXMLManifest/Reference"):
+        content_id = _cid(reference.value("ContentId"))
+        if content_id in seen:
+            raise EdxmlError(f"Danh mục edXML nêu ContentId «{content_id}» hai lần; từ chối.")
+        seen.add(content_id)
         if content_id not in contents:
-            raise EdxmlError(f"Danh mục edXML nêu tệp {content_id} nhưng gói không chứa tệp này.")
-        result.append(EdxmlAttachment(
-            name=r.text(reference, "AttachmentName", required=True),
-            mime=r.text(reference, "ContentType") or "application/octet-stream",
-            content=contents[content_id],
-            description=r.text(reference, "Description"),
-        ))
+            raise EdxmlError(f"Danh mục edXML nêu tệp «{content_id}» "
+                             f"({reference.value('AttachmentName')}) nhưng gói không chứa tệp "
+                             "này; bên gửi cần gửi lại gói đủ tệp.")
+        item, content = contents[content_id]
+        name = reference.value("AttachmentName") or item.value("AttachmentName")
+        result.append(_attachment(name, reference.value("ContentType") or item.value(
+            "ContentType"), content, reference.value("Description"), reference.value(
+            "ContentId"), limits))
+    for content_id, (item, content) in contents.items():
+        if content_id not in seen:
+            warnings.append(f"Tệp đính kèm «{content_id}» không có trong danh mục; vẫn nhận.")
+            result.append(_attachment(item.value("AttachmentName"), item.value("ContentType"),
+                                      content, item.value("Description"),
+                                      item.value("ContentId"), limits))
     return tuple(result)
 
 
-def _document(r: _Reader, root: etree._Element, header: etree._Element) -> EdxmlDocument:
-    sender = r.find(header, "From")
+def _attachment(name: str, mime: str, content: bytes, description: str, content_id: str,
+                limits: Limits) -> EdxmlAttachment:
+    return unpack(EdxmlAttachment(check_name(name), mime or "application/octet-stream",
+                                  content, description, content_id), limits)
+
+
+def _document(root: _Node, envelope: _Node, header: _Node, message: _Node, limits: Limits,
+              warnings: list[str]) -> EdxmlDocument:
+    sender = message.child("From")
     if sender is None:
-        raise EdxmlError("Gói edXML thiếu trường bắt buộc From.")
-    due = r.text(header, "DueDate")
-    traces = r.find(root, "edXMLHeader/TraceHeaderList")
-    trace: tuple[TraceHeader, ...] = ()
-    business = "0"
-    if traces is not None:
-        trace = tuple(
-            TraceHeader(r.text(t, "OrganId"), _time(r.text(t, "Timestamp"), "Timestamp"))
-            for t in r.findall(traces, "TraceHeader")
-        )
-        business = r.text(traces, "Bussiness/BussinessDocType") or "0"
-    return EdxmlDocument(
-        sender=_organ(r, sender),
-        recipients=tuple(_organ(r, to) for to in r.findall(header, "To")),
-        code_number=r.text(header, "Code/CodeNumber", required=True),
-        code_notation=r.text(header, "Code/CodeNotation", required=True),
-        issued_date=_date(
-            r.text(header, "PromulgationInfo/PromulgationDate", required=True), "PromulgationDate"
-        ),
-        place=r.text(header, "PromulgationInfo/Place"),
-        type_code=r.text(header, "DocumentType/Type"),
-        type_detail=r.text(header, "DocumentType/TypeDetail"),
-        type_name=r.text(header, "DocumentType/TypeName"),
-        subject=r.text(header, "Subject", required=True),
-        content=r.text(header, "Content"),
-        signer_competence=r.text(header, "SignerInfo/Competence"),
-        signer_position=r.text(header, "SignerInfo/Position"),
-        signer_full_name=r.text(header, "SignerInfo/FullName"),
-        due_date=_date(due, "DueDate") if due else None,
-        to_places=tuple(
-            unicodedata.normalize("NFC", (p.text or "").strip())
-            for p in r.findall(header, "ToPlaces/Place")
-        ),
-        priority=r.text(header, "OtherInfo/Priority") or "0",
-        response_for=r.text(header, "ResponseFor/DocumentId") or None,
-        business_doc_type=business,
-        trace=trace,
-        attachments=_attachments(r, root),
+        raise EdxmlError("Gói edXML thiếu trường bắt buộc From (cơ quan gửi).")
+    due = message.value("DueDate")
+    traces = header.child("TraceHeaderList")
+    trace = tuple(
+        TraceHeader(t.value("OrganId"), _time(t.value("Timestamp"), "TraceHeader/Timestamp"))
+        for t in (traces.all("TraceHeader") if traces is not None else ())
+        if t.value("Timestamp")
     )
+    doc = EdxmlDocument(
+        sender=_organ(sender, "From"),
+        recipients=tuple(_organ(to, "To") for to in message.all("To")),
+        code_number=message.value("Code/CodeNumber"),
+        code_notation=message.value("Code/CodeNotation", required=True),
+        issued_date=_date(message.value("PromulgationInfo/PromulgationDate", required=True),
+                          "PromulgationDate"),
+        place=message.value("PromulgationInfo/Place"),
+        type_code=message.value("DocumentType/Type"),
+        type_detail=message.value("DocumentType/TypeDetail"),
+        type_name=message.value("DocumentType/TypeName"),
+        subject=message.value("Subject", required=True),
+        content=message.value("Content"),
+        signer_competence=message.value("SignerInfo/Competence"),
+        signer_position=message.value("SignerInfo/Position"),
+        signer_full_name=message.value("SignerInfo/FullName"),
+        due_date=_date(due, "DueDate") if due else None,
+        to_places=tuple(p.text for p in message.findall("ToPlaces/Place")),
+        priority=message.value("OtherInfo/Priority") or "0",
+        sphere=message.value("OtherInfo/SphereOfPromulgation"),
+        typer_notation=message.value("OtherInfo/TyperNotation"),
+        promulgation_amount=_int(message.value("OtherInfo/PromulgationAmount"),
+                                 "PromulgationAmount"),
+        page_amount=_int(message.value("OtherInfo/PageAmount"), "PageAmount"),
+        appendixes=tuple(a.text for a in message.findall("OtherInfo/Appendixes/Appendix")),
+        steering_type=message.value("SteeringType") or "0",
+        response_for=tuple(r for r in map(_response_for, message.all("ResponseFor")) if r),
+        business=_business(traces.child("Bussiness") if traces is not None else None),
+        trace=trace,
+        attachments=_attachments(root, envelope, limits, warnings),
+    )
+    declared = message.value("DocumentId")
+    return replace(doc, declared_id=declared) if declared and declared != doc.document_id \
+        else doc
 
 
-def _status(r: _Reader, element: etree._Element) -> StatusMessage:
-    sender = r.find(element, "From")
+def _status(message: _Node) -> StatusMessage:
+    sender = message.child("From")
     if sender is None:
         raise EdxmlError("Thông điệp trạng thái edXML thiếu trường bắt buộc From.")
+    node = message.child("ResponseFor")
+    response = _response_for(node) if node is not None else None
+    if response is None or response.key is None:
+        raise EdxmlError("Thông điệp trạng thái edXML thiếu ResponseFor/DocumentId dạng "
+                         "«mã cơ quan,YYYY/MM/DD,số/ký hiệu»; không biết trạng thái này nói về "
+                         "văn bản nào.")
+    code = message.value("StatusCode", required=True)
     return StatusMessage(
-        response_for=r.text(element, "ResponseFor/DocumentId", required=True),
-        sender=_organ(r, sender),
-        status_code=r.text(element, "StatusCode", required=True).zfill(2),
-        timestamp=_time(r.text(element, "Timestamp", required=True), "Timestamp"),
-        description=r.text(element, "Description"),
-        staff_department=r.text(element, "StaffInfo/Department"),
-        staff_name=r.text(element, "StaffInfo/Staff"),
-        staff_phone=r.text(element, "StaffInfo/Mobile"),
-        staff_email=r.text(element, "StaffInfo/Email"),
+        response_for=response,
+        sender=_organ(sender, "From"),
+        status_code=code.zfill(2) if code.isdigit() else code,
+        timestamp=_time(message.value("Timestamp", required=True), "Timestamp"),
+        description=message.value("Description"),
+        staff=_staff(message.child("StaffInfo")),
     )
 
 
-def parse(data: bytes) -> EdxmlDocument | StatusMessage:
+DEFAULT_LIMITS = Limits()
+
+
+def read(data: bytes | BinaryIO | Path, *, limits: Limits = DEFAULT_LIMITS) -> Parsed:
+    """Parse an edXML document or Status message, with the receiver's warnings."""
+    if isinstance(data, Path):
+        with data.open("rb") as handle:
+            return read(handle, limits=limits)
+    root, warnings = _feed(data, limits)
+    if root.tag != "edXML" or root.namespace not in (NS, None):
+        raise EdxmlError(
+            f"Không nhận dạng được gói edXML (phần tử gốc «{root.tag}»); cần phần tử gốc edXML "
+            f"thuộc namespace {NS} (QCVN 102:2016).")
+    if root.namespace is None:
+        warnings.append("Phần tử gốc edXML không khai báo namespace QCVN 102:2016.")
+    envelope = root.child("edXMLEnvelope")
+    header = envelope.child("edXMLHeader") if envelope is not None else None
+    if envelope is None or header is None:
+        raise EdxmlError("Gói edXML thiếu edXMLEnvelope/edXMLHeader.")
+    signed = any(c.tag == "Signature" and c.namespace in (DSIG, NS, None)
+                 for c in header.children)
+    message = header.child("MessageHeader") or header.child("Status")
+    if message is None:
+        raise EdxmlError("Gói edXML không có MessageHeader.")
+    if message.child("StatusCode") is not None:
+        return Parsed(_status(message), tuple(warnings), signed)
+    return Parsed(_document(root, envelope, header, message, limits, warnings),
+                  tuple(warnings), signed)
+
+
+def parse(data: bytes | BinaryIO | Path) -> EdxmlDocument | StatusMessage:
     """Parse an edXML document or Status message."""
-    root = load(data)
-    r = _Reader(root)
-    status = r.find(root, "edXMLHeader/Status")
-    if status is not None:
-        return _status(r, status)
-    header = r.find(root, "edXMLHeader/MessageHeader")
-    if header is None:
-        raise EdxmlError("Gói edXML không có MessageHeader hay Status.")
-    return _document(r, root, header)
+    return read(data).message
 
 
-def parse_document(data: bytes) -> EdxmlDocument:
+def parse_document(data: bytes | BinaryIO | Path) -> EdxmlDocument:
     """Parse an edXML document; a Status message here is an error."""
     result = parse(data)
     if not isinstance(result, EdxmlDocument):
@@ -200,7 +506,7 @@ def parse_document(data: bytes) -> EdxmlDocument:
     return result
 
 
-def parse_status(data: bytes) -> StatusMessage:
+def parse_status(data: bytes | BinaryIO | Path) -> StatusMessage:
     """Parse an edXML Status message; a document here is an error."""
     result = parse(data)
     if not isinstance(result, StatusMessage):

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from outbox import deliveries, receipts
-from outbox.edxml.model import Organ, StatusMessage
+from outbox.edxml.model import DocumentKey, Organ, ResponseFor, StaffInfo, StatusMessage
 from outbox.enqueue import enqueue_document
 from outbox.errors import ReceiptError
 from registry.models import DeliveryStatus
@@ -69,8 +69,10 @@ class TestAcknowledge:
 
 class TestEdxmlStatus:
     def _status(self, doc_id: str, organ: str, code: str) -> StatusMessage:
-        return StatusMessage(doc_id, Organ(organ, "Công an huyện"), code,
-                             datetime(2022, 12, 17, 9, 0), staff_name="Văn thư CA")
+        key = DocumentKey.parse(doc_id)
+        response = ResponseFor.of(key) if key else ResponseFor("", "", None, doc_id)
+        return StatusMessage(response, Organ(organ, "Công an huyện"), code,
+                             datetime(2022, 12, 17, 9, 0), staff=StaffInfo(staff="Văn thư CA"))
 
     def test_registered_status_acknowledges(self, session: Session, tmp_path: Path) -> None:
         """Status 03 from the recipient acknowledges its edXML delivery of that document."""
@@ -86,12 +88,34 @@ class TestEdxmlStatus:
         """Status 02 (rejected) is recorded but does not acknowledge."""
         doc = issued_document(session, tmp_path, recipients=1)
         enqueue_document(session=session, document_id=doc.id, channels=("edxml",))
-        status = self._status(f"x,2022/12/16,{doc.number:02d}/BCĐ-NC", "000.01.01.H34", "02")
+        status = self._status(f"000.00.00.H34,2022/12/16,{doc.number:02d}/BCĐ-NC",
+                              "000.01.01.H34", "02")
         [matched] = receipts.apply_status(session=session, status=status)
         assert matched.acknowledged_at is None
+        assert matched.payload is not None and matched.payload["receipt_state"] == "rejected"
+
+    def test_date_is_part_of_the_identity(self, session: Session, tmp_path: Path) -> None:
+        """A receipt for the same number/symbol dated another year acknowledges nothing."""
+        doc = issued_document(session, tmp_path, recipients=1)
+        [row] = enqueue_document(session=session, document_id=doc.id, channels=("edxml",))
+        other_year = self._status(f"000.00.00.H34,2021/12/16,{doc.number:02d}/BCĐ-NC",
+                                  "000.01.01.H34", "03")
+        with pytest.raises(ReceiptError, match="2021/12/16"):
+            receipts.apply_status(session=session, status=other_year)
+        assert row.acknowledged_at is None
+
+    def test_other_issuer_same_number_is_not_matched(self, session: Session,
+                                                     tmp_path: Path) -> None:
+        """The issuer's OrganId is part of the identity too."""
+        doc = issued_document(session, tmp_path, recipients=1)
+        enqueue_document(session=session, document_id=doc.id, channels=("edxml",))
+        with pytest.raises(ReceiptError):
+            receipts.apply_status(session=session, status=self._status(
+                f"000.00.00.G22,2022/12/16,{doc.number:02d}/BCĐ-NC", "000.01.01.H34", "03"))
 
     def test_unknown_document_is_refused(self, session: Session) -> None:
         """A Status about a document we never sent is refused."""
         with pytest.raises(ReceiptError):
             receipts.apply_status(session=session,
-                                  status=self._status("x,2022/12/16,1/XX", "1", "01"))
+                                  status=self._status("000.00.00.H34,2022/12/16,1/XX", "1",
+                                                      "01"))

@@ -163,7 +163,7 @@ class TestReceiveStatus:
                                        monkeypatch: pytest.MonkeyPatch) -> None:
         """`congvan receive` given an edXML Status 03 acknowledges the matching delivery."""
         from outbox.edxml.build import build_status
-        from outbox.edxml.model import Organ, StatusMessage
+        from outbox.edxml.model import DocumentKey, Organ, ResponseFor, StatusMessage
         from registry.models import Delivery
 
         monkeypatch.setenv("CONGVAN_DATABASE_URL", fresh_sqlite_url)
@@ -174,9 +174,11 @@ class TestReceiveStatus:
             enqueue_document(session=session, document_id=doc.id, channels=("edxml",))
             number = doc.number
         path = tmp_path / "status.edxml"
+        key = DocumentKey.parse(f"000.00.00.H34,2022/12/16,{number:02d}/BCĐ-NC")
+        assert key is not None
         path.write_bytes(build_status(StatusMessage(
-            f"000.00.00.H34,2022/12/16,{number:02d}/BCĐ-NC", Organ("000.01.01.H34", "CA"),
-            "03", datetime(2022, 12, 17, 8, 0))))
+            ResponseFor.of(key), Organ("000.01.01.H34", "CA"), "03",
+            datetime(2022, 12, 17, 8, 0))))
         result = CliRunner().invoke(app, ["receive", str(path), "--org", "x"])
         assert result.exit_code == 0, result.output
         with Session(engine) as session:

@@ -1,0 +1,249 @@
+"""Intake of an edXML message: read it, check its signature, honour BussinessDocType.
+
+* a Status message updates the deliveries it answers (:func:`outbox.receipts.apply_status`);
+* a new document (0) is registered through :func:`outbox.intake.register_incoming`, its
+  signature state recorded, and 01 (arrived) then 03 (registered) queued to the sender;
+* an update (2) or replacement (3) is registered the same way and linked to the version it
+  updates/replaces (``corrects``/``replaces``);
+* a revocation (1) marks the registered document revoked with the reason and answers 15;
+  a revocation of a document never received is recorded and answered 16 — and if that
+  document arrives later it is registered already revoked.
+
+Everything happens in the caller's transaction: a message that is refused (bad XML,
+bombs, missing attachments) leaves nothing behind, files included.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from outbox.compose import official_name, one_line
+from outbox.edxml.exchange import send_status
+from outbox.edxml.model import (
+    BusinessType,
+    DocumentKey,
+    EdxmlDocument,
+    SignatureState,
+    StatusMessage,
+)
+from outbox.edxml.parse import read
+from outbox.edxml.verify import Verification, verify
+from outbox.errors import IntakeError
+from outbox.intake import URGENCY_MARKS, Incoming, register_incoming
+from outbox.receipts import apply_status
+from registry import audit, documents
+from registry.doctypes import DOC_TYPES
+from registry.models import (
+    Delivery,
+    DeliveryStatus,
+    Direction,
+    Document,
+    DocumentStatus,
+    Notice,
+    Organization,
+    Person,
+)
+from registry.numbering import VN_TZ
+
+_TYPE_NAMES = {t.name.upper(): t.key for t in DOC_TYPES.values()}
+_LINK = {BusinessType.UPDATE: "corrects", BusinessType.REPLACE: "replaces"}
+_PRIORITY_MARK = {"1": URGENCY_MARKS[3], "2": URGENCY_MARKS[2], "3": URGENCY_MARKS[0],
+                  "4": URGENCY_MARKS[0]}
+
+
+@dataclass
+class Received:
+    """What one incoming edXML message did."""
+
+    kind: str  # document | update | replace | revoke | revoke_unknown | duplicate | status
+    document: Document | None = None
+    signature: Verification = Verification(SignatureState.ABSENT)
+    statuses: list[Delivery] = field(default_factory=list)
+    deliveries: list[Delivery] = field(default_factory=list)  # a Status applied to ours
+    warnings: tuple[str, ...] = ()
+
+
+def incoming_of(doc: EdxmlDocument) -> Incoming:
+    """What the intake service registers, from the edXML model."""
+    references = tuple(r.key.number_symbol for r in doc.response_for if r.key)
+    return Incoming(
+        number_symbol=doc.number_symbol, subject=doc.subject,
+        sender_name=one_line(doc.sender.name), original_date=doc.issued_date,
+        doc_type=_TYPE_NAMES.get(doc.type_name.upper(), "cong_van"),
+        sender_organ_id=doc.sender.organ_id,
+        urgency=_PRIORITY_MARK.get(doc.priority.strip()), due_date=doc.due_date,
+        references=references,
+        files=tuple((a.name, a.content) for a in doc.attachments), channel="edxml",
+    )
+
+
+def find_incoming(session: Session, organization_id: int, key: DocumentKey) -> Document | None:
+    """Our registered incoming document with this DocumentId (sender, date, number/symbol)."""
+    return session.scalar(
+        select(Document).join(Organization, Document.sender_id == Organization.id)
+        .where(Document.direction == Direction.INCOMING,
+               Organization.edxml_id == key.organ_id,
+               Document.original_date == key.issued,
+               Document.original_number == key.number_symbol,
+               Document.register_id.in_(_registers(session, organization_id)))
+        .order_by(Document.id)
+    )
+
+
+def _registers(session: Session, organization_id: int) -> list[int]:
+    from registry.models import Register
+
+    return list(session.scalars(select(Register.id).where(
+        Register.organization_id == organization_id)))
+
+
+def _early_revocation(session: Session, organization_id: int, key: DocumentKey) -> str | None:
+    """The reason of a revocation received before the document itself, if any."""
+    from registry.models import AuditEvent
+
+    for detail in session.scalars(select(AuditEvent.detail).where(
+            AuditEvent.action == "edxml_revoke_unknown",
+            AuditEvent.object_type == "organization", AuditEvent.object_id == organization_id)):
+        if detail.get("document_id") == str(key):
+            return str(detail.get("reason") or "")
+    return None
+
+
+def _statuses(session: Session, document: Document, codes: tuple[str, ...], channel: str,
+              actor: Person | None, now: datetime | None) -> list[Delivery]:
+    sent = [send_status(session=session, document_id=document.id, code=code, actor=actor,
+                        channel=channel, now=now) for code in codes]
+    return [d for d in sent if d is not None]
+
+
+def receive(
+    *, session: Session, organization_id: int | None, data: bytes, arrived_at: datetime,
+    files_root: Path, actor: Person | None = None, channel: str = "edxml",
+) -> Received:
+    """Take in one edXML message addressed to ``organization_id`` (not needed for a Status,
+    which names the document it answers)."""
+    parsed = read(data)
+    message = parsed.message
+    if isinstance(message, StatusMessage):
+        rows = apply_status(session=session, status=message)
+        return Received("status", deliveries=rows, warnings=parsed.warnings)
+    if organization_id is None:
+        raise IntakeError("Cần chỉ cơ quan nhận (--org) để vào sổ văn bản đến.")
+    signature = verify(data) if parsed.signed else Verification(SignatureState.ABSENT)
+    business = message.business
+    if business.doc_type is BusinessType.REVOKE:
+        return _revoke(session, organization_id, message, signature, parsed.warnings, channel,
+                       actor, arrived_at)
+    done = register_incoming(
+        session=session, organization_id=organization_id, incoming=incoming_of(message),
+        arrived_at=arrived_at, files_root=files_root, actor=actor, channel="edxml")
+    document = done.document
+    if done.duplicate:  # intake recorded a second arrival; no number, no new answers
+        return Received("duplicate", document, signature, warnings=parsed.warnings)
+    try:
+        kind, statuses = _after_registration(session, organization_id, document, message,
+                                             signature, parsed.warnings, channel, actor,
+                                             arrived_at)
+    except BaseException:
+        for stored in document.files:  # nothing half-stored: the row goes with the transaction
+            (files_root / stored.path).unlink(missing_ok=True)
+        raise
+    session.flush()
+    return Received(kind, document, signature, statuses, warnings=parsed.warnings)
+
+
+def _after_registration(session: Session, organization_id: int, document: Document,
+                        message: EdxmlDocument, signature: Verification,
+                        warnings: tuple[str, ...], channel: str, actor: Person | None,
+                        arrived_at: datetime) -> tuple[str, list[Delivery]]:
+    business = message.business
+    document.signature_state = signature.state.value
+    audit.record(session=session, action="edxml_receive", object_type="document",
+                 object_id=document.id, actor=actor,
+                 detail={"document_id": message.document_id, "signature": signature.state.value,
+                         "signer": signature.signer, "signature_reason": signature.reason,
+                         "business": business.doc_type.value,
+                         "warnings": list(warnings)})
+    kind = "document"
+    if business.doc_type in _LINK:
+        kind = "update" if business.doc_type is BusinessType.UPDATE else "replace"
+        olds = [business.document_id] + [r.document_id for r in business.replacements]
+        for old_id in filter(None, olds):
+            old_key = DocumentKey.parse(old_id)
+            old = find_incoming(session, organization_id, old_key) if old_key else None
+            if old is not None:
+                documents.link(session=session, source=document, target=old,
+                               kind=_LINK[business.doc_type])
+    statuses = _statuses(session, document, ("01", "03"), channel, actor, arrived_at)
+    early = _early_revocation(session, organization_id, message.key)
+    if early is not None:
+        _mark_revoked(session, document, early, actor)
+        statuses += _statuses(session, document, ("15",), channel, actor, arrived_at)
+    return kind, statuses
+
+
+def _mark_revoked(session: Session, document: Document, reason: str,
+                  actor: Person | None) -> None:
+    before = document.status
+    document.status = DocumentStatus.REVOKED
+    audit.record(session=session, action="revoke", object_type="document",
+                 object_id=document.id, actor=actor,
+                 detail={"from": before.value, "reason": reason, "by": "edxml"})
+    session.flush()
+
+
+def _revoke(session: Session, organization_id: int, message: EdxmlDocument,
+            signature: Verification, warnings: tuple[str, ...], channel: str,
+            actor: Person | None, arrived_at: datetime) -> Received:
+    key = DocumentKey.parse(message.business.document_id) or message.key
+    reason = message.business.reason or "Nơi gửi thu hồi văn bản"
+    target = find_incoming(session, organization_id, key)
+    if target is not None:
+        if target.status is not DocumentStatus.REVOKED:
+            _mark_revoked(session, target, reason, actor)
+        statuses = _statuses(session, target, ("15",), channel, actor, arrived_at)
+        return Received("revoke", target, signature, statuses, warnings=warnings)
+    audit.record(session=session, action="edxml_revoke_unknown", object_type="organization",
+                 object_id=organization_id, actor=actor,
+                 detail={"document_id": str(key), "reason": reason,
+                         "sender": message.sender.organ_id, "signature": signature.state.value})
+    statuses = _unknown_answer(session, organization_id, message, key, channel, arrived_at)
+    return Received("revoke_unknown", None, signature, statuses, warnings=warnings)
+
+
+def _unknown_answer(session: Session, organization_id: int, message: EdxmlDocument,
+                    key: DocumentKey, channel: str, now: datetime) -> list[Delivery]:
+    """16 to the sender of a revocation for a document we never received (when the sender
+    is in our directory). It hangs on a Notice row, since there is no document to hang on."""
+    sender = session.scalar(select(Organization).where(
+        Organization.edxml_id == message.sender.organ_id))
+    receiver = session.get(Organization, organization_id)
+    if sender is None or receiver is None:
+        return []
+    notice_key = f"edxml16.{organization_id}.{hashlib.sha256(str(key).encode()).hexdigest()[:24]}"
+    if session.scalar(select(Notice.id).where(Notice.key == notice_key)) is not None:
+        return []
+    description = f"Chưa nhận được văn bản {key}; không có gì để thu hồi."
+    notice = Notice(key=notice_key, sender=receiver, subject=f"Trạng thái 16: {key}",
+                    body=description)
+    session.add(notice)
+    session.flush()
+    delivery = Delivery(
+        notice_id=notice.id, recipient_id=sender.id, recipient_label=one_line(sender.name),
+        channel=channel, kind="status:16", address=sender.edxml_id,
+        status=DeliveryStatus.QUEUED, attempts=0, next_attempt_at=now.astimezone(UTC),
+        payload={"code": "16", "description": description, "document_id": str(key),
+                 "from_organ_id": receiver.edxml_id or "", "from_name": official_name(receiver),
+                 "timestamp": now.astimezone(VN_TZ).replace(microsecond=0).isoformat()},
+        idempotency_key=f"{notice_key}.{channel}.{secrets.token_hex(6)}",
+    )
+    session.add(delivery)
+    session.flush()
+    return [delivery]
