@@ -1,7 +1,7 @@
 """edxml_axis: signature state of incoming documents; delivery kind (document, revoke, status)
 
-Revision ID: 0008_edxml_axis
-Revises: 0007_recipient_groups
+Revision ID: 0009_edxml_axis
+Revises: 0008_incoming_handling
 Create Date: 2026-11-29 17:45:00
 """
 from __future__ import annotations
@@ -11,8 +11,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0008_edxml_axis"
-down_revision: str | None = "0007_recipient_groups"
+revision: str = "0009_edxml_axis"
+down_revision: str | None = "0008_incoming_handling"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
