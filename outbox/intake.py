@@ -426,8 +426,12 @@ def match_sender(session: Session, incoming: Incoming) -> Organization | None:
     header = one_line(incoming.sender_name).upper()
     if not header:
         return None
-    candidates = [o for o in session.scalars(select(Organization))
-                  if one_line(o.name).upper() in header]
+    organizations = list(session.scalars(select(Organization)))
+    candidates = [o for o in organizations if one_line(o.name).upper() in header]
+    if not candidates and incoming.channel == "scan":
+        # OCR misreads accents (CÂM for CẨM, CHÍ for CHỈ): compare without them.
+        plain = _plain(header)
+        candidates = [o for o in organizations if _plain(o.name) in plain]
     return max(candidates, key=lambda o: len(o.name), default=None)
 
 
@@ -465,19 +469,21 @@ def incoming_key(*, organization_id: int, sender: Organization | None, incoming:
 def register_incoming(
     *, session: Session, organization_id: int, incoming: Incoming, arrived_at: datetime,
     files_root: Path, actor: Person | None = None, channel: str | None = None,
+    sender: Organization | None = None,
 ) -> Registration:
     """Register an incoming document once: next incoming number, sender, files, 'answers' links.
 
     The same document registered before (same receiver, issuer, number and symbol, date) gets
     a second :class:`IncomingArrival` and no new number; the check is the database's unique
     ``incoming_key``, so two clerks (or the e-mail and edXML doors) racing on both engines
-    still end with one registration.
+    still end with one registration. ``sender`` is the directory organisation when the caller
+    knows it (else it is matched by edXML id or name).
     """
     require_complete(incoming)
     via = channel or incoming.channel
     if via not in CHANNELS:
         raise IntakeError(f"--via «{via}»: chọn một trong {', '.join(CHANNELS)}.")
-    sender = match_sender(session, incoming)
+    sender = sender or match_sender(session, incoming)
     key = incoming_key(organization_id=organization_id, sender=sender, incoming=incoming)
     first = _existing(session, key)
     if first is None:

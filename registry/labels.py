@@ -52,6 +52,9 @@ REQUEST_STATUS: dict[str, str] = {
 CHANNEL: dict[str, str] = {
     "email": "Thư điện tử", "folder": "Thư mục", "edxml": "Trục liên thông (edXML)",
     "web": "Trang web", "api": "Giao diện lập trình (API)", "xlsx": "Tệp Excel (.xlsx)",
+    # How an incoming document arrived (outbox.intake.CHANNELS).
+    "paper": "Văn bản giấy", "scan": "Bản quét", "file": "Tệp điện tử", "post": "Bưu điện",
+    "hand": "Giao tay",
 }
 
 FILE_KIND: dict[str, str] = {

@@ -141,7 +141,7 @@ def list_(
 def show(number: Number, org: Org, year: Year = None) -> None:
     """Một văn bản đến: các lần đến, tệp, giao xử lý, lịch sử và văn bản trả lời."""
     from outbox import handling
-    from registry.labels import FILE_KIND, label
+    from registry.labels import CHANNEL, FILE_KIND, label
 
     with _session() as session:
         doc = _find(session, org, number, year)
@@ -154,7 +154,7 @@ def show(number: Number, org: Org, year: Year = None) -> None:
                 console.print(f"[bold red]{marks}[/]")
         for arrival in handling.arrivals(session=session, document_id=doc.id):
             again = " (lần sau, không cấp số mới)" if arrival.duplicate else ""
-            console.print(f"- Đến {_local(arrival.arrived_at)} qua {arrival.channel}"
+            console.print(f"- Đến {_local(arrival.arrived_at)}: {label(CHANNEL, arrival.channel)}"
                           f"{': ' + arrival.source_name if arrival.source_name else ''}{again}",
                           highlight=False)
         for file in doc.files:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -142,6 +143,19 @@ class TestOnce:
                                 incoming=typed(date_="05/01/2022"), arrived_at=ARRIVED,
                                 files_root=tmp_path)
         assert not two.duplicate and two.document.number == one.document.number + 1
+
+
+class TestScanSender:
+    def test_misread_accents_still_find_the_sender(self, session: Session,
+                                                   tmp_path: Path) -> None:
+        """A scan whose issuer OCR read as «CÂM CHÂU» is matched to the directory's «CẨM CHÂU»,
+        and the register prints the directory's name."""
+        org = receiver(session)
+        commune = factories.org(session, name="ỦY BAN NHÂN DÂN\nXÃ CẨM CHÂU")
+        scan = replace(typed(issuer="ỦY BAN NHÂN DÂN XÃ CÂM CHÂU"), channel="scan")
+        doc = register_incoming(session=session, organization_id=org.id, incoming=scan,
+                                arrived_at=ARRIVED, files_root=tmp_path).document
+        assert doc.sender_id == commune.id and doc.sender_name == "ỦY BAN NHÂN DÂN XÃ CẨM CHÂU"
 
 
 def _race(url: str, files: Path, org_id: int, writers: int) -> list[bool]:
