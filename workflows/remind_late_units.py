@@ -1,5 +1,6 @@
 """Flow (daily 07:30 Asia/Ho_Chi_Minh): notices before the due date, a đôn đốc công văn after it,
-escalation to the superior later. Each unit is reminded once per stage, even under retries."""
+escalation to the superior later. Each unit is reminded once per stage, even under retries.
+The same run reminds the handlers of incoming documents past their handling due date."""
 
 from __future__ import annotations
 
@@ -39,6 +40,19 @@ def issue(document_id: int, on: date, settings: steps.CycleSettings) -> str | No
     return steps.issue(document_id, on, settings)
 
 
+@task(retries=2, retry_delay_seconds=1)
+def overdue_handling(today: date, settings: steps.CycleSettings) -> int:
+    """Remind the handlers of incoming documents past their due date (outbox.handling), once per
+    assignment and due date, by the cycle's notice channels."""
+    from outbox.enqueue import NOTICE_CHANNELS
+    from outbox.handling import remind_overdue
+    from registry import db
+
+    channels = [c for c in settings.channels if c in NOTICE_CHANNELS] or ["email"]
+    with db.transaction() as session:
+        return len(remind_overdue(session=session, today=today, channels=channels))
+
+
 @flow(name="remind_late_units")
 def remind_late_units(duty_id: int, period_key: str, signer_key: str,
                       today: date | None = None,
@@ -58,4 +72,5 @@ def remind_late_units(duty_id: int, period_key: str, signer_key: str,
     sent["don_doc"] = document_id
     if document_id is not None:
         sent["don_doc_number"] = issue(document_id, today, settings)
+    sent["handling"] = overdue_handling(today, settings)
     return sent

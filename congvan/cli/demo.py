@@ -71,7 +71,30 @@ def _run(progress, settings) -> list[str]:  # type: ignore[no-untyped-def]
     keys = _keys(settings)
     progress.update(t, completed=1)
     with issuance.opened(keys_dir=keys, password=KEY_PASSWORD, soffice=settings.soffice):
-        return _cycle(progress, settings, keys)
+        lines = _cycle(progress, settings, keys)
+        return lines + _ordinary_day(progress, settings, keys)
+
+
+def _ordinary_day(progress, settings, keys: Path) -> list[str]:  # type: ignore[no-untyped-def]
+    """After the cycle: a scanned công văn read by OCR, recognised on its second arrival,
+    assigned with a due date and answered by a công văn citing it (congvan/cli/_demo_day.py)."""
+    from congvan.cli._demo_day import ordinary_day
+    from congvan.runtime import files_dir
+    from outbox.channels.folder import FolderChannel
+    from outbox.relay import relay_once
+    from registry import db
+    from workflows import steps
+
+    t = _step(progress, "Một ngày của văn thư: bản quét (OCR), đến lần hai, giao xử lý, trả lời")
+    files = files_dir(settings)
+    cycle = steps.CycleSettings(files_dir=str(files), channels=["folder"], keys_dir=str(keys),
+                                soffice=settings.soffice)
+    lines = ordinary_day(settings, files, cycle)
+    relay_once(channels={"folder": FolderChannel(settings.home / "outbox")},
+               engine=db.get_engine(), batch_size=500, files_root=files)
+    _registers(settings.home / "registers")
+    progress.update(t, completed=1)
+    return lines
 
 
 def _cycle(progress, settings, keys: Path) -> list[str]:  # type: ignore[no-untyped-def]  # noqa: PLR0915
