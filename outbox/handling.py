@@ -13,8 +13,9 @@
   and "Ký nhận" columns.
 
 Every transition writes a :class:`HandlingEvent` and calls the hooks registered with
-:func:`on_transition` in the same transaction; an edXML sender maps ``EDXML_STATUS`` (04
-assigned, 05 in progress, 06 done) onto the status messages it sends back to the issuer.
+:func:`on_transition` in the same transaction; a document that arrived through edXML also
+gets its Status 04 (assigned), 05 (in progress) or 06 (done) queued back to its sender
+(:func:`outbox.edxml.exchange.report_progress`, ``EDXML_STATUS``).
 """
 
 from __future__ import annotations
@@ -120,9 +121,21 @@ def _event(session: Session, doc: Document, kind: str, actor: Person, *, note: s
     audit.record(session=session, action=f"handling.{kind}", object_type="document",
                  object_id=doc.id, actor=actor,
                  detail={"assignment": row.assignment_id, "note": row.note})
+    if kind in EDXML_STATUS and _came_by_edxml(session, doc.id):
+        from outbox.edxml.exchange import report_progress
+
+        report_progress(session=session, document_id=doc.id, code=EDXML_STATUS[kind],
+                        actor=actor, description=row.note[:500], now=now)
     for hook in list(_hooks):
         hook(session, row)
     return row
+
+
+def _came_by_edxml(session: Session, document_id: int) -> bool:
+    # Statuses 04/05/06 go back only to a sender that reached us through the axis.
+    return session.scalar(select(IncomingArrival.id).where(
+        IncomingArrival.document_id == document_id, IncomingArrival.channel == "edxml")
+        .limit(1)) is not None
 
 
 def present(*, session: Session, document_id: int, clerk: Person, leader: Person,

@@ -10,13 +10,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from outbox import handling, registers
+from outbox.channels.edxml import to_edxml
+from outbox.edxml.build import build_document
 from outbox.handling import Assignee
-from outbox.intake import corrected, paper, register_incoming
+from outbox.intake import corrected, paper, read_file, register_incoming
 from registry import documents
 from registry.errors import InvalidTransition, PermissionDenied, ValidationError
 from registry.models import Delivery, Direction, HandlingEvent, Notice
 from tests import factories
-from tests.outbox.conftest import issued_document
+from tests.outbox.conftest import issued_document, make_message
 
 ARRIVED = datetime(2023, 1, 6, 2, 15, tzinfo=UTC)
 
@@ -136,6 +138,35 @@ class TestLifecycle:
                               actor=office.handler, note="x")
         handling.progress(session=session, document_id=office.doc.id, actor=office.other,
                           note="Tôi làm")
+
+
+class TestEdxmlStatuses:
+    def test_edxml_document_reports_04_05_06(self, session: Session, tmp_path: Path) -> None:
+        """A document that came through edXML queues Status 04, 05 and 06 to its sender as it
+        is assigned, progressed and finished; a paper one queues none."""
+        office = Office(session, tmp_path)
+        sender = factories.org(session, name="CÔNG AN HUYỆN ĐĂK HÀ", edxml_id="000.01.34.H34")
+        message = make_message(sender=make_message().recipient, recipient=make_message().sender,
+                               number="153", symbol="BC-CAH", subject="Báo cáo quý IV",
+                               issued_date=date(2023, 1, 5))
+        package = tmp_path / "goi.edxml"
+        package.write_bytes(build_document(to_edxml(message)))
+        doc = register_incoming(session=session, organization_id=office.org.id,
+                                incoming=read_file(package), arrived_at=ARRIVED,
+                                files_root=tmp_path).document
+        assert doc.sender_id == sender.id
+        for target in (doc, office.doc):
+            handling.assign(session=session, document_id=target.id, leader=office.leader,
+                            main=Assignee(person=office.handler), due=date(2023, 1, 16))
+            handling.progress(session=session, document_id=target.id, actor=office.handler,
+                              note="Đang làm")
+            handling.done(session=session, document_id=target.id, actor=office.handler,
+                          result="Xong")
+        kinds = sorted(d.kind for d in session.scalars(select(Delivery).where(
+            Delivery.document_id == doc.id)))
+        assert kinds == ["status:04", "status:05", "status:06"]
+        assert session.scalars(select(Delivery).where(
+            Delivery.document_id == office.doc.id)).all() == []
 
 
 class TestRegisterColumns:
