@@ -340,7 +340,9 @@ def _signature(doc: Any) -> None:
 
 
 def _minutes_signature(doc: Any) -> None:
-    """Mẫu 1.9: THƯ KÝ on the left, CHỦ TỌA on the right, then Nơi nhận below."""
+    """Mẫu 1.9: THƯ KÝ on the left, CHỦ TỌA on the right, Nơi nhận under the left one.
+
+    One unsplittable row: the signatures and Nơi nhận never part across pages."""
     para(doc, "", size=12, keep_next=True)
     table = _borderless_table(doc, [SIGN_LEFT, SIGN_RIGHT])
     table.rows[0]._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
@@ -357,11 +359,11 @@ def _minutes_signature(doc: Any) -> None:
         for _ in range(4):
             para(cell, "", size=14)
         para(cell, f"{{{{ {name} }}}}", size=14, bold=True)
-    para(doc, "Nơi nhận:", size=12, bold=True, italic=True, align=LEFT, before=12)
-    tag(doc, "{%p for line in distribution %}")
-    para(doc, "{{ line }}", size=11, align=LEFT)
-    tag(doc, "{%p endfor %}")
-    para(doc, "- Lưu: {{ archive }}", size=11, align=LEFT)
+    para(left, "Nơi nhận:", size=12, bold=True, italic=True, align=LEFT, before=18)
+    tag(left, "{%p for line in distribution %}")
+    para(left, "{{ line }}", size=11, align=LEFT)
+    tag(left, "{%p endfor %}")
+    para(left, "- Lưu: {{ archive }}", size=11, align=LEFT)
 
 
 def _page_setup(doc: Any) -> None:
@@ -420,6 +422,14 @@ def _styles(doc: Any) -> None:
     if fonts is not None:
         rpr.remove(fonts)
     _set_fonts(rpr)
+    # The document language: LibreOffice writes it as the PDF's /Lang (vi-VN, not en-US).
+    for old in rpr.findall(qn("w:lang")):
+        rpr.remove(old)
+    lang = OxmlElement("w:lang")
+    lang.set(qn("w:val"), "vi-VN")
+    lang.set(qn("w:eastAsia"), "vi-VN")
+    lang.set(qn("w:bidi"), "ar-SA")
+    rpr.append(lang)
 
 
 # ------------------------------------------------------------------ build

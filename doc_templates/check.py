@@ -104,6 +104,9 @@ class Para:
     line: int | None
     line_rule: str | None
     borders: set[str] = field(default_factory=set)
+    left: int = 0
+    right: int = 0
+    keep_next: bool = False
 
     @property
     def visible(self) -> list[RunInfo]:
@@ -215,6 +218,9 @@ def _para_props(layers: list[etree._Element | None]) -> dict[str, Any]:
         "line": None,
         "line_rule": None,
         "borders": set(),
+        "left": 0,
+        "right": 0,
+        "keep_next": False,
     }
     for layer in layers:
         if layer is None:
@@ -228,6 +234,13 @@ def _para_props(layers: list[etree._Element | None]) -> dict[str, Any]:
                 props["first_line"] = int(ind.get(f"{{{W}}}firstLine"))
             if ind.get(f"{{{W}}}hanging") is not None:
                 props["first_line"] = -int(ind.get(f"{{{W}}}hanging"))
+            for key, attrs in (("left", ("left", "start")), ("right", ("right", "end"))):
+                for attr in attrs:
+                    if ind.get(f"{{{W}}}{attr}") is not None:
+                        props[key] = int(ind.get(f"{{{W}}}{attr}"))
+        keep = layer.find("w:keepNext", NS)
+        if keep is not None:
+            props["keep_next"] = bool(_on(keep))
         spacing = layer.find("w:spacing", NS)
         if spacing is not None:
             for key in ("before", "after"):
@@ -338,9 +351,9 @@ class _Checker:
     # ---------------------------------------------------------------- checks
 
     def page(self) -> None:
-        sect = self.body.find("w:sectPr", NS)
-        if sect is None:
-            sect = self.body.find(".//w:sectPr", NS)
+        # The main document's section comes first (appendices and wide tables may follow
+        # in sections of their own, landscape allowed).
+        sect = next(self.body.iter(f"{{{W}}}sectPr"), None)
         if sect is None:
             self.add("trang", "page.size", "Không có thiết lập trang (sectPr); cần khổ A4")
             return
@@ -553,7 +566,8 @@ class _Checker:
                 self.add("ô 5a", "type.bold", f"Tên loại '{_norm(p.text)}' phải in đậm")
             self._size(p, "ô 5a", "type.size", 13, 14, "Tên loại văn bản")
             nxt = next((q for q in self.paras[i + 1 :] if q.text.strip()), None)
-            if nxt is not None:
+            # Giấy giới thiệu, Giấy nghỉ phép … may have no summary: the body follows.
+            if nxt is not None and nxt.align == "center":
                 if not nxt.all("bold"):
                     self.add("ô 5a", "summary.bold", "Trích yếu dưới tên loại phải in đậm")
                 self._size(nxt, "ô 5a", "summary.size", 13, 14, "Trích yếu")
@@ -594,15 +608,12 @@ class _Checker:
                 or (p.line_rule in {"exact", "atLeast"} and p.line > 420)
             ):
                 tally("body.line")
-            if _norm(p.text).startswith("Căn cứ") and not p.all("italic"):
-                tally("bases.italic")
         messages = {
             "body.size": ("Nội dung: cỡ chữ phải 13–14 pt", ERROR),
             "body.justify": ("Nội dung: căn đều hai lề", ERROR),
             "body.indent": ("Nội dung: lùi đầu dòng 1 cm hoặc 1,27 cm", WARNING),
             "body.spacing": ("Nội dung: khoảng cách giữa các đoạn tối thiểu 6 pt", WARNING),
             "body.line": ("Nội dung: giãn dòng từ đơn (single) đến 1,5 dòng", WARNING),
-            "bases.italic": ("Các dòng căn cứ phải in nghiêng", ERROR),
         }
         for rule, count in groups.items():
             message, severity = messages[rule]
@@ -678,6 +689,229 @@ class _Checker:
                 self.add("ô 7a", "signature.bold", f"'{text}': quyền hạn, chức vụ in hoa, đậm")
             self._size(p, "ô 7a", "signature.size", 13, 14, f"'{text}'")
 
+    # ------------------------------------------------ structure, rules, pages, notes
+
+    def _directive(self) -> int | None:
+        """Index of the enacting line ("QUYẾT ĐỊNH:", "QUYẾT NGHỊ:" …), if any."""
+        for i, p in enumerate(self.paras):
+            text = _norm(p.text)
+            if (
+                p.cell is None
+                and text.endswith(":")
+                and text == text.upper()
+                and len(text) < 30
+                and any(c.isalpha() for c in text)
+            ):
+                return i
+        return None
+
+    def bases(self) -> None:
+        """A legal basis is a "Căn cứ …" line in the bases block (before the enacting words)
+        or a "Căn cứ …;" line; an ordinary body sentence starting "Căn cứ" is not one."""
+        directive = self._directive()
+        bad = 0
+        for i, p in enumerate(self.paras):
+            text = _norm(p.text)
+            if p.cell is not None or not text.startswith("Căn cứ"):
+                continue
+            in_block = directive is not None and i < directive
+            if not (in_block or text.endswith(";")):
+                continue
+            if not p.all("italic"):
+                bad += 1
+        if bad:
+            self.add("ô 6", "bases.italic", f"Các dòng căn cứ phải in nghiêng ({bad} dòng)")
+
+    def articles(self) -> None:
+        """ "Điều N." at the start of a body paragraph is bold (ND30 Phần II.6)."""
+        for p in self.paras:
+            m = re.match(r"^Điều\s+\d+[a-zđ]?\.", p.text.lstrip())
+            if p.cell is not None or not m or not p.visible:
+                continue
+            label = m.group(0)
+            covered = ""
+            bold = True
+            for run in p.visible:
+                take = run.text.lstrip() if not covered else run.text
+                part = take[: len(label) - len(covered)]
+                if part.strip() and not run.bold:
+                    bold = False
+                covered += part
+                if len(covered) >= len(label):
+                    break
+            if not bold:
+                self.add("ô 6", "article.bold", f"'{label}' phải in đậm")
+
+    def appendices(self) -> None:
+        """Appendix heading block: "Phụ lục I" bold 14 centred, title bold caps, "(Kèm theo …)"
+        italic."""
+        for i, p in enumerate(self.paras):
+            text = _norm(p.text)
+            if p.cell is not None or not re.fullmatch(r"Phụ lục(\s+[IVXLC]+)?", text):
+                continue
+            if not p.all("bold"):
+                self.add("phụ lục", "appendix.bold", f"'{text}' phải in đậm")
+            self._size(p, "phụ lục", "appendix.size", 14, 14, f"'{text}'")
+            if p.align != "center":
+                self.add("phụ lục", "appendix.center", f"'{text}' phải căn giữa")
+            rest = [q for q in self.paras[i + 1 : i + 6] if q.text.strip()]
+            title = rest[0] if rest else None
+            if title is None or _norm(title.text) != _norm(title.text).upper():
+                self.add("phụ lục", "appendix.title", f"Tên {text.lower()} phải in hoa, đậm")
+            elif not title.all("bold"):
+                self.add("phụ lục", "appendix.title", f"Tên {text.lower()} phải in đậm")
+            attached = next((q for q in rest if _norm(q.text).startswith("(Kèm theo")), None)
+            if attached is None:
+                self.add(
+                    "phụ lục",
+                    "appendix.attached",
+                    f"Dưới tên {text.lower()} cần dòng '(Kèm theo … số … ngày … của …)'",
+                )
+            elif not attached.all("italic"):
+                self.add("phụ lục", "appendix.attached", "Dòng '(Kèm theo …)' phải in nghiêng")
+
+    def rules(self) -> None:
+        """The rules under the issuer's name and under the summary: 1/3 to 1/2 of the text."""
+        from doc_templates.metrics import text_width_pt
+
+        def rule_after(index: int) -> Para | None:
+            nxt = self.paras[index + 1] if index + 1 < len(self.paras) else None
+            if nxt is not None and not nxt.text.strip() and "bottom" in nxt.borders:
+                return nxt
+            return None
+
+        def check(index: int, room: int, box: str, what: str) -> None:
+            rule = rule_after(index)
+            if rule is None:
+                return
+            p = self.paras[index]
+            size = max(p.sizes() or {13.0})
+            bold = p.all("bold")
+            line = max(text_width_pt(t, size, bold=bold) * 20 for t in p.text.split("\n"))
+            line = min(line, room)
+            length = room - rule.left - rule.right
+            if line and not line / 3 - 60 <= length <= line / 2 + 60:
+                self.add(
+                    box,
+                    f"rule.{what}",
+                    f"Đường kẻ dưới {'tên cơ quan' if what == 'issuer' else 'trích yếu'} dài "
+                    f"{length / 567:.1f} cm; phải bằng 1/3–1/2 dòng chữ trên "
+                    f"({line / 3 / 567:.1f}–{line / 2 / 567:.1f} cm)",
+                    WARNING,
+                )
+
+        top = self.body.find("w:tbl", NS)
+        if top is not None:
+            first_cell = top.find("w:tr/w:tc", NS)
+            width = first_cell.find("w:tcPr/w:tcW", NS) if first_cell is not None else None
+            room = int(width.get(f"{{{W}}}w")) - 216 if width is not None else 3639
+            cell_paras = [i for i, p in enumerate(self.paras) if p.cell == id(first_cell)]
+            named = [
+                i for i in cell_paras if self.paras[i].text.strip() and self.paras[i].all("bold")
+            ]
+            if named:
+                check(named[-1], room, "ô 2", "issuer")
+        for i, p in enumerate(self.paras):
+            if p.cell is None and _norm(p.text) in TYPE_NAMES:
+                nxt = next(
+                    (j for j in range(i + 1, len(self.paras)) if self.paras[j].text.strip()), None
+                )
+                if nxt is not None:
+                    check(nxt, 9355, "ô 5a", "summary")
+                break
+
+    def page_number_place(self) -> None:
+        """The page number sits centred in the header, not in the footer."""
+        for name, blob in self.parts.items():
+            if re.fullmatch(r"word/footer\d*\.xml", name) and re.search(rb"PAGE(?!S)", blob):
+                self.add(
+                    "trang",
+                    "page.numbers.position",
+                    "Số trang đặt ở giữa phần đầu trang (lề trên), không ở chân trang",
+                    WARNING,
+                )
+            if re.fullmatch(r"word/header\d*\.xml", name) and re.search(rb"PAGE(?!S)", blob):
+                root = etree.fromstring(blob)
+                for p in root.iter(f"{{{W}}}p"):
+                    if b"PAGE" not in etree.tostring(p):
+                        continue
+                    jc = p.find("w:pPr/w:jc", NS)
+                    if jc is None or jc.get(f"{{{W}}}val") != "center":
+                        self.add(
+                            "trang",
+                            "page.numbers.center",
+                            "Số trang phải căn giữa theo chiều ngang",
+                            WARNING,
+                        )
+
+    def footnotes(self) -> None:
+        """Footnote references are superscript; footnote text in Times New Roman, 10–13 pt."""
+        refs = self.body.findall(".//w:footnoteReference", NS)
+        for ref in refs:
+            rpr = ref.getparent().find("w:rPr", NS)
+            align = rpr.find("w:vertAlign", NS) if rpr is not None else None
+            style = rpr.find("w:rStyle", NS) if rpr is not None else None
+            if (align is None or align.get(f"{{{W}}}val") != "superscript") and style is None:
+                self.add(
+                    "ô 6", "footnote.reference", "Số chú thích trong nội dung phải là chỉ số trên"
+                )
+                break
+        blob = self.parts.get("word/footnotes.xml")
+        if not refs or not blob:
+            return
+        notes = etree.fromstring(blob)
+        paras = _paragraphs(notes, self.styles)
+        sizes = {s for p in paras for s in p.sizes()}
+        if any(not 10 <= s <= 13 for s in sizes):
+            self.add(
+                "ô 6",
+                "footnote.size",
+                f"Chữ chú thích cỡ {', '.join(f'{s:g}' for s in sorted(sizes))} pt; nên 10–13 pt",
+                WARNING,
+            )
+        fonts = {r.font for p in paras for r in p.visible if r.font}
+        if fonts - {"Times New Roman"}:
+            self.add("ô 6", "footnote.font", "Chữ chú thích phải là Times New Roman")
+
+    def signature_kept(self) -> None:
+        """The last body paragraph is kept with the signature row (keep with next), so the
+        signature block never stands alone on a page."""
+        index = self.find(lambda p: re.match(r"^\s*Nơi nhận\s*:?\s*$", p.text) is not None)
+        if not index or self.paras[index[0]].cell is None:
+            return
+        before = [p for p in self.paras[: index[0]] if p.cell is None and p.text.strip()]
+        if before and not before[-1].keep_next:
+            self.add(
+                "ô 7",
+                "signature.keep",
+                "Đoạn cuối nội dung nên đặt 'giữ với đoạn sau' (keep with next) để khối chữ ký "
+                "không đứng riêng một trang",
+                WARNING,
+            )
+
+    def table_headers(self) -> None:
+        """Bordered tables repeat their header row on every page."""
+        count = 0
+        for tbl in self.body.iter(f"{{{W}}}tbl"):
+            borders = tbl.find("w:tblPr/w:tblBorders", NS)
+            style = tbl.find("w:tblPr/w:tblStyle", NS)
+            bordered = (
+                borders is not None
+                and any(b.get(f"{{{W}}}val") not in {"nil", "none"} for b in borders)
+            ) or (style is not None and "Grid" in (style.get(f"{{{W}}}val") or ""))
+            rows = tbl.findall("w:tr", NS)
+            if not bordered or len(rows) < 3:
+                continue
+            if rows[0].find("w:trPr/w:tblHeader", NS) is None:
+                count += 1
+        if count:
+            self.add(
+                "ô 6",
+                "table.header.repeat",
+                f"{count} bảng không lặp lại dòng tiêu đề ở đầu mỗi trang (Repeat header row)",
+                WARNING,
+            )
+
     def run(self) -> list[Violation]:
         for check in (
             self.page,
@@ -690,6 +924,14 @@ class _Checker:
             self.recipients,
             self.distribution,
             self.signature,
+            self.bases,
+            self.articles,
+            self.appendices,
+            self.rules,
+            self.page_number_place,
+            self.footnotes,
+            self.signature_kept,
+            self.table_headers,
         ):
             check()
         return self.found
@@ -714,3 +956,128 @@ def check_docx(path_or_bytes: str | Path | bytes) -> list[Violation]:
     if "word/document.xml" not in parts:
         return [Violation("tệp", "file.invalid", "Tệp .docx thiếu word/document.xml")]
     return _Checker(parts).run()
+
+
+# ------------------------------------------------------------------ PDF
+
+
+def _deref(value: Any) -> Any:
+    return value.get_object() if hasattr(value, "get_object") else value
+
+
+def _pdf_fonts(reader: Any) -> dict[str, bool]:
+    """BaseFont name -> embedded, for every font used on any page."""
+    fonts: dict[str, bool] = {}
+    pending = [_deref(reader.root["/Pages"])]
+    visited = 0
+    while pending and visited < 10000:
+        visited += 1
+        node = _deref(pending.pop())
+        if "/Kids" in node:
+            pending.extend(_deref(node["/Kids"]))
+            continue
+        resources = _deref(node.get("/Resources")) or {}
+        for ref in (_deref(resources.get("/Font")) or {}).values():
+            font = _deref(ref)
+            target = font
+            if "/DescendantFonts" in font:
+                target = _deref(_deref(font["/DescendantFonts"])[0])
+            descriptor = _deref(target.get("/FontDescriptor")) or {}
+            embedded = any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3"))
+            fonts[str(_deref(font.get("/BaseFont", "?"))).lstrip("/")] = embedded
+    return fonts
+
+
+def _signature_alone(pdf: bytes) -> bool:
+    """True when the page holding "Nơi nhận:" has no body line above it (only a page number).
+
+    Reads the text with poppler's pdftotext; without it, nothing is claimed."""
+    import shutil
+    import subprocess
+
+    if shutil.which("pdftotext") is None:
+        return False
+    try:
+        text = subprocess.run(
+            ["pdftotext", "-layout", "-enc", "UTF-8", "-", "-"],
+            input=pdf,
+            capture_output=True,
+            timeout=60,
+            check=False,
+        ).stdout.decode("utf-8", "replace")
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    pages = text.split("\f")
+    for number, page in enumerate(pages):
+        if number == 0 or "Nơi nhận" not in page:
+            continue
+        above = page[: page.index("Nơi nhận")]
+        lines = [line.strip() for line in above.splitlines() if line.strip()]
+        return all(re.fullmatch(r"\d+", line) for line in lines)
+    return False
+
+
+def check_pdf(path_or_bytes: str | Path | bytes) -> list[Violation]:
+    """Check a PDF: Times New Roman embedded (or say it fell back to Liberation Serif),
+    metadata (Title, Author, Subject, Keywords) and the language vi-VN."""
+    from pyhanko.pdf_utils.misc import PdfError
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    from doc_templates.fonts import WANTED, family_of
+
+    data = path_or_bytes if isinstance(path_or_bytes, bytes) else Path(path_or_bytes).read_bytes()
+    try:
+        reader = PdfFileReader(io.BytesIO(data), strict=False)
+        fonts = _pdf_fonts(reader)
+        info = _deref(reader.trailer["/Info"]) if "/Info" in reader.trailer else {}
+        lang = str(_deref(reader.root.get("/Lang", "")) or "")
+    except (PdfError, KeyError, ValueError, TypeError, AttributeError):
+        return [Violation("tệp", "file.invalid", "Không phải tệp PDF đọc được")]
+    found: list[Violation] = []
+    families = {family_of(name) for name in fonts}
+    for name, embedded in sorted(fonts.items()):
+        if not embedded:
+            found.append(
+                Violation("PDF", "pdf.font.embedded", f"Phông {name} không được nhúng vào PDF")
+            )
+    if "Liberation Serif" in families:
+        found.append(
+            Violation(
+                "PDF",
+                "pdf.font.fallback",
+                "PDF dùng Liberation Serif thay cho Times New Roman (cùng số đo chữ, khác nét "
+                "chữ): máy chuyển PDF chưa cài Times New Roman; xem docs/deploy.md",
+                WARNING,
+            )
+        )
+    for family in sorted(families - {WANTED, "Liberation Serif"}):
+        found.append(
+            Violation("PDF", "pdf.font.family", f"PDF dùng phông {family}; phải Times New Roman")
+        )
+    for key, label in (
+        ("/Title", "Title (trích yếu)"),
+        ("/Author", "Author (cơ quan ban hành)"),
+        ("/Subject", "Subject"),
+        ("/Keywords", "Keywords (số, ký hiệu)"),
+    ):
+        if not str(_deref(info.get(key, "")) or "").strip():
+            found.append(Violation("PDF", "pdf.metadata", f"PDF thiếu thông tin {label}", WARNING))
+    if _signature_alone(data):
+        found.append(
+            Violation(
+                "ô 7",
+                "pdf.signature.alone",
+                "Khối chữ ký và Nơi nhận đứng riêng một trang, không kèm dòng nội dung nào; "
+                "đặt đoạn cuối nội dung 'giữ với đoạn sau'",
+            )
+        )
+    if not lang.lower().startswith("vi"):
+        found.append(
+            Violation(
+                "PDF",
+                "pdf.lang",
+                f"Ngôn ngữ tài liệu PDF là '{lang or 'không khai báo'}'; phải vi-VN",
+                WARNING,
+            )
+        )
+    return found

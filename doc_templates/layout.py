@@ -14,6 +14,7 @@ LibreOffice set. All lengths are twips (1/20 pt).
 from __future__ import annotations
 
 from functools import lru_cache
+from itertools import combinations
 
 from doc_templates.metrics import text_width_pt
 
@@ -74,39 +75,56 @@ def break_lines(text: str, size: float, *, bold: bool, width: int) -> str:
     )
 
 
+# Words that open an administrative unit: a clerk breaks before them ("ỦY BAN NHÂN DÂN /
+# HUYỆN ĐĂK HÀ"), and pairs a clerk never splits.
+_UNIT_WORDS = {"TỈNH", "HUYỆN", "XÃ", "PHƯỜNG", "QUẬN", "THỊ", "THÀNH", "VÀ", "TRƯỜNG"}
+_NO_SPLIT = {
+    ("NHÂN", "DÂN"),
+    ("ỦY", "BAN"),
+    ("HỘI", "ĐỒNG"),
+    ("THÀNH", "PHỐ"),
+    ("THỊ", "TRẤN"),
+    ("THỊ", "XÃ"),
+    ("CHỈ", "ĐẠO"),
+    ("BAN", "CHỈ"),
+    ("SỞ", "NỘI"),
+    ("NỘI", "VỤ"),
+    ("CÔNG", "AN"),
+    ("VĂN", "PHÒNG"),
+}
+
+
 @lru_cache(maxsize=512)
 def _balance(words: tuple[str, ...], size: float, bold: bool, width: int) -> list[str]:
-    """The fewest lines that fit ``width``, then the most even, with no word alone when the
-    text has enough words (a lone word costs as much as overflowing the line)."""
+    """The fewest lines that fit ``width``; among those, the break a clerk makes: before the
+    unit word ("HUYỆN", "XÃ" …), never inside "NHÂN DÂN", no word alone, lines even."""
     line = " ".join(words)
     if text_width(line, size, bold=bold) <= width or len(words) < 2:
         return [line]
     n = len(words)
-    widths = [[0] * (n + 1) for _ in range(n + 1)]
-    for i in range(n):
-        for j in range(i + 1, n + 1):
-            widths[i][j] = text_width(" ".join(words[i:j]), size, bold=bold)
-    for lines in range(2, n + 1):
-        best: tuple[float, list[int]] | None = None
-        # cost[j][k]: (worst line, breaks) covering words[:j] with k lines
-        cost: dict[tuple[int, int], tuple[float, list[int]]] = {(0, 0): (0.0, [])}
-        for k in range(1, lines + 1):
-            for j in range(k, n + 1):
-                options = []
-                for i in range(k - 1, j):
-                    if (i, k - 1) not in cost:
-                        continue
-                    w = widths[i][j]
-                    penalty = w if w <= width else w * 10
-                    if j - i == 1 and n >= 2 * lines:
-                        penalty += width  # a single word alone on a line
-                    prev_worst, prev_breaks = cost[(i, k - 1)]
-                    options.append((max(prev_worst, penalty), [*prev_breaks, j]))
-                if options:
-                    cost[(j, k)] = min(options, key=lambda o: o[0])
-        if (n, lines) in cost:
-            best = cost[(n, lines)]
-        if best is not None and best[0] <= width:
-            breaks = [0, *best[1]]
-            return [" ".join(words[a:b]) for a, b in zip(breaks, breaks[1:], strict=False)]
+    for count in range(2, min(n, 6) + 1):
+        best: tuple[float, tuple[int, ...]] | None = None
+        for cuts in combinations(range(1, n), count - 1):
+            bounds = (0, *cuts, n)
+            spans = list(zip(bounds, bounds[1:], strict=False))
+            widths = [text_width(" ".join(words[a:b]), size, bold=bold) for a, b in spans]
+            if max(widths) > width:
+                continue
+            if n >= 2 * count and any(b - a == 1 for a, b in spans):
+                continue  # a single word alone on a line
+            score = float(max(widths) - min(widths))
+            for cut in cuts:
+                pair = (words[cut - 1].upper(), words[cut].upper())
+                if pair in _NO_SPLIT:
+                    score += width
+                after = tuple(w.upper() for w in words[cut : cut + 2])
+                if pair[1] in _UNIT_WORDS and after not in _NO_SPLIT:
+                    score -= width / 2
+                if words[cut - 1].endswith(","):
+                    score -= width / 4
+            if best is None or score < best[0]:
+                best = (score, cuts)
+        if best is not None:
+            bounds = (0, *best[1], n)
+            return [" ".join(words[a:b]) for a, b in zip(bounds, bounds[1:], strict=False)]
     return [line]

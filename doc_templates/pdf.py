@@ -13,6 +13,7 @@ the converter; without python3-uno they fall back to a batched call of one file.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import queue
@@ -26,11 +27,21 @@ from pathlib import Path
 from types import TracebackType
 
 from doc_templates.errors import ConversionError
+from doc_templates.fonts import fallback_note
 from doc_templates.uno_office import OfficeDied, WarmOffice, uno_available
 
 logger = logging.getLogger(__name__)
 
 SYSTEM_PYTHON = "/usr/bin/python3"
+
+
+def _filter_options(pdfa: bool) -> str:
+    """LibreOffice's PDF export options (JSON, LibreOffice ≥ 7.4): tagged PDF, so the
+    document language (vi-VN) is written as /Lang; PDF/A-2b for the archive."""
+    options = {"UseTaggedPDF": {"type": "boolean", "value": "true"}}
+    if pdfa:
+        options["SelectPdfVersion"] = {"type": "long", "value": "2"}
+    return json.dumps(options, separators=(",", ":"))
 
 
 class PdfConverter:
@@ -41,7 +52,8 @@ class PdfConverter:
     single documents take turns on the warm LibreOffice. Calls with at most
     ``warm_max`` files (``convert_bytes`` always) go to the warm LibreOffice, larger
     ones to batches. ``uno_python`` is an interpreter that can ``import uno``
-    (Debian's python3-uno).
+    (Debian's python3-uno). ``pdfa`` writes PDF/A-2b. On entering, a missing Times New
+    Roman is logged (and kept in ``font_note``): LibreOffice then sets Liberation Serif.
     """
 
     def __init__(
@@ -53,6 +65,7 @@ class PdfConverter:
         timeout: float = 600.0,
         uno_python: str = SYSTEM_PYTHON,
         warm_max: int = 8,
+        pdfa: bool = False,
     ) -> None:
         self.soffice = soffice
         self.workers = workers or min(2, os.cpu_count() or 1)
@@ -60,6 +73,8 @@ class PdfConverter:
         self.timeout = timeout
         self.uno_python = uno_python
         self.warm_max = warm_max
+        self.pdfa = pdfa  # PDF/A-2b for the archive (still signable: PAdES keeps it valid)
+        self.font_note: str | None = None
         self._root: Path | None = None
         self._profiles: queue.Queue[Path] = queue.Queue()
         self._warm_lock = threading.Lock()
@@ -72,6 +87,9 @@ class PdfConverter:
                 f"Không tìm thấy LibreOffice ({self.soffice!r}); cài libreoffice-writer "
                 "hoặc đặt CONGVAN_SOFFICE trỏ tới soffice."
             )
+        self.font_note = fallback_note()
+        if self.font_note:
+            logger.warning(self.font_note)
         self._root = Path(tempfile.mkdtemp(prefix="congvan-lo-"))
         for index in range(self.workers):
             self._profiles.put(self._root / f"profile-{index}")
@@ -153,7 +171,7 @@ class PdfConverter:
                         logger.warning("LibreOffice (UNO) đã dừng; khởi động lại.")
                         restarted = True
                     warm.start()
-                warm.convert(source, target)
+                warm.convert(source, target, pdf_version=2 if self.pdfa else 0)
                 break
             except OfficeDied:
                 warm.stop()
@@ -206,7 +224,7 @@ class PdfConverter:
                 "--nodefault",
                 "--nolockcheck",
                 "--convert-to",
-                "pdf:writer_pdf_Export",
+                "pdf:writer_pdf_Export:" + _filter_options(self.pdfa),
                 "--outdir",
                 str(outdir),
                 *map(str, batch),

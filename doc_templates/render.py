@@ -236,6 +236,7 @@ def render_appendix_docx(spec: DocumentSpec, index: int, *, today: dt.date | Non
 def _finish(template: DocxTemplate, spec: DocumentSpec, writer: Writer) -> bytes:
     document = template.docx
     root = document.element
+    _properties(document, spec)
     _size_rules(root, spec)
     _sections(document, writer)
     notes = writer.footnotes_xml()
@@ -245,6 +246,21 @@ def _finish(template: DocxTemplate, spec: DocumentSpec, writer: Writer) -> bytes
     buffer = io.BytesIO()
     template.save(buffer)
     return buffer.getvalue()
+
+
+def _properties(document: Any, spec: DocumentSpec) -> None:
+    """Title (the summary), author (the issuer), subject, keywords (number and symbol) and
+    language vi-VN: LibreOffice carries them into the PDF's metadata."""
+    props = document.core_properties
+    summary = " ".join(_without_vv(spec.subject).split())
+    props.title = (summary or spec.doctype.type_name or spec.doctype.name_in_text)[:255]
+    props.author = " ".join(spec.issuer.name.split())[:255]
+    props.subject = summary[:255]
+    number = format_doc_number(spec.number) if spec.number else ""
+    props.keywords = f"{number}/{spec.computed_symbol()}" if number else spec.computed_symbol()
+    props.language = "vi-VN"
+    props.comments = ""
+    props.last_modified_by = ""
 
 
 def _size_rules(root: Any, spec: DocumentSpec) -> None:

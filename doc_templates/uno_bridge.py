@@ -54,8 +54,10 @@ def connect(port: int, timeout: float) -> Any:
     return context.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", context)
 
 
-def convert(desktop: Any, source: str, target: str) -> None:
-    """Load ``source`` hidden and read-only, export it as PDF to ``target``, close it."""
+def convert(desktop: Any, source: str, target: str, pdf_version: int = 0) -> None:
+    """Load ``source`` hidden and read-only, export it as PDF to ``target``, close it.
+
+    ``pdf_version`` 2 writes PDF/A-2b (LibreOffice's SelectPdfVersion), 0 plain PDF."""
     document = desktop.loadComponentFromURL(
         uno.systemPathToFileUrl(source),
         "_blank",
@@ -70,7 +72,18 @@ def convert(desktop: Any, source: str, target: str) -> None:
     if document is None:
         raise ValueError("LibreOffice could not open the document")
     try:
-        document.storeToURL(uno.systemPathToFileUrl(target), _props(FilterName="writer_pdf_Export"))
+        filter_data = uno.Any(
+            "[]com.sun.star.beans.PropertyValue",
+            _props(SelectPdfVersion=pdf_version, UseTaggedPDF=True),
+        )
+        uno.invoke(
+            document,
+            "storeToURL",
+            (
+                uno.systemPathToFileUrl(target),
+                _props(FilterName="writer_pdf_Export", FilterData=filter_data),
+            ),
+        )
     finally:
         document.close(True)
 
@@ -98,7 +111,7 @@ def main(argv: list[str]) -> int:
             continue
         request = json.loads(line)
         try:
-            convert(desktop, request["source"], request["target"])
+            convert(desktop, request["source"], request["target"], int(request.get("pdf", 0)))
         except Exception as exc:  # report every failure to the caller, then judge the bridge
             dead = not _alive(desktop)
             _answer({"ok": False, "error": f"{type(exc).__name__}: {exc}"[:500], "dead": dead})

@@ -159,11 +159,16 @@ class WarmOffice:
             self.stop()
             raise
 
-    def convert(self, source: Path, target: Path) -> None:
-        """Convert ``source`` (.docx) to ``target`` (PDF); :class:`OfficeDied` if it died."""
+    def convert(self, source: Path, target: Path, *, pdf_version: int = 0) -> None:
+        """Convert ``source`` (.docx) to ``target`` (PDF, PDF/A-2b when ``pdf_version`` is 2);
+        :class:`OfficeDied` if it died."""
         if not self.running() or self._bridge is None or self._bridge.stdin is None:
             raise OfficeDied("LibreOffice (UNO) không chạy.")
-        request = {"source": str(source.resolve()), "target": str(target.resolve())}
+        request = {
+            "source": str(source.resolve()),
+            "target": str(target.resolve()),
+            "pdf": pdf_version,
+        }
         try:
             self._bridge.stdin.write(json.dumps(request) + "\n")
             self._bridge.stdin.flush()

@@ -33,8 +33,14 @@ def render(
     pdf: Annotated[
         bool, typer.Option("--pdf", help="Xuất cả PDF (LibreOffice chạy sẵn, theo lô)")
     ] = False,
+    pdfa: Annotated[
+        bool, typer.Option("--pdfa", help="Xuất PDF/A-2b để lưu trữ (kèm --pdf)")
+    ] = False,
 ) -> None:
     """Render một spec (hoặc cả thư mục spec) thành .docx, và PDF nếu có --pdf.
+
+    Phụ lục ghi "separate: true" được xuất thành tệp riêng cạnh văn bản
+    (<tên>-phu-luc-1.docx …).
 
     congvan render SPEC.yaml -o OUT.docx [--pdf [OUT.pdf]];
     congvan render DIR/ -o OUTDIR/ --pdf
@@ -43,39 +49,56 @@ def render(
 
     console = Console(stderr=True)
     if source.is_dir():
-        failed = _render_dir(source, output, pdf or pdf_path is not None, console)
+        failed = _render_dir(source, output, pdf or pdfa or pdf_path is not None, console, pdfa)
     else:
-        if pdf_path is None and pdf:
+        if pdf_path is None and (pdf or pdfa):
             pdf_path = output.with_suffix(".pdf")
-        failed = _render_one(source, output, pdf_path, console)
+        failed = _render_one(source, output, pdf_path, console, pdfa)
     raise typer.Exit(1 if failed else 0)
 
 
-def _render_one(source: Path, output: Path, pdf_path: Path | None, console) -> int:
+def _render_one(
+    source: Path, output: Path, pdf_path: Path | None, console, pdfa: bool = False
+) -> int:
     from doc_templates.errors import DocTemplatesError
-    from doc_templates.render import render_docx
+    from doc_templates.render import render_appendix_docx, render_docx
     from doc_templates.spec import load_spec
 
     try:
-        data = render_docx(load_spec(source))
+        spec = load_spec(source)
+        data = render_docx(spec)
+        separate = {
+            output.with_name(f"{output.stem}-phu-luc-{i + 1}.docx"): render_appendix_docx(spec, i)
+            for i, appendix in enumerate(spec.appendices)
+            if appendix.separate
+        }
     except DocTemplatesError as exc:
         console.print(f"[red]{exc}[/red]")
         return 1
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_bytes(data)
     console.print(f"[green]✓[/green] {output}")
+    for path, blob in separate.items():
+        path.write_bytes(blob)
+        console.print(f"[green]✓[/green] {path}")
     if pdf_path is not None:
         from congvan.settings import get_settings
         from doc_templates.pdf import PdfConverter
 
-        with PdfConverter(get_settings().soffice) as converter:
+        with PdfConverter(get_settings().soffice, pdfa=pdfa) as converter:
             pdf_path.parent.mkdir(parents=True, exist_ok=True)
             pdf_path.write_bytes(converter.convert_bytes(data))
-        console.print(f"[green]✓[/green] {pdf_path}")
+            console.print(f"[green]✓[/green] {pdf_path}")
+            for path, blob in separate.items():
+                target = pdf_path.with_name(f"{path.stem}.pdf")
+                target.write_bytes(converter.convert_bytes(blob))
+                console.print(f"[green]✓[/green] {target}")
     return 0
 
 
-def _render_dir(source: Path, outdir: Path, want_pdf: bool, console) -> int:
+def _render_dir(
+    source: Path, outdir: Path, want_pdf: bool, console, pdfa: bool = False
+) -> int:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from congvan.settings import get_settings
@@ -111,7 +134,7 @@ def _render_dir(source: Path, outdir: Path, want_pdf: bool, console) -> int:
             settings = get_settings()
             size = max(1, settings.pdf_batch_size)
             pdf_task = progress.add_task("Chuyển PDF", total=len(rendered))
-            with PdfConverter(settings.soffice, batch_size=size) as converter:
+            with PdfConverter(settings.soffice, batch_size=size, pdfa=pdfa) as converter:
                 # Chunks of two batches: both LibreOffice workers stay busy
                 # and the bar still moves on long runs.
                 for start in range(0, len(rendered), 2 * size):
@@ -131,14 +154,25 @@ def check(
         list[Path], typer.Argument(exists=True, dir_okay=False, help="Các tệp .docx cần kiểm tra")
     ],
     as_json: Annotated[bool, typer.Option("--json", help="In kết quả dạng JSON")] = False,
+    pdf: Annotated[
+        bool,
+        typer.Option(
+            "--pdf",
+            help="Kiểm tra tệp PDF: phông Times New Roman (hay Liberation Serif thay thế), "
+            "thông tin tài liệu, ngôn ngữ vi-VN (tệp .pdf luôn được kiểm tra như vậy)",
+        ),
+    ] = False,
 ) -> None:
     """Kiểm tra thể thức .docx theo Nghị định 30/2020/NĐ-CP; mã thoát 1 nếu có lỗi."""
     from rich.console import Console
     from rich.table import Table
 
-    from doc_templates.check import ERROR, check_docx
+    from doc_templates.check import ERROR, check_docx, check_pdf
 
-    results = {path: check_docx(path) for path in files}
+    results = {
+        path: check_pdf(path) if pdf or path.suffix.lower() == ".pdf" else check_docx(path)
+        for path in files
+    }
     errors = sum(v.severity == ERROR for found in results.values() for v in found)
     if as_json:
         payload = {

@@ -176,3 +176,120 @@ class TestBrokenDocuments:
         """A missing VT in the archive line is only a warning."""
         found = check_docx(_edit(_set_text("- Lưu:", "- Lưu: VP, CAX.")))
         assert [v.severity for v in found] == [WARNING]
+
+
+def _doc(data: bytes, edit) -> bytes:
+    doc = Document(io.BytesIO(data))
+    edit(doc)
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()
+
+
+def _rules(data: bytes) -> set[str]:
+    return {v.rule for v in check_docx(data)}
+
+
+class TestStructureChecks:
+    def test_body_sentence_starting_can_cu_is_not_a_basis(self):
+        """A long body sentence starting 'Căn cứ' (upright, ending '.') is not a legal basis."""
+        body = (
+            "Căn cứ kết quả kiểm tra thực tế tại các đơn vị trong năm qua, Sở Nội vụ đề nghị các "
+            "cơ quan, đơn vị tiếp tục rà soát, hoàn thiện hồ sơ theo đúng quy định hiện hành.\n\n"
+            "Đoạn kết thúc văn bản./."
+        )
+        assert "bases.italic" not in _rules(render_docx(minimal("cong_van", body=body)))
+
+    def test_upright_basis_in_the_bases_block(self):
+        """A 'Căn cứ' line before 'QUYẾT ĐỊNH:' that is upright is an error."""
+        data = _doc(render_docx(minimal("quyet_dinh")), _runs("Căn cứ", italic=False))
+        assert "bases.italic" in _rules(data)
+
+    def test_article_number_not_bold(self):
+        """'Điều 2.' left upright is reported."""
+        data = _doc(render_docx(minimal("quyet_dinh")), _runs("Điều 2.", bold=False))
+        found = [v for v in check_docx(data) if v.rule == "article.bold"]
+        assert found and "Điều 2." in found[0].message and found[0].severity == ERROR
+
+    def test_appendix_heading_checked(self):
+        """An appendix title not bold and a missing '(Kèm theo …)' line are reported."""
+        spec = minimal(
+            "quyet_dinh",
+            body="Điều 1. Ban hành kèm theo Phụ lục.",
+            appendices=[{"title": "Danh sách", "body": "Nội dung phụ lục."}],
+        )
+        clean = render_docx(spec)
+        assert not {r for r in _rules(clean) if r.startswith("appendix")}
+        broken = _doc(clean, _runs("Phụ lục", bold=False))
+
+        def drop_attached(doc):
+            for p in doc.paragraphs:
+                if p.text.startswith("(Kèm theo"):
+                    p._p.getparent().remove(p._p)
+
+        assert "appendix.bold" in _rules(broken)
+        assert "appendix.attached" in _rules(_doc(clean, drop_attached))
+
+    def test_rule_lengths(self):
+        """A summary rule as wide as the text column is reported; the measured one is not."""
+        clean = render_docx(minimal("ke_hoach"))
+        assert not {r for r in _rules(clean) if r.startswith("rule.")}
+
+        def full_width(doc):
+            for p in doc.paragraphs:
+                if p.style.style_id == "CVRuleSummary":
+                    p.paragraph_format.left_indent = Cm(0)
+                    p.paragraph_format.right_indent = Cm(0)
+
+        assert "rule.summary" in _rules(_doc(clean, full_width))
+
+    def test_page_number_in_footer(self):
+        """A PAGE field in the footer is reported (ND30: centred in the top margin)."""
+
+        def move(doc):
+            section = doc.sections[0]
+            section.footer.is_linked_to_previous = False
+            section.footer.paragraphs[0].text = "PAGE"
+
+        assert "page.numbers.position" in _rules(_doc(_clean(), move))
+
+    def test_footnote_reference_not_superscript(self):
+        """A footnote reference printed at body size on the line is reported."""
+        data = render_docx(
+            minimal("bao_cao", body="Câu[^1] kết thúc./.", footnotes={1: "Ghi chú."})
+        )
+        assert not {r for r in _rules(data) if r.startswith("footnote")}
+        w = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+        def flatten(doc):
+            for ref in doc.element.body.iter(f"{w}footnoteReference"):
+                for align in ref.getparent().iter(f"{w}vertAlign"):
+                    align.getparent().remove(align)
+
+        broken = _doc(data, flatten)
+        assert "footnote.reference" in _rules(broken)
+
+    def test_signature_not_kept_with_body(self):
+        """Without keep-with-next on the last body paragraph the checker warns."""
+
+        def loose(doc):
+            for p in doc.paragraphs:
+                p.paragraph_format.keep_with_next = False
+
+        assert "signature.keep" not in _rules(_clean())
+        assert "signature.keep" in _rules(_doc(_clean(), loose))
+
+    def test_table_header_not_repeated(self):
+        """A bordered table whose header row does not repeat is reported."""
+        body = "| A | B |\n|---|---|\n| 1 | 2 |\n| 3 | 4 |\n\nHết./."
+        clean = render_docx(minimal("bao_cao", body=body))
+        assert "table.header.repeat" not in _rules(clean)
+
+        def no_repeat(doc):
+            for table in doc.tables:
+                for el in table._tbl.iter(
+                    "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}tblHeader"
+                ):
+                    el.getparent().remove(el)
+
+        assert "table.header.repeat" in _rules(_doc(clean, no_repeat))

@@ -77,3 +77,29 @@ class TestCheckCommand:
         result = CliRunner().invoke(app, ["check", str(path)])
         assert result.exit_code == 1
         assert "Quốc hiệu" in result.stdout
+
+
+@pytest.mark.libreoffice
+class TestPdfCheckCommand:
+    def test_render_pdfa_and_check_pdf(self, app, tmp_path):
+        """render --pdfa writes PDF/A plus the separate appendix files; check --pdf reads the
+        PDF and exits 0 (a font fallback is only a warning, and it is named)."""
+        spec = tmp_path / "qd.yaml"
+        text = (FIXTURES / "documents" / "004_quyet_dinh_phu_luc.yaml").read_text(encoding="utf-8")
+        spec.write_text(
+            text.replace(
+                "  landscape: true\n  body: |", "  landscape: true\n  separate: true\n  body: |"
+            ),
+            encoding="utf-8",
+        )
+        out = tmp_path / "qd.docx"
+        result = CliRunner().invoke(app, ["render", str(spec), "-o", str(out), "--pdfa"])
+        assert result.exit_code == 0, result.output
+        assert (tmp_path / "qd-phu-luc-2.docx").is_file()
+        assert (tmp_path / "qd-phu-luc-2.pdf").read_bytes().startswith(b"%PDF")
+        pdf = tmp_path / "qd.pdf"
+        assert b"<pdfaid:part>2</pdfaid:part>" in pdf.read_bytes()
+        result = CliRunner().invoke(app, ["check", "--pdf", str(pdf), "--json"])
+        assert result.exit_code == 0, result.output
+        rules = {v["rule"] for v in json.loads(result.stdout)["files"][0]["violations"]}
+        assert rules <= {"pdf.font.fallback"}
