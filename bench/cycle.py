@@ -3,7 +3,7 @@ the Prefect flows and once as the same steps called as plain functions, in the s
 
 The cycle: draft the instruction to every unit, record the leader's decision, issue it
 (number, one e-mail delivery per unit, the .docx; PDF conversion excluded), open one request
-per unit for 2023-Q4, stage one JSON post per unit as one batch (workflows.staging, the bulk
+per unit for 2023-Q4, stage one JSON post per unit as one batch (reporting.staging, the bulk
 door) and ingest them in chunks (validated and stored through the door the web API uses),
 run the reminder stages due that day, aggregate and draft the Báo cáo.
 
@@ -70,8 +70,9 @@ from registry.models import (  # noqa: E402
     StagedPost,
     Submission,
 )
-from workflows import scenario, staging, steps  # noqa: E402
-from workflows.batching import chunks  # noqa: E402
+from reporting import scenario, staging  # noqa: E402
+from reporting.batching import chunks  # noqa: E402
+from workflows import steps  # noqa: E402
 from workflows.collect import ingest_staged_chunk, staged_ranges  # noqa: E402 (imports prefect)
 from workflows.instruct_units import instruct_units, issue_instruction  # noqa: E402
 from workflows.quarterly_cycle import quarterly_cycle  # noqa: E402

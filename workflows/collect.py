@@ -1,8 +1,8 @@
 """Flow: take submissions — .xlsx files from a folder (or e-mailed), in chunks — and answer each;
 ingest staged JSON posts by id range.
 
-The web/API door is :func:`workflows.submissions.submit_json`, a plain function; posts that
-arrive in bulk are staged first (:mod:`workflows.staging`) and travel to flows as ids.
+The web/API door is :func:`reporting.submissions.submit_json`, a plain function; posts that
+arrive in bulk are staged first (:mod:`reporting.staging`) and travel to flows as ids.
 """
 
 from __future__ import annotations
@@ -13,8 +13,9 @@ from prefect import flow, task
 from pydantic import BaseModel
 
 from registry import db
-from workflows import staging, steps, submissions
-from workflows.batching import chunks
+from reporting import staging, submissions
+from reporting.batching import chunks
+from workflows import steps
 
 
 class Upload(BaseModel):
@@ -80,7 +81,7 @@ def ingest_staged_chunk(first_id: int, last_id: int) -> int:
 
 @flow(name="ingest_posts")
 def ingest_posts(batch_id: int) -> int:
-    """Ingest one staged batch of JSON posts (:func:`workflows.staging.stage_posts`) in chunks;
+    """Ingest one staged batch of JSON posts (:func:`reporting.staging.stage_posts`) in chunks;
     returns how many are accepted."""
     with db.transaction() as s:
         ranges = staging.pending_ranges(session=s, batch_id=batch_id)

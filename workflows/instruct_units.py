@@ -12,8 +12,8 @@ from datetime import date
 from prefect import flow, task
 
 from registry.clock import local_today
+from reporting.batching import chunks
 from workflows import steps
-from workflows.batching import chunks
 from workflows.steps import CycleSettings, InstructionIn
 
 

@@ -1,7 +1,7 @@
 """The parent flow for one period: open requests, take submissions, remind, aggregate, forward.
 
 Submissions come as references: ``uploads`` name files, and JSON posts received in bulk are
-staged rows (:mod:`workflows.staging`) that the cycle reads by id range for its duty and
+staged rows (:mod:`reporting.staging`) that the cycle reads by id range for its duty and
 period — never the posts themselves as a parameter.
 
 Approval stays data: the Báo cáo is drafted and submitted here; it is issued and forwarded
@@ -16,9 +16,9 @@ from datetime import date
 from prefect import flow
 
 from registry.clock import local_today
+from reporting.batching import chunks
 from workflows import aggregate_reports, collect, forward_report, instruct_units, steps
 from workflows import remind_late_units as remind
-from workflows.batching import chunks
 
 
 @flow(name="quarterly_cycle")

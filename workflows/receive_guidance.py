@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from prefect import flow, task
 
+from reporting.guidance import GuidanceIn
 from workflows import steps
-from workflows.guidance import GuidanceIn
 
 
 @task(retries=2, retry_delay_seconds=1)

@@ -9,8 +9,8 @@ from datetime import date
 from prefect import flow, task
 
 from registry.clock import local_today
+from reporting.batching import chunks
 from workflows import collect, steps
-from workflows.batching import chunks
 
 
 @task
@@ -60,7 +60,7 @@ def remind_late_units(duty_id: int, period_key: str, signer_key: str,
     """Run every stage that is due today; returns what was sent."""
     today = today or local_today()
     sent: dict[str, object] = {}
-    # A unit whose post is staged (workflows.staging) has reported: ingest before reminding.
+    # A unit whose post is staged (reporting.staging) has reported: ingest before reminding.
     for first_id, last_id in collect.staged_ranges(duty_id, period_key):
         collect.ingest_staged_chunk(first_id, last_id)
     for stage in ("notice", "escalation"):

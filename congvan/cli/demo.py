@@ -102,9 +102,10 @@ def _cycle(progress, settings, keys: Path) -> list[str]:  # type: ignore[no-unty
     from registry import db, schema
     from registry.directory import import_file
     from registry.models import ReportRequest
-    from workflows import scenario, steps, submissions, xlsx
+    from reporting import scenario, submissions, xlsx
+    from reporting.forms import parse_form
+    from workflows import steps
     from workflows.collect import Upload
-    from workflows.forms import parse_form
 
     t = _step(progress, "Khởi tạo cơ sở dữ liệu và danh bạ Kon Tum 2022")
     engine = open_registry(settings, check_schema=False)

@@ -9,13 +9,15 @@ from congvan.cli._common import console, user_errors
 
 def register(app: typer.Typer) -> None:
     @app.command("trace")
-    def trace(document: str = typer.Argument(..., help="Mã văn bản (#id) hoặc số, ký hiệu.")) -> None:
+    def trace(
+        document: str = typer.Argument(..., help="Mã văn bản (#id) hoặc số, ký hiệu."),
+    ) -> None:
         """Cho xem chuỗi văn bản: hướng dẫn → chỉ đạo → yêu cầu → báo cáo → gửi cấp trên."""
         from rich.tree import Tree
 
         from congvan.runtime import open_registry
         from registry import db
-        from workflows.tracing import chain
+        from reporting.tracing import chain
 
         with user_errors():
             open_registry()

@@ -15,7 +15,7 @@ from registry import db
 def kontum_url(fresh_url: str) -> Iterator[str]:
     """A fresh migrated database (SQLite and PostgreSQL) with the Kon Tum directory, configured."""
     from registry.directory import import_file
-    from workflows.scenario import DIRECTORY_FILE
+    from reporting.scenario import DIRECTORY_FILE
 
     db.configure(fresh_url)
     with db.transaction() as s:

@@ -24,9 +24,10 @@ from registry.models import (
     ReviewStep,
     Submission,
 )
-from workflows import scenario, steps, submissions, xlsx
-from workflows.forms import parse_form
-from workflows.requests import due_for
+from reporting import scenario, submissions, xlsx
+from reporting.forms import parse_form
+from reporting.requests import due_for
+from workflows import steps
 
 FORM = parse_form(scenario.form_dict())
 SETTINGS = dict(channels=["folder"])
@@ -94,7 +95,7 @@ class TestApproval:
 
     def test_return_then_resubmit(self, kontum_url: str, files_dir: Path) -> None:
         """A returned instruction keeps the comment and goes back to the same reviewer."""
-        from workflows import drafting
+        from reporting import drafting
 
         settings = steps.CycleSettings(files_dir=str(files_dir), **SETTINGS)
         gid = steps.receive_guidance(scenario.guidance())

@@ -14,9 +14,10 @@ from outbox.channels.email import SmtpChannel
 from outbox.relay import RetryPolicy, relay_once, utcnow
 from registry import db
 from registry.models import Delivery, DeliveryStatus, Notice, Organization, Reminder
+from reporting import scenario, staging
+from reporting.staging import Posted
 from tests.outbox.smtp_server import SmtpTestServer
-from workflows import scenario, staging, steps
-from workflows.staging import Posted
+from workflows import steps
 
 PERIOD = "2023-Q4"
 FAST = RetryPolicy(max_attempts=3, base=60, jitter=0.0, lease=300)

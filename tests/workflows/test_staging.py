@@ -10,8 +10,9 @@ from sqlalchemy import func, select
 
 from registry import db
 from registry.models import StagedPost, Submission
-from workflows import scenario, staging, steps
-from workflows.staging import Posted
+from reporting import scenario, staging
+from reporting.staging import Posted
+from workflows import steps
 
 PERIOD = "2023-Q4"
 

@@ -29,7 +29,7 @@ def submit(request_id: int, body: SubmissionIn, session: SessionDep,
     A refused submission stores nothing but its audit line, so the answer is
     returned (not raised): the request's transaction still commits that line.
     """
-    from workflows.submissions import submit_json
+    from reporting.submissions import submit_json
 
     reporter = require(actor, "reporter", "clerk")
     receipt = submit_json(session=session, request_id=request_id,

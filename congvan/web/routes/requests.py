@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from starlette.responses import HTMLResponse
 
-from congvan.web import report_requests
 from congvan.web.deps import ReaderDep, SessionDep
-from congvan.web.render import local, page
+from congvan.web.render import page
+from registry.clock import local_today
+from reporting import requests as report_requests
 
 router = APIRouter()
 
@@ -22,8 +22,8 @@ def list_requests(request: Request, session: SessionDep, actor: ReaderDep,
     """Requests of one period (default: the newest), with unit, due date and status."""
     periods = report_requests.periods(session=session)
     chosen = period if period in periods else (periods[0] if periods and period is None else None)
-    today = local(datetime.now(UTC)).date()
-    rows = report_requests.list_(session=session, today=today, period=chosen, late_only=late)
+    today = local_today()
+    rows = report_requests.overview(session=session, today=today, period=chosen, late_only=late)
     context = {"rows": rows, "periods": periods, "period": chosen or "", "late": late,
                "today": today, "late_count": sum(1 for r in rows if r.late)}
     if request.headers.get("HX-Request") and not request.headers.get("HX-History-Restore-Request"):

@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 from doc_templates.formatting import format_number, format_percent
 from registry.calendar import Period
 from registry.models import ReportRequest, Submission
-from workflows.drafting import one_line
-from workflows.forms import FormDef
+from reporting.drafting import one_line
+from reporting.forms import FormDef
 
 
 @dataclass
@@ -78,8 +78,7 @@ def aggregate(*, session: Session, duty_id: int, period_key: str, form: FormDef)
         Submission.current.is_(True), Submission.valid.is_(True)))}
     figures = Figures(period=period_key, owed=len(requests))
     for request in requests:
-        name = one_line(request.unit.name) if request.unit.kind != "advisory" else \
-            _advisory_name(request.unit)
+        name = unit_name(request.unit)
         if request.id in current:
             figures.reported.append((name, current[request.id]))
         else:
@@ -90,9 +89,13 @@ def aggregate(*, session: Session, duty_id: int, period_key: str, form: FormDef)
     return figures
 
 
-def _advisory_name(unit: Any) -> str:
-    # District committees share one printed name; the directory's text_name says which district.
-    return str(unit.name_in_text)
+def unit_name(unit: Any) -> str:
+    """A unit as listed in a report or a đôn đốc: its printed name on one line; an advisory
+    body by its running-text name (district committees share one printed name; the
+    directory's text_name says which district)."""
+    if unit.kind == "advisory":
+        return str(unit.name_in_text)
+    return one_line(unit.name)
 
 
 def _fmt(value: Any) -> str:
@@ -101,18 +104,15 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
-TABLE_COLUMNS = ("models_total", "models_new", "models_replicated", "participants",
-                 "models_effective")
-
-
 def report_body(*, form: FormDef, figures: Figures, instruction_ref: str, guidance_ref: str,
                 collector_name: str, max_table_rows: int = 60) -> str:
     """The Báo cáo's body markup: situation, results with numbers, assessment, proposals."""
     period = Period.from_key(figures.period)
     t, d = figures.totals, figures.derived
+    wording = form.wording
     lines = [
-        f"Thực hiện {guidance_ref} và {instruction_ref}, {collector_name} báo cáo kết quả "
-        f"xây dựng, nhân rộng mô hình, điển hình tiên tiến {period.in_sentence} như sau:",
+        f"Thực hiện {guidance_ref} và {instruction_ref}, {collector_name} báo cáo "
+        f"{wording.topic} {period.in_sentence} như sau:",
         "",
         "**I. TÌNH HÌNH CHUNG**",
         "",
@@ -134,7 +134,7 @@ def report_body(*, form: FormDef, figures: Figures, instruction_ref: str, guidan
         if der.kind != "coverage":
             lines.append(f"- {der.label}: {d.get(der.key, '—')};")
     lines += ["", "Số liệu của từng đơn vị:", ""]
-    keys = [k for k in TABLE_COLUMNS if k in {i.key for i in form.indicators}]
+    keys = form.table_columns()
     header = ["STT", "Đơn vị"] + [form.indicator(k).label.replace("Trong đó: ", "") for k in keys]
     lines.append("| " + " | ".join(header) + " |")
     lines.append("|" + "---|" * len(header))
@@ -145,22 +145,25 @@ def report_body(*, form: FormDef, figures: Figures, instruction_ref: str, guidan
         lines.append(f"| | (còn {len(figures.reported) - max_table_rows} đơn vị, xem phụ lục) |"
                      + " |" * len(keys))
     lines.append("| | **Tổng cộng** | " + " | ".join(_fmt(t.get(k, "")) for k in keys) + " |")
-    notes = t.get("notes") or []
+    notes = (t.get(wording.highlights) or []) if wording.highlights else []
     if notes:
-        lines += ["", "Mô hình tiêu biểu các đơn vị đề nghị thông báo, nhân rộng:", ""]
+        lines += ["", wording.highlights_heading, ""]
         lines += [f"- {n};" for n in notes[:20]]
     lines += ["", "**III. ĐÁNH GIÁ CHUNG**", ""]
-    lines.append(
-        f"Công tác xây dựng, nhân rộng mô hình được các đơn vị quan tâm triển khai; "
-        f"tỷ lệ mô hình hoạt động hiệu quả đạt {d.get('effective_rate', '—')}. ")
+    lines.append(wording.assessment.format_map(_Derived(d)))
     if figures.missing:
         lines.append(f"Còn {len(figures.missing)} đơn vị chưa gửi báo cáo: "
                      + ", ".join(figures.missing[:50])
                      + ("…" if len(figures.missing) > 50 else "") + ".")
     else:
         lines.append("Tất cả các đơn vị đã gửi báo cáo đúng hạn.")
-    lines += ["", "**IV. ĐỀ XUẤT, KIẾN NGHỊ**", "",
-              "- Đề nghị các đơn vị chưa báo cáo khẩn trương gửi báo cáo theo mẫu thống kê;",
-              "- Tiếp tục lựa chọn những mô hình hoạt động hiệu quả để đề nghị thông báo, nhân "
-              "rộng trên địa bàn."]
+    lines += ["", "**IV. ĐỀ XUẤT, KIẾN NGHỊ**", ""]
+    lines += [f"- {p}" for p in wording.proposals]
     return "\n".join(lines)
+
+
+class _Derived(dict[str, str]):
+    """Derived figures for ``str.format_map``: a figure the form lacks prints as "—"."""
+
+    def __missing__(self, key: str) -> str:
+        return "—"

@@ -14,7 +14,7 @@ import zipfile
 from dataclasses import dataclass
 from typing import Any
 
-from workflows.forms import FIRST_ROW, FormDef
+from reporting.forms import FIRST_ROW, FormDef
 
 SHEET = "MauThongKe"
 MAX_FILE_BYTES = 5 * 1024 * 1024

@@ -12,8 +12,8 @@ from typing import Any
 
 import yaml
 
-from workflows.guidance import DutyIn, GuidanceIn
-from workflows.steps import InstructionIn
+from reporting.guidance import DutyIn, GuidanceIn
+from reporting.instructions import InstructionIn
 
 ROOT = Path(__file__).resolve().parent.parent
 FORM_FILE = ROOT / "examples" / "forms" / "mo-hinh.yaml"

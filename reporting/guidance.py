@@ -21,7 +21,7 @@ from registry.models import (
     ReportingDuty,
 )
 from registry.numbering import allocate_number, register_for
-from workflows.forms import FormDef, ensure_form
+from reporting.forms import FormDef, ensure_form
 
 
 class DutyIn(BaseModel):

@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session
 from registry import audit, files
 from registry.errors import NotFound, PermissionDenied
 from registry.models import Organization, ReportRequest, RequestStatus, Submission
-from workflows.forms import FormDef, form_of, validate_values
-from workflows.xlsx import XlsxRejected, read_workbook
+from reporting.forms import FormDef, form_of, validate_values
+from reporting.xlsx import XlsxRejected, read_workbook
 
 
 @dataclass

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 from pydantic import BaseModel
 from sqlalchemy import select, update
@@ -27,8 +28,21 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from outbox.enqueue import NOTICE_CHANNELS, enqueue_notice
+from registry import documents
 from registry.calendar import Period, WorkingCalendar
-from registry.models import Delivery, Organization, Reminder, ReportRequest, RequestStatus
+from registry.errors import NotFound
+from registry.models import (
+    Delivery,
+    Organization,
+    Person,
+    Reminder,
+    ReportingDuty,
+    ReportRequest,
+)
+from reporting import drafting
+from reporting.aggregation import unit_name
+from reporting.forms import form_of
+from reporting.requests import OWING
 
 STAGES = ("notice", "don_doc", "escalation")
 
@@ -57,7 +71,7 @@ def pending(*, session: Session, duty_id: int, period_key: str, stage: str, toda
     sent = select(Reminder.request_id).where(Reminder.stage == stage)
     rows = session.execute(select(ReportRequest.id, ReportRequest.due_date).where(
         ReportRequest.duty_id == duty_id, ReportRequest.period == period_key,
-        ReportRequest.status.in_([RequestStatus.OPEN, RequestStatus.REJECTED]),
+        ReportRequest.status.in_(OWING),
         ReportRequest.id.not_in(sent)).order_by(ReportRequest.id)).all()
     return [rid for rid, due in rows
             if stage_due(stage, due=due, today=today, calendar=calendar, policy=policy)]
@@ -161,3 +175,68 @@ def _escalation(session: Session, request: ReportRequest) -> NoticeText:
             *_signature(sender)]
     return NoticeText(superior, sender, f"{unit.name_in_text} chậm gửi báo cáo {period}",
                       "\n".join(body), notice_key(request.id, "escalation"))
+
+
+def send_notices(*, session: Session, duty_id: int, period_key: str, stage: str, today: date,
+                 calendar: WorkingCalendar, policy: ReminderPolicy, channels: Sequence[str],
+                 request_ids: Sequence[int] | None = None) -> int:
+    """Notice or escalation stage: claim the pending requests (or ``request_ids``, a chunk of
+    them) and enqueue their notices, in the caller's transaction; returns how many this call
+    claimed (0 for a retry: the Reminder rows are already there)."""
+    ids = list(request_ids) if request_ids is not None else pending(
+        session=session, duty_id=duty_id, period_key=period_key, stage=stage, today=today,
+        calendar=calendar, policy=policy)
+    claimed = claim(session=session, request_ids=ids, stage=stage)
+    enqueue_notices(session=session, request_ids=claimed, stage=stage, channels=channels)
+    return len(claimed)
+
+
+def draft_don_doc(*, session: Session, duty_id: int, period_key: str, today: date,
+                  signer: Person, calendar: WorkingCalendar, policy: ReminderPolicy,
+                  files_root: Path) -> int | None:
+    """Claim the late units and draft one numbered đôn đốc công văn listing them, in the
+    caller's transaction.
+
+    Routed to ``signer`` (submitted); pre-authorised (``policy.preauthorise_don_doc``), it is
+    approved at once. Returns the draft's id, or None when nobody is late or everybody late
+    was already reminded. The campaign's words come from the duty's form (``wording``).
+    """
+    ids = pending(session=session, duty_id=duty_id, period_key=period_key, stage="don_doc",
+                  today=today, calendar=calendar, policy=policy)
+    claimed = claim(session=session, request_ids=ids, stage="don_doc")
+    if not claimed:
+        return None
+    duty = session.get(ReportingDuty, duty_id)
+    if duty is None or duty.instruction_document_id is None:
+        raise NotFound(f"nhiệm vụ báo cáo #{duty_id} chưa có công văn hướng dẫn đã ban hành")
+    wording = form_of(duty.form).wording
+    instruction = documents.get(session=session, document_id=duty.instruction_document_id)
+    issuer = instruction.issuer
+    assert issuer is not None
+    late = list(session.scalars(select(ReportRequest).where(ReportRequest.id.in_(claimed))
+                                .order_by(ReportRequest.unit_id)))
+    period = Period.from_key(period_key)
+    names = [unit_name(r.unit) for r in late]
+    body = "\n".join([
+        f"Thực hiện Công văn số {instruction.number_symbol} ngày "
+        f"{instruction.issue_date:%d/%m/%Y} của {issuer.name_in_text}, "
+        f"đến hết ngày {late[0].due_date:%d/%m/%Y} (hạn gửi báo cáo {period.in_sentence}), "
+        f"các đơn vị sau chưa gửi báo cáo {wording.topic} kèm mẫu thống kê:",
+        "", *[f"- {n};" for n in names], "",
+        "Đề nghị các đơn vị trên khẩn trương gửi báo cáo theo đúng mẫu thống kê trước ngày "
+        f"{calendar.add_working_days(today, 3):%d/%m/%Y} để tổng hợp, báo cáo cấp trên.",
+    ])
+    spec = drafting.base_spec(
+        session=session, doc_type="cong_van", issuer=issuer, signer=signer,
+        subject=f"{wording.reminder_subject} {period.in_sentence}", body=body,
+        recipients=names, distribution=["Như trên"], drafting_unit=instruction.drafting_unit)
+    doc = drafting.create_draft(session=session, spec=spec, issuer=issuer,
+                                units=[r.unit for r in late], signer=signer)
+    documents.link(session=session, source=doc, target=instruction, kind="reminds")
+    session.execute(update(Reminder).where(Reminder.request_id.in_(claimed),
+                                           Reminder.stage == "don_doc").values(document_id=doc.id))
+    drafting.submit(session=session, document_id=doc.id, files_root=files_root,
+                    reviewers=[signer], signer=signer)
+    if policy.preauthorise_don_doc:
+        drafting.decide(session=session, document_id=doc.id, approver=signer, preauthorised=True)
+    return doc.id

@@ -4,7 +4,7 @@ The door (:func:`stage_posts`) only stores what came in — one row per post, in
 transaction — and returns the batch id, so a flow never carries the posts as a parameter
 (Prefect's server refuses parameters over 512 KiB: ≈ 1,400 posts). The ingest step plans id
 ranges of the pending rows (:func:`pending_ranges`) and :func:`ingest_range` takes each row
-through :func:`workflows.submissions.submit_json`, marking it ingested in the same
+through :func:`reporting.submissions.submit_json`, marking it ingested in the same
 transaction: a retried or repeated chunk skips what is already done.
 """
 
@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session, joinedload
 from registry.errors import NotFound, PermissionDenied
 from registry.models import ReportRequest, StagedPost, SubmissionBatch
 from registry.text import nfc
-from workflows import submissions
-from workflows.batching import CHUNK, chunks
+from reporting import submissions
+from reporting.batching import CHUNK, chunks
 
 
 class Posted(BaseModel):

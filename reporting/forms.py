@@ -67,6 +67,23 @@ class Check(_Model):
     message: str | None = None
 
 
+class Wording(_Model):
+    """The campaign's words in the documents built from a form's figures (the đôn đốc công văn
+    and the Báo cáo), so a second campaign is a YAML file, not code. Each text is completed by
+    the period ("quý IV năm 2023") where the documents need it; ``assessment`` may name derived
+    figures as ``{key}``."""
+
+    topic: str = "kết quả thực hiện"  # "chưa gửi báo cáo {topic} kèm mẫu thống kê"
+    report_subject: str = "Kết quả thực hiện"  # the Báo cáo's trích yếu, before the period
+    reminder_subject: str = "V/v đôn đốc báo cáo kết quả thực hiện"  # the đôn đốc's trích yếu
+    table_columns: list[str] = []  # indicators in the per-unit table (default: first five sums)
+    highlights: str | None = None  # a list indicator shown as a bullet list after the table
+    highlights_heading: str = "Nội dung các đơn vị đề nghị:"
+    assessment: str = "Các đơn vị đã triển khai thực hiện theo hướng dẫn."
+    proposals: list[str] = ["Đề nghị các đơn vị chưa báo cáo khẩn trương gửi báo cáo theo mẫu "
+                            "thống kê."]
+
+
 class FormDef(_Model):
     """A statistics form as defined in YAML."""
 
@@ -77,6 +94,7 @@ class FormDef(_Model):
     indicators: list[Indicator] = Field(min_length=1)
     derived: list[Derived] = []
     checks: list[Check] = []
+    wording: Wording = Wording()
 
     @model_validator(mode="after")
     def _references(self) -> FormDef:
@@ -89,6 +107,8 @@ class FormDef(_Model):
             ("checks", p) for c in self.checks for p in c.parts]
         names += [("checks", c.field) for c in self.checks] + [
             ("checks", c.not_above) for c in self.checks]
+        names += [("wording.table_columns", k) for k in self.wording.table_columns]
+        names += [("wording.highlights", self.wording.highlights)]
         for where, name in names:
             if name is not None and name not in keys:
                 raise ValueError(f"{where}: chỉ tiêu '{name}' không có trong 'indicators'")
@@ -103,6 +123,10 @@ class FormDef(_Model):
         index = [i.key for i in self.indicators].index(key)
         return f"{VALUE_COLUMN}{FIRST_ROW + index}"
 
+    def table_columns(self) -> list[str]:
+        """The indicators of the per-unit table: the wording's, else the first five summed."""
+        return list(self.wording.table_columns) or [
+            i.key for i in self.indicators if i.aggregate == "sum" and i.type != "text"][:5]
 
 
 def parse_form(data: Any) -> FormDef:

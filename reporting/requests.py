@@ -1,0 +1,135 @@
+"""Owed reports: one ReportRequest per instructed unit and period, due by the calendar;
+what is owed and what is late (the one definition the web, the reminders and the CLI use).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from functools import lru_cache
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session, joinedload
+
+from registry.calendar import Period, WorkingCalendar, due_date, policy_from_dict
+from registry.errors import NotFound
+from registry.models import (
+    Organization,
+    ReportingDuty,
+    ReportRequest,
+    RequestStatus,
+    Submission,
+)
+
+# A request is owed while nothing valid was filed for it.
+OWING = (RequestStatus.OPEN, RequestStatus.REJECTED)
+
+
+@lru_cache(maxsize=1)
+def working_calendar() -> WorkingCalendar:
+    """The working-day calendar (shipped adjustments), built once per process."""
+    return WorkingCalendar()
+
+
+def is_owed(request: ReportRequest) -> bool:
+    """Whether the unit still owes this report."""
+    return request.status in OWING
+
+
+def is_late(request: ReportRequest, *, today: date) -> bool:
+    """Owed and past its due date (on the due date itself a report is not late)."""
+    return is_owed(request) and request.due_date < today
+
+
+def due_for(*, duty_policy: dict, period_key: str, calendar: WorkingCalendar,
+            roll_forward: bool = True) -> tuple[Period, object]:
+    """The period and its due date under a duty's policy."""
+    period = Period.from_key(period_key)
+    policy = policy_from_dict(duty_policy)
+    return period, due_date(policy, period, calendar=calendar, roll_forward=roll_forward)
+
+
+def open_requests(*, session: Session, duty_id: int, unit_ids: Sequence[int], period_key: str,
+                  calendar: WorkingCalendar, roll_forward: bool = True) -> int:
+    """Create the missing requests of ``unit_ids`` for one period; returns how many were new.
+
+    Idempotent (unique duty, unit, period): a retry adds only what is missing.
+    """
+    duty = session.get(ReportingDuty, duty_id)
+    assert duty is not None
+    period, due = due_for(duty_policy=duty.policy, period_key=period_key, calendar=calendar,
+                          roll_forward=roll_forward)
+    have = set(session.scalars(select(ReportRequest.unit_id).where(
+        ReportRequest.duty_id == duty_id, ReportRequest.period == period.key)))
+    rows = [{"duty_id": duty_id, "form_id": duty.form_id, "unit_id": unit_id,
+             "period": period.key, "period_start": period.start, "period_end": period.end,
+             "due_date": due, "status": RequestStatus.OPEN, "reminders_sent": 0}
+            for unit_id in dict.fromkeys(unit_ids) if unit_id not in have]
+    if rows:
+        session.execute(insert(ReportRequest), rows)
+    return len(rows)
+
+
+def requests_for(*, session: Session, duty_id: int, period_key: str) -> list[ReportRequest]:
+    """Every request of one duty and period, by unit id."""
+    return list(session.scalars(select(ReportRequest).where(
+        ReportRequest.duty_id == duty_id, ReportRequest.period == period_key
+    ).order_by(ReportRequest.unit_id)))
+
+
+def request_ids(*, session: Session, duty_id: int, period_key: str) -> list[tuple[int, str]]:
+    """(request id, unit key) of one duty and period, by request id."""
+    return [(rid, key) for rid, key in session.execute(
+        select(ReportRequest.id, Organization.key)
+        .join(Organization, Organization.id == ReportRequest.unit_id)
+        .where(ReportRequest.duty_id == duty_id, ReportRequest.period == period_key)
+        .order_by(ReportRequest.id)).tuples()]
+
+
+def key_dates(*, session: Session, duty_id: int, period_key: str,
+              calendar: WorkingCalendar) -> dict[str, date]:
+    """Key dates of a period: due, notice day, the day after due, escalation day, report day,
+    and a day a week before the due date to submit on."""
+    duty = session.get(ReportingDuty, duty_id)
+    if duty is None:
+        raise NotFound(f"không có nhiệm vụ báo cáo #{duty_id}")
+    due = due_date(policy_from_dict(duty.policy), Period.from_key(period_key), calendar=calendar)
+    return {"due": due, "notice": calendar.add_working_days(due, -3),
+            "after_due": calendar.next_working_day(due),
+            "escalation": calendar.add_working_days(due, 5),
+            "report": calendar.add_working_days(due, 6), "submit": due - timedelta(days=7)}
+
+
+@dataclass(frozen=True)
+class Row:
+    """One owed report as a listing shows it."""
+
+    request: ReportRequest
+    submitted_at: dt.datetime | None
+    late: bool
+
+
+def periods(*, session: Session) -> list[str]:
+    """The periods that have requests, newest first."""
+    found = session.scalars(select(ReportRequest.period).distinct()).all()
+    return sorted(found, reverse=True)
+
+
+def overview(*, session: Session, today: date, period: str | None = None,
+             late_only: bool = False) -> Sequence[Row]:
+    """Requests of ``period`` (all when None) by due date then id; late = owed past due."""
+    query = (select(ReportRequest).options(joinedload(ReportRequest.unit),
+                                           joinedload(ReportRequest.form))
+             .order_by(ReportRequest.due_date, ReportRequest.id))
+    if period:
+        query = query.where(ReportRequest.period == period)
+    requests = session.scalars(query).all()
+    ids = [r.id for r in requests]
+    submitted = dict(session.execute(
+        select(Submission.request_id, Submission.submitted_at)
+        .where(Submission.request_id.in_(ids), Submission.current.is_(True))
+    ).tuples().all()) if ids else {}
+    rows = [Row(r, submitted.get(r.id), is_late(r, today=today)) for r in requests]
+    return [row for row in rows if row.late] if late_only else rows
