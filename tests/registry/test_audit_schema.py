@@ -49,7 +49,7 @@ class TestSchemaVersion:
 
 class TestImportContracts:
     def test_import_directions_hold(self) -> None:
-        """import-linter: congvan → workflows → signing|outbox → doc_templates|registry."""
+        """import-linter: congvan → workflows → reporting → signing|outbox → registry."""
         lint = Path(sys.executable).with_name("lint-imports")
         run = subprocess.run([str(lint)], capture_output=True, text=True, cwd=ROOT)
         assert run.returncode == 0, run.stdout + run.stderr
