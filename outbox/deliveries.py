@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from registry import audit
 from registry.errors import InvalidTransition, NotFound
 from registry.models import Delivery, DeliveryStatus, Person
+from registry.permissions import require_member, require_role
 
 PENDING = (DeliveryStatus.QUEUED, DeliveryStatus.FAILED, DeliveryStatus.SENDING)
 
@@ -77,10 +78,19 @@ def for_document(*, session: Session, document_id: int) -> Sequence[Delivery]:
     ).all()
 
 
-def retry(*, session: Session, delivery_id: int, actor: Person | None = None,
+def retry(*, session: Session, delivery_id: int, actor: Person,
           now: datetime | None = None) -> Delivery:
-    """Put a dead (or failed) delivery back in the queue, due now, with a fresh attempt count."""
+    """Put a dead (or failed) delivery back in the queue, due now, with a fresh attempt count.
+
+    ``actor`` must be a văn thư of the sending organisation, or an administrator.
+    """
     delivery = get(session=session, delivery_id=delivery_id)
+    action = f"gửi lại lượt gửi #{delivery_id}"
+    require_role(actor, "clerk", "admin", action=action)
+    sender = delivery.document.issuer if delivery.document is not None else (
+        delivery.notice.sender if delivery.notice is not None else None)
+    if sender is not None:
+        require_member(actor, sender.id, action=action, organization_name=sender.name_in_text)
     if delivery.status not in (DeliveryStatus.DEAD, DeliveryStatus.FAILED):
         raise InvalidTransition(
             f"lượt gửi #{delivery_id} đang ở trạng thái {delivery.status.value}; chỉ gửi lại "

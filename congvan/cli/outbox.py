@@ -130,7 +130,7 @@ def register(app: typer.Typer) -> None:
             console.print(f"Lượt chờ lâu nhất tạo lúc {oldest:%H:%M} ngày {oldest:%d/%m/%Y} "
                           "(giờ Việt Nam).")
         if dead:
-            table = Table(title="Thất bại — gửi lại bằng: congvan outbox retry ID")
+            table = Table(title="Thất bại — gửi lại bằng: congvan outbox retry ID --as KHOÁ")
             for column in ("ID", "Văn bản", "Nơi nhận", "Kênh", "Lần thử", "Lỗi cuối"):
                 table.add_column(column)
             for row in dead:
@@ -138,17 +138,21 @@ def register(app: typer.Typer) -> None:
             console.print(table)
 
     @outbox_app.command("retry")
-    def retry(delivery_id: int = typer.Argument(..., help="ID lượt gửi (xem outbox status).")
+    def retry(delivery_id: int = typer.Argument(..., help="ID lượt gửi (xem outbox status)."),
+              as_: str = typer.Option(..., "--as", help="Khoá văn thư (hoặc quản trị) gửi lại"),
               ) -> None:
-        """Đưa một lượt gửi thất bại trở lại hàng đợi."""
+        """Đưa một lượt gửi thất bại trở lại hàng đợi (văn thư của cơ quan gửi, hoặc quản trị)."""
         from congvan.runtime import open_registry
         from outbox import deliveries
         from registry import db
+        from registry.lookup import get_by_key
+        from registry.models import Person
 
         with outbox_errors():
             open_registry()
             with db.transaction() as session:
-                row = deliveries.retry(session=session, delivery_id=delivery_id)
+                clerk = get_by_key(session=session, model=Person, key=as_)
+                row = deliveries.retry(session=session, delivery_id=delivery_id, actor=clerk)
                 label = row.recipient_label
         console.print(f"Đã đưa lượt gửi #{delivery_id} ({label}) trở lại hàng đợi.")
 

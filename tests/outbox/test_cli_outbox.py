@@ -13,6 +13,7 @@ from congvan.cli import app
 from congvan.settings import get_settings
 from outbox.enqueue import enqueue_document
 from registry import db
+from tests import factories
 from tests.outbox.conftest import issued_document
 from tests.outbox.smtp_server import SmtpTestServer
 
@@ -32,6 +33,10 @@ def env(fresh_sqlite_url: str, tmp_path: Path, smtp_server: SmtpTestServer,
     engine = db.make_engine(fresh_sqlite_url)
     with Session(engine) as session, session.begin():
         doc = issued_document(session, files, recipients=2)
+        assert doc.issuer is not None
+        factories.person(session, doc.issuer, key="van-thu", roles=["clerk"])
+        factories.person(session, doc.issuer, key="lanh-dao", roles=["leader"],
+                         full_name="Lê Ngọc Tuấn")
         enqueue_document(session=session, document_id=doc.id)
     engine.dispose()
     yield files
@@ -58,7 +63,9 @@ class TestOutboxCli:
         runner.invoke(app, ["outbox", "run", "-c", "email"])
         status = runner.invoke(app, ["outbox", "status"])
         assert "554" in status.output
-        assert runner.invoke(app, ["outbox", "retry", "1"]).exit_code == 0
+        refused = runner.invoke(app, ["outbox", "retry", "1", "--as", "lanh-dao"])
+        assert refused.exit_code == 1 and "Lê Ngọc Tuấn không có vai trò văn thư" in refused.output
+        assert runner.invoke(app, ["outbox", "retry", "1", "--as", "van-thu"]).exit_code == 0
         smtp_server.faults.permanent = False
         result = runner.invoke(app, ["outbox", "run", "-c", "email"])
         assert "đã gửi 1" in result.output
@@ -67,5 +74,5 @@ class TestOutboxCli:
         """Re-queueing a delivery that was sent fails with a Vietnamese message and exit code 1."""
         runner = CliRunner()
         runner.invoke(app, ["outbox", "run", "-c", "email"])
-        result = runner.invoke(app, ["outbox", "retry", "1"])
+        result = runner.invoke(app, ["outbox", "retry", "1", "--as", "van-thu"])
         assert result.exit_code == 1 and "trạng thái sent" in result.output

@@ -17,8 +17,9 @@ from outbox.enqueue import enqueue_document
 from outbox.errors import PermanentDeliveryError, TransientDeliveryError
 from outbox.message import OutgoingMessage
 from outbox.relay import RelayReport, RetryPolicy, relay_once
-from registry.errors import InvalidTransition, ValidationError
+from registry.errors import InvalidTransition, PermissionDenied, ValidationError
 from registry.models import AuditEvent, Delivery, DeliveryStatus
+from tests import factories
 from tests.outbox.conftest import PDF, issued_document, savepoint_factory
 
 T0 = datetime(2022, 12, 16, 2, 0, tzinfo=UTC)
@@ -121,10 +122,33 @@ class TestRelay:
         enqueue_document(session=session, document_id=doc.id, now=T0)
         relay(session, FakeChannel([PermanentDeliveryError("554")]), tmp_path)
         [row] = rows(session)
-        deliveries.retry(session=session, delivery_id=row.id, now=T0)
+        assert doc.issuer is not None
+        clerk = factories.person(session, doc.issuer, roles=["clerk"])
+        deliveries.retry(session=session, delivery_id=row.id, actor=clerk, now=T0)
         assert relay(session, FakeChannel(), tmp_path).sent == 1
         with pytest.raises(InvalidTransition):
-            deliveries.retry(session=session, delivery_id=row.id)
+            deliveries.retry(session=session, delivery_id=row.id, actor=clerk)
+
+    def test_only_the_senders_clerk_or_an_admin_requeues(self, session: Session,
+                                                         tmp_path: Path) -> None:
+        """A leader, or a clerk of another organisation, may not re-queue; an admin may; the
+        refusal names the person and the role or organisation, and the row stays dead."""
+        doc = issued_document(session, tmp_path, recipients=1)
+        enqueue_document(session=session, document_id=doc.id, now=T0)
+        relay(session, FakeChannel([PermanentDeliveryError("554")]), tmp_path)
+        [row] = rows(session)
+        assert doc.issuer is not None
+        leader = factories.person(session, doc.issuer, roles=["leader"], full_name="Lê Văn A")
+        with pytest.raises(PermissionDenied, match="Lê Văn A không có vai trò văn thư"):
+            deliveries.retry(session=session, delivery_id=row.id, actor=leader)
+        other = factories.person(session, factories.org(session), roles=["clerk"],
+                                 full_name="Trần Thị B")
+        with pytest.raises(PermissionDenied, match="Trần Thị B không thuộc đơn vị"):
+            deliveries.retry(session=session, delivery_id=row.id, actor=other)
+        assert row.status is DeliveryStatus.DEAD
+        admin = factories.person(session, factories.org(session), roles=["admin"])
+        assert deliveries.retry(session=session, delivery_id=row.id,
+                                actor=admin).status is DeliveryStatus.QUEUED
 
     def test_missing_email_dead_letters_with_fix(self, session: Session, tmp_path: Path) -> None:
         """A recipient without e-mail is dead at once with a message telling the clerk the fix."""
