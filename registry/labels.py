@@ -71,6 +71,7 @@ AUDIT_ACTION: dict[str, str] = {
     "create": "Tạo dự thảo",
     "update": "Sửa dự thảo",
     "submit": "Trình ký",
+    "submission_rejected": "Không nhận báo cáo",
     "approve": "Duyệt",
     "return": "Trả lại",
     "sign": "Ký số",

@@ -18,8 +18,18 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from registry import audit, files
+from registry.calendar import Period
 from registry.errors import NotFound, PermissionDenied
-from registry.models import Organization, ReportRequest, RequestStatus, Submission
+from registry.models import (
+    Document,
+    DocumentStatus,
+    Organization,
+    Person,
+    ReportRequest,
+    RequestStatus,
+    Submission,
+)
+from registry.permissions import require_member, require_role
 from reporting.forms import FormDef, form_of, validate_values
 from reporting.xlsx import XlsxRejected, read_workbook
 
@@ -34,6 +44,7 @@ class Receipt:
     submission_id: int | None = None
     errors: list[dict[str, Any]] = field(default_factory=list)
     replaced: int | None = None
+    closed_by: int | None = None  # the issued Báo cáo that closed the period (refused)
 
     @property
     def message(self) -> str:
@@ -50,11 +61,14 @@ class Receipt:
 
 
 def _refuse(session: Session, *, request_id: int | None, unit_key: str, channel: str,
-            errors: list[dict[str, Any]]) -> Receipt:
+            errors: list[dict[str, Any]], actor: Person | None = None,
+            reason: dict[str, Any] | None = None) -> Receipt:
     audit.record(session=session, action="submission_rejected", object_type="report_request",
-                 object_id=request_id, actor_label=unit_key,
-                 detail={"channel": channel, "errors": errors})
-    return Receipt(ok=False, request_id=request_id, unit_key=unit_key, errors=errors)
+                 object_id=request_id, actor=actor, actor_label=None if actor else unit_key,
+                 detail={"channel": channel, "errors": errors, **(reason or {})})
+    closed = (reason or {}).get("report")
+    return Receipt(ok=False, request_id=request_id, unit_key=unit_key, errors=errors,
+                   closed_by=closed if isinstance(closed, int) else None)
 
 
 def _request_for_unit(session: Session, request_id: int, unit_key: str) -> ReportRequest:
@@ -68,16 +82,56 @@ def _request_for_unit(session: Session, request_id: int, unit_key: str) -> Repor
     return request
 
 
+def closing_report(*, session: Session, request: ReportRequest) -> Document | None:
+    """The issued Báo cáo that aggregated this request's period, if any: once it is issued the
+    period is closed for the unit (its figures are in an official record sent upward)."""
+    if request.report_document_id is None:
+        return None
+    report = session.get(Document, request.report_document_id)
+    return report if report is not None and report.status is DocumentStatus.ISSUED else None
+
+
+def closed_message(request: ReportRequest, report: Document) -> str:
+    """Why a closed period refuses figures, and how to correct them."""
+    issuer = report.issuer.name_in_text if report.issuer is not None else "cơ quan tổng hợp"
+    when = f" ngày {report.issue_date:%d/%m/%Y}" if report.issue_date else ""
+    return (f"kỳ báo cáo {Period.from_key(request.period).in_sentence} đã khép lại: số liệu đã "
+            f"được tổng hợp vào Báo cáo số {report.number_symbol}{when} của {issuer}, đã ban "
+            "hành, nên không nhận báo cáo mới hay thay thế. Để sửa số liệu, đơn vị gửi một văn "
+            "bản báo cáo đính chính có số, ký hiệu (nêu số liệu đúng và lý do) tới cơ quan tổng "
+            "hợp; cơ quan tổng hợp ban hành báo cáo đính chính gửi cấp trên")
+
+
+def _check_actor(actor: Person, request: ReportRequest) -> None:
+    action = f"nộp báo cáo cho yêu cầu #{request.id}"
+    require_role(actor, "reporter", "clerk", action=action)
+    require_member(actor, request.unit_id, action=action,
+                   organization_name=request.unit.name_in_text, unless_role=None)
+
+
 def submit_values(*, session: Session, request_id: int, unit_key: str, values: dict[str, Any],
                   channel: str, file_bytes: bytes | None = None, files_dir: Path | None = None,
-                  now: datetime | None = None) -> Receipt:
-    """Validate and store one submission; raises PermissionDenied for another unit's request."""
+                  now: datetime | None = None, actor: Person | None = None) -> Receipt:
+    """Validate and store one submission; raises PermissionDenied for another unit's request.
+
+    ``actor`` is the person filing (the web, the CLI): a reporter or clerk of the unit. The
+    e-mail and bulk doors identify the unit by its address or the workbook instead. A period
+    whose Báo cáo is issued refuses figures (:func:`closed_message`); the attempt is audited.
+    """
     request = _request_for_unit(session, request_id, unit_key)
+    if actor is not None:
+        _check_actor(actor, request)
+    report = closing_report(session=session, request=request)
+    if report is not None:
+        return _refuse(session, request_id=request_id, unit_key=unit_key, channel=channel,
+                       actor=actor, reason={"reason": "period_closed", "report": report.id},
+                       errors=[{"indicator": None, "cell": None,
+                                "message": closed_message(request, report)}])
     form: FormDef = form_of(request.form)
     clean, errors = validate_values(form, values)
     if errors:
         return _refuse(session, request_id=request_id, unit_key=unit_key, channel=channel,
-                       errors=errors)
+                       errors=errors, actor=actor)
     path = sha = None
     if file_bytes is not None and files_dir is not None:
         digest = files.sha256(file_bytes)
@@ -95,17 +149,18 @@ def submit_values(*, session: Session, request_id: int, unit_key: str, values: d
     request.status = RequestStatus.SUBMITTED
     session.flush()
     audit.record(session=session, action="submit", object_type="report_request",
-                 object_id=request_id, actor_label=unit_key,
+                 object_id=request_id, actor=actor, actor_label=None if actor else unit_key,
                  detail={"submission": row.id, "channel": channel, "replaces": previous})
     return Receipt(ok=True, request_id=request_id, unit_key=unit_key, submission_id=row.id,
                    replaced=previous)
 
 
 def submit_json(*, session: Session, request_id: int, unit_key: str,
-                values: dict[str, Any]) -> Receipt:
-    """The web/API door: values posted as JSON by an authenticated unit."""
+                values: dict[str, Any], actor: Person | None = None) -> Receipt:
+    """The web/API door: values posted as JSON by an authenticated unit (``actor``: the
+    signed-in reporter, checked to belong to the unit)."""
     return submit_values(session=session, request_id=request_id, unit_key=unit_key,
-                         values=values, channel="api")
+                         values=values, channel="api", actor=actor)
 
 
 def submit_xlsx(*, session: Session, data: bytes, unit_key: str, files_dir: Path | None = None,
