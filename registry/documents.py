@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from registry import audit
+from registry.clock import local_date
 from registry.doctypes import format_symbol, get_type
 from registry.errors import ImmutableDocument, NotFound, NumberConflict, ValidationError
 from registry.models import (
@@ -27,7 +28,7 @@ from registry.models import (
     Organization,
     Person,
 )
-from registry.numbering import local_date, number_document, register_for
+from registry.numbering import number_document, register_for
 from registry.text import nfc as _nfc
 
 FROZEN = {DocumentStatus.ISSUED, DocumentStatus.REVOKED, DocumentStatus.RECEIVED}

@@ -20,6 +20,10 @@ from registry.clock import VIETNAM, local_date
 from registry.errors import NotFound
 from registry.models import Direction, Document, Register, RegisterCounter
 
+# local_date and VN_TZ are re-exported for callers written before registry.clock.
+__all__ = ["VN_TZ", "allocate_number", "last_number", "local_date", "number_document",
+           "register_for"]
+
 VN_TZ = VIETNAM  # re-exported; the zone is named once, in registry.clock
 
 
@@ -53,11 +57,12 @@ def number_document(
         session.execute(update(Document).where(Document.id == document_id)
                         .values(number=number, **values))
         return number, year
-    number = _increment_into(session, document_id, register_id, values)
-    if number is None:  # first number of the year
+    taken = _increment_into(session, document_id, register_id, values)
+    if taken is None:  # first number of the year
         _ensure_counter(session, register_id, issued.year)
-        number = _increment_into(session, document_id, register_id, values)
-    assert number is not None
+        taken = _increment_into(session, document_id, register_id, values)
+    assert taken is not None
+    number = taken
     return number, issued.year
 
 

@@ -74,8 +74,8 @@ def aggregate(*, session: Session, duty_id: int, period_key: str, form: FormDef)
         ReportRequest.duty_id == duty_id, ReportRequest.period == period_key
     ).order_by(ReportRequest.unit_id)))
     current = {s.request_id: s.values for s in session.scalars(select(Submission).where(
-        Submission.request_id.in_([r.id for r in requests]) if requests else False,
-        Submission.current.is_(True), Submission.valid.is_(True)))}
+        Submission.request_id.in_([r.id for r in requests]),
+        Submission.current.is_(True), Submission.valid.is_(True)))} if requests else {}
     figures = Figures(period=period_key, owed=len(requests))
     for request in requests:
         name = unit_name(request.unit)

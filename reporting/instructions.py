@@ -80,7 +80,8 @@ def draft(*, session: Session, instruction: InstructionIn, files_root: Path,
         # Units that get the instruction but owe no report are "cc" lines.
         owing = set(instr.reporting_unit_keys)
         for line in doc.recipients:
-            line.kind = "to" if line.organization.key in owing else "cc"
+            org = line.organization
+            line.kind = "to" if org is not None and org.key in owing else "cc"
     guidance = documents.get(session=session, document_id=instr.guidance_id)
     documents.link(session=session, source=doc, target=guidance, kind="cites")
     for duty in duties:

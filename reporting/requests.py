@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
+from typing import Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, joinedload
@@ -43,8 +44,8 @@ def is_late(request: ReportRequest, *, today: date) -> bool:
     return is_owed(request) and request.due_date < today
 
 
-def due_for(*, duty_policy: dict, period_key: str, calendar: WorkingCalendar,
-            roll_forward: bool = True) -> tuple[Period, object]:
+def due_for(*, duty_policy: dict[str, Any], period_key: str, calendar: WorkingCalendar,
+            roll_forward: bool = True) -> tuple[Period, date]:
     """The period and its due date under a duty's policy."""
     period = Period.from_key(period_key)
     policy = policy_from_dict(duty_policy)

@@ -29,7 +29,8 @@ GUIDANCE_REF = "Hướng dẫn số 22/HD-BCA-V05 ngày 18 tháng 11 năm 2022 c
 
 def form_dict() -> dict[str, Any]:
     """The mô hình form as a dict."""
-    return yaml.safe_load(FORM_FILE.read_text(encoding="utf-8"))
+    data: dict[str, Any] = yaml.safe_load(FORM_FILE.read_text(encoding="utf-8"))
+    return data
 
 
 def guidance(*, collector_key: str = "bcd-kontum", receiver_key: str = "bcd-kontum",

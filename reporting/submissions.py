@@ -30,7 +30,7 @@ from registry.models import (
     Submission,
 )
 from registry.permissions import require_member, require_role
-from reporting.forms import FormDef, form_of, validate_values
+from reporting.forms import FormDef, Indicator, form_of, validate_values
 from reporting.xlsx import XlsxRejected, read_workbook
 
 
@@ -199,4 +199,4 @@ def submit_email(*, session: Session, sender_email: str, data: bytes,
 
 def _probe_form() -> FormDef:
     # Only the hidden keys are needed to find the request; any one-indicator form reads them.
-    return FormDef(code="probe", name="probe", indicators=[{"key": "x", "label": "x"}])
+    return FormDef(code="probe", name="probe", indicators=[Indicator(key="x", label="x")])

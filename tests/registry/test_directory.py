@@ -43,7 +43,8 @@ def _count(session: Session, model: type) -> int:
 
 
 class TestImport:
-    def test_import_creates_tree_people_rights_and_default_registers(self, session: Session) -> None:
+    def test_import_creates_tree_people_rights_and_default_registers(self,
+                                                                     session: Session) -> None:
         """Bodies, their parent link, people, signing rights and two registers each are stored."""
         report = import_directory(session=session, text=SMALL)
         assert (report.organizations_created, report.people_created) == (2, 1)
@@ -61,7 +62,8 @@ class TestImport:
         counts = [_count(session, m) for m in (Organization, Person, Register, SigningRight)]
         report = import_directory(session=session, text=SMALL)
         assert report.organizations_created == 0 and report.organizations_updated == 2
-        assert [_count(session, m) for m in (Organization, Person, Register, SigningRight)] == counts
+        models = (Organization, Person, Register, SigningRight)
+        assert [_count(session, m) for m in models] == counts
 
     def test_spelling_is_kept_and_normalised_to_nfc(self, session: Session) -> None:
         """'Hoá' typed with a combining accent is stored NFC and never re-spelled as 'Hóa'."""

@@ -17,7 +17,8 @@ from registry import db
 class TestOpenRegistry:
     def test_child_processes_see_the_same_database(self, tmp_path: Path,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-        """After open_registry, a child process's registry.db.get_engine() opens CONGVAN_HOME's file."""
+        """After open_registry, a child process's registry.db.get_engine() opens CONGVAN_HOME's
+        file."""
         # setenv first so monkeypatch restores the variable open_registry writes.
         monkeypatch.setenv("CONGVAN_DATABASE_URL", "unset-by-test")
         monkeypatch.delenv("CONGVAN_DATABASE_URL")
