@@ -15,10 +15,14 @@ import shutil
 import time
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 import typer
 
 from congvan.cli._common import console
+
+if TYPE_CHECKING:
+    from workflows.collect import Answer
 
 
 def register(app: typer.Typer) -> None:
@@ -56,7 +60,7 @@ def _keys(settings) -> Path:  # type: ignore[no-untyped-def]
     """The demo CA under var/demo/keys, created if missing."""
     from signing.keys import create_dev_ca
 
-    folder = settings.home / "keys"
+    folder: Path = settings.home / "keys"
     needed = ("signer.p12", "organization.p12", "signature.png", "seal.png")
     if not all((folder / name).is_file() for name in needed):
         create_dev_ca(folder, password=KEY_PASSWORD, organization="BCĐ PCTP TỈNH KON TUM",
@@ -152,7 +156,7 @@ def _cycle(progress, settings, keys: Path) -> list[str]:  # type: ignore[no-unty
             uploads.append(Upload(path=str(path), unit_key=r.unit.key))
     summary = quarterly_cycle(iid, "2023-Q4", "le-ngoc-tuan", "bca", today=date(2023, 12, 6),
                               uploads=uploads, settings=cycle)
-    errors = [a.message for a in summary["answers"] if not a.ok]
+    errors = [a.message for a in cast("list[Answer]", summary["answers"]) if not a.ok]
     wb, unit = templates[3]
     with db.transaction() as s:
         fixed = submissions.submit_xlsx(session=s, data=xlsx.fill_workbook(
@@ -162,15 +166,16 @@ def _cycle(progress, settings, keys: Path) -> list[str]:  # type: ignore[no-unty
     t = _step(progress, "Nhắc hạn; đôn đốc 2 đơn vị chậm báo cáo (trình, duyệt, ký số, ban hành)")
     reminded = remind_late_units(1, "2023-Q4", "le-ngoc-tuan", today=date(2023, 12, 12),
                                  settings=cycle)
-    if reminded["don_doc"]:
-        steps.record_decision(reminded["don_doc"], "le-ngoc-tuan")
-        steps.issue(reminded["don_doc"], date(2023, 12, 12), cycle)
+    don_doc = cast("int | None", reminded["don_doc"])
+    if don_doc:
+        steps.record_decision(don_doc, "le-ngoc-tuan")
+        steps.issue(don_doc, date(2023, 12, 12), cycle)
     progress.update(t, completed=1)
 
     t = _step(progress, "Tổng hợp, dự thảo Báo cáo, duyệt, ký số, ban hành và gửi Bộ Công an")
     summary = quarterly_cycle(iid, "2023-Q4", "le-ngoc-tuan", "bca", today=date(2023, 12, 19),
                               settings=cycle)
-    report_id = summary["reports"][0]
+    report_id = cast("list[int]", summary["reports"])[0]
     steps.record_decision(report_id, "le-ngoc-tuan")
     steps.reconcile(date(2023, 12, 20), cycle)
     progress.update(t, completed=1)
@@ -220,7 +225,8 @@ def _documents(files: Path) -> list[str]:
             who = f", ký: {doc.signer.full_name}" if doc.signer and doc.number else ""
             lines.append(f"- {ident} ({doc.doc_type}, {doc.status.value}{who})")
             for v in doc.versions:
-                lines.append(f"    dự thảo v{v.version}: {files / v.docx_path}")
+                if v.docx_path:
+                    lines.append(f"    dự thảo v{v.version}: {files / v.docx_path}")
             for f in sorted(doc.files, key=lambda f: f.id):
                 lines.append(f"    {f.kind}: {files / f.path}")
     return lines
@@ -270,7 +276,8 @@ def _checks(files: Path, keys: Path) -> list[str]:
     from registry.models import DocumentFile, DraftVersion
 
     with db.transaction() as s:
-        docx = [v.docx_path for v in s.query(DraftVersion).order_by(DraftVersion.id)]
+        docx = [v.docx_path for v in s.query(DraftVersion).order_by(DraftVersion.id)
+                if v.docx_path]
         docx += [f.path for f in s.query(DocumentFile).filter_by(kind="docx")
                  .order_by(DocumentFile.id)]
         pdfs = [f.path for f in s.query(DocumentFile).filter_by(kind="signed_pdf")

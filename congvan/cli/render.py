@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 SPEC_SUFFIXES = {".yaml", ".yml", ".json"}
 
@@ -58,7 +61,7 @@ def render(
 
 
 def _render_one(
-    source: Path, output: Path, pdf_path: Path | None, console, pdfa: bool = False
+    source: Path, output: Path, pdf_path: Path | None, console: Console, pdfa: bool = False
 ) -> int:
     from doc_templates.errors import DocTemplatesError
     from doc_templates.render import render_appendix_docx, render_docx
@@ -97,7 +100,7 @@ def _render_one(
 
 
 def _render_dir(
-    source: Path, outdir: Path, want_pdf: bool, console, pdfa: bool = False
+    source: Path, outdir: Path, want_pdf: bool, console: Console, pdfa: bool = False
 ) -> int:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import typer
 
 from congvan.cli._common import console, user_errors
@@ -25,7 +27,7 @@ def register(app: typer.Typer) -> None:
                 root = chain(session=s, ref=document)
         tree = Tree(root["label"])
 
-        def add(node: Tree, item: dict) -> None:
+        def add(node: Tree, item: dict[str, Any]) -> None:
             for child in item.get("children", []):
                 add(node.add(child["label"]), child)
 
