@@ -143,7 +143,8 @@ def _assign_and_answer(files: Path, cycle: Any, doc_id: int, number: int) -> lis
     from registry import db, documents
     from registry.lookup import get_by_key
     from registry.models import Organization, Person
-    from workflows import drafting, steps
+    from reporting import drafting
+    from workflows import steps
 
     with db.transaction() as s:
         person = {k: get_by_key(session=s, model=Person, key=k)
