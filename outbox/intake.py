@@ -411,8 +411,16 @@ def require_complete(incoming: Incoming) -> None:
     if missing:
         where = {"scan": "bản quét", "paper": "văn bản giấy"}.get(incoming.channel, "tệp")
         names = ", ".join(_FIELD_NAMES[m] for m in missing)
+        read = [f"{_FIELD_NAMES[option]} «{value}»" for option, value in (
+            ("--number", incoming.number_symbol.partition("/")[0]),
+            ("--symbol", incoming.number_symbol.partition("/")[2]),
+            ("--date", f"{incoming.original_date:%d/%m/%Y}" if incoming.original_date else ""),
+            ("--issuer", incoming.sender_name.strip()), ("--subject", incoming.subject.strip()),
+        ) if value]
+        seen = f" Đã đọc được: {'; '.join(read)}." if read and incoming.channel != "paper" \
+            else ""
         raise IntakeError(f"Chưa có {names} (không đọc được từ {where}): nhập "
-                          f"{' '.join(m + ' …' for m in missing)}")
+                          f"{' '.join(m + ' …' for m in missing)}.{seen}")
 
 
 def match_sender(session: Session, incoming: Incoming) -> Organization | None:

@@ -86,6 +86,22 @@ class TestHeader:
         assert (incoming.number_symbol, incoming.subject, incoming.original_date) == ("", "",
                                                                                      None)
 
+    def test_multipage_tiff_gives_every_page(self) -> None:
+        """A two-page TIFF scan is two pages (the text layer covers both)."""
+        first, second = scan_page().resize((620, 877)), Image.new("L", (620, 877), 255)
+        out = io.BytesIO()
+        first.save(out, format="TIFF", save_all=True, append_images=[second])
+        assert [p.size for p in ocr.load_pages(out.getvalue(), ".tiff")] == [(620, 877)] * 2
+
+    def test_missing_fields_say_what_was_read(self) -> None:
+        """When a scan lacks a field, the error names the option and shows what was read."""
+        from outbox.intake import Incoming, require_complete
+
+        scan = Incoming(number_symbol="152/CAH-TH", subject="", sender_name="CÔNG AN HUYỆN",
+                        channel="scan")
+        with pytest.raises(IntakeError, match=r"--date … --subject ….*số «152»"):
+            require_complete(scan)
+
     def test_not_an_image(self, tmp_path: Path) -> None:
         """A .png that is not an image is refused in Vietnamese."""
         path = tmp_path / "x.png"
