@@ -16,6 +16,7 @@ gets a Vietnamese error, never a long stall or a MemoryError.
 
 from __future__ import annotations
 
+import functools
 import io
 import shutil
 import subprocess
@@ -42,8 +43,10 @@ PARAGRAPH = "¶"  # in header_lines: a vertical gap inside a column
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff")
 
 
+@functools.cache
 def available() -> bool:
-    """Whether the tesseract program and its Vietnamese model are installed."""
+    """Whether the tesseract program and its Vietnamese model are installed (asked once per
+    process: it runs ``tesseract --list-langs``)."""
     if shutil.which("tesseract") is None:
         return False
     import pytesseract
