@@ -2,9 +2,10 @@
 
 Markup, kept deliberately small so a clerk can type it the way they type in Word:
 
-- a blank line separates paragraphs; other line breaks join lines into one paragraph,
-  except that a line starting a numbered or lettered item ("1.", "1.2.", "a)", "đ.",
-  "II."), an article ("Điều 5."), a heading ("Chương II", "Mục 1") or a dash item
+- a blank line separates paragraphs, and so does a line ending a sentence (".", ":",
+  ";", "!", "?"); other line breaks join lines into one paragraph (text wrapped by
+  hand), except that a line starting a numbered or lettered item ("1.", "1.2.", "a)",
+  "đ.", "II."), an article ("Điều 5."), a heading ("Chương II", "Mục 1") or a dash item
   ("- ", "+ ") always starts its own paragraph;
 - a line starting with ``\\`` is joined to the line above (the explicit join: "\\1. …"
   continues the paragraph instead of starting item 1);
@@ -136,13 +137,20 @@ class Block:
     lines: tuple[str, ...] = ()
 
 
+def _is_heading(line: str) -> bool:
+    """ "Chương I", "Mục 2. QUY ĐỊNH CHUNG": the word, its number, at most a title in caps
+    ("Mục 2 của Kế hoạch này quy định …" is a sentence, not a heading)."""
+    m = _HEADING.match(line)
+    return m is not None and len(line) <= 80 and m.group(3) == m.group(3).upper()
+
+
 def _starts_paragraph(line: str) -> bool:
     return bool(
         line.startswith(("- ", "+ ", "# "))
         or _ITEM.match(line)
         or _SECTION.match(line)
         or _ARTICLE.match(line)
-        or _HEADING.match(line)
+        or _is_heading(line)
     )
 
 
@@ -199,7 +207,7 @@ def blocks(text: str) -> list[Block]:
             after_heading = False
             if _starts_paragraph(line):
                 flush()
-                if _HEADING.match(line) and len(line) <= 80:
+                if _is_heading(line):
                     out.append(Block("heading", text=line))
                     after_heading = True
                     continue
@@ -213,6 +221,8 @@ def blocks(text: str) -> list[Block]:
                     out.append(Block("item_title", text=line))
                     continue
             current.append(line)
+            if line.endswith((".", ":", ";", "!", "?")):
+                flush()  # a line ending a sentence ends its paragraph (Enter in Word)
         flush()
         if table:
             out.append(Block("table", lines=tuple(table)))
@@ -281,6 +291,8 @@ class Writer:
 
     def runs_xml(self, text: str, size: int, bold: bool = False, italic: bool = False) -> str:
         """The runs of ``text`` (inline markup and footnotes)."""
+        if not any(mark in text for mark in "*[\\"):  # nothing to parse: one run
+            return self.run_xml(Run(text, bold, italic), size) if text else ""
         runs = parse_inline(text, bold=bold, italic=italic)
         return "".join(self.run_xml(r, size) for r in runs if r.text or r.footnote is not None)
 
@@ -288,7 +300,8 @@ class Writer:
         """One body paragraph: justified, 1 cm first-line indent, 6 pt before.
 
         ``literal`` prints the text as typed (no inline markup, no footnote marks)."""
-        runs = [Run(text)] if literal else parse_inline(text)
+        plain = literal or not any(mark in text for mark in "*[\\")
+        runs = [Run(text)] if plain else parse_inline(text)
         if runs and (m := _ARTICLE.match(runs[0].text)) and not runs[0].bold:
             first = runs[0]
             runs[0:1] = [

@@ -10,6 +10,7 @@ width: each string lists the characters of that advance width.
 from __future__ import annotations
 
 import unicodedata
+from functools import lru_cache
 
 UNITS_PER_EM = 2048
 
@@ -373,6 +374,7 @@ _WIDTHS: dict[str, dict[str, int]] = {
 _FALLBACK = 1024  # half an em for a character outside the table
 
 
+@lru_cache(maxsize=8192)
 def text_width_pt(text: str, size_pt: float, *, bold: bool = False, italic: bool = False) -> float:
     """Width of ``text`` set in Times New Roman / Liberation Serif at ``size_pt``, in points."""
     style = ("Bold" if bold else "") + ("Italic" if italic else "") or "Regular"

@@ -258,6 +258,14 @@ def parse_spec(data: Any, *, source: str | None = None) -> DocumentSpec:
 
 
 _APPENDIX_REF = re.compile(r"Phụ lục\s+([IVXLC]+)\b")
+# "… kèm theo Quyết định này": this document's own appendix; "… ban hành kèm theo Nghị định
+# số 30/2020/NĐ-CP", "… của Bộ Nội vụ": another document's.
+_OWN = re.compile(r"^[^.;]{0,60}?kèm theo (?:\w+ ){1,3}này")
+_EXTERNAL = re.compile(
+    r"^[^.;]{0,80}?(?:kèm theo|tại|của|thuộc)\s+(?:(?:Nghị định|Thông tư|Quyết định|Công văn|"
+    r"Văn bản|Kế hoạch|Nghị quyết|Hướng dẫn|Chỉ thị|Luật|Thông báo)\s+(?:số\s+)?\d|"
+    r"(?:Bộ|Chính phủ|Thủ tướng|Ủy ban|UBND|Sở)\b)"
+)
 ROMAN = ["I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII"]
 
 
@@ -286,6 +294,9 @@ def references(spec: DocumentSpec) -> list[tuple[str, str]]:
     for path, text in texts:
         for m in _APPENDIX_REF.finditer(text):
             numeral = m.group(1)
+            after = text[m.end() : m.end() + 120]
+            if _EXTERNAL.match(after) or (not count and not _OWN.match(after)):
+                continue  # another document's appendix ("Phụ lục I kèm theo Nghị định số 30…")
             if numeral not in ROMAN[:count]:
                 have = f"chỉ có {count} phụ lục" if count else "không có phụ lục nào"
                 problems.append(
@@ -337,17 +348,33 @@ def read_yaml(text: str, *, source: str | None = None) -> Any:
     registry.safe_yaml does the same for the directory; doc_templates imports no package of ours.
     """
     if len(text.encode("utf-8", "surrogatepass")) > MAX_SPEC_BYTES:
-        raise SpecError([("(toàn bộ tệp)", f"tệp quá lớn (tối đa {MAX_SPEC_BYTES // 1024} KiB); "
-                          "hãy bỏ phần không cần")], source)
+        raise SpecError(
+            [
+                (
+                    "(toàn bộ tệp)",
+                    f"tệp quá lớn (tối đa {MAX_SPEC_BYTES // 1024} KiB); hãy bỏ phần không cần",
+                )
+            ],
+            source,
+        )
     try:
         for count, event in enumerate(yaml.parse(text, Loader=_YamlLoader)):
             if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
                 line = event.start_mark.line + 1 if event.start_mark else "?"
-                raise SpecError([(f"dòng {line}", "tệp dùng neo/bí danh YAML (&… / *…), không "
-                                  "được hỗ trợ; hãy viết đầy đủ giá trị")], source)
+                raise SpecError(
+                    [
+                        (
+                            f"dòng {line}",
+                            "tệp dùng neo/bí danh YAML (&… / *…), không "
+                            "được hỗ trợ; hãy viết đầy đủ giá trị",
+                        )
+                    ],
+                    source,
+                )
             if count > MAX_SPEC_EVENTS:
-                raise SpecError([("(toàn bộ tệp)", "tệp có quá nhiều phần tử; hãy chia nhỏ")],
-                                source)
+                raise SpecError(
+                    [("(toàn bộ tệp)", "tệp có quá nhiều phần tử; hãy chia nhỏ")], source
+                )
         return yaml.load(text, Loader=_YamlLoader)  # noqa: S506 - a SafeLoader
     except yaml.YAMLError as exc:
         raise SpecError([("(cú pháp tệp)", f"không đọc được YAML: {exc}")], source) from None
@@ -359,8 +386,10 @@ def json_schema() -> dict[str, Any]:
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "Spec văn bản congvan (congvan render, congvan draft new --spec)"
     schema["description"] = (
-        "Các thành phần thể thức theo Nghị định 30/2020/NĐ-CP. type: " +
-        ", ".join(doctypes.DOCTYPES) + ". Tệp tối đa 1 MiB, không dùng neo/bí danh YAML.")
+        "Các thành phần thể thức theo Nghị định 30/2020/NĐ-CP. type: "
+        + ", ".join(doctypes.DOCTYPES)
+        + ". Tệp tối đa 1 MiB, không dùng neo/bí danh YAML."
+    )
     return schema
 
 
@@ -372,9 +401,7 @@ def load_spec(path: str | Path) -> DocumentSpec:
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise SpecError(
-                [("(cú pháp tệp)", f"không đọc được JSON: {exc}")], str(path)
-            ) from None
+            raise SpecError([("(cú pháp tệp)", f"không đọc được JSON: {exc}")], str(path)) from None
     else:
         data = read_yaml(text, source=str(path))
     return parse_spec(data, source=str(path))

@@ -7,15 +7,16 @@ structured ``tables:`` entry of the spec, referenced in the body by a line
 Column widths: ``width`` in centimetres (``3.5``) or a share of the table (``"20%"``);
 columns without one share the rest by their content, measured with the font metrics
 (an "STT" column stays narrow, "Chỉ tiêu" gets the room). Numbers given as numbers
-print the Vietnamese way (Babel, locale vi: ``15.972``, ``89,9%``) and align right.
+print the Vietnamese way (as Babel's locale vi: ``15.972``, ``89,9%``) and align right.
 """
 
 from __future__ import annotations
 
 import re
+from decimal import ROUND_HALF_EVEN, Decimal
+from functools import lru_cache
 from typing import Any, Literal
 
-from babel.numbers import format_decimal, format_percent
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from doc_templates.metrics import text_width_pt
@@ -99,7 +100,10 @@ class TableSpec(_Model):
 
     def body_rows(self) -> list[Row]:
         """Rows as :class:`Row`, with the computed total row appended when asked for."""
-        rows = [r if isinstance(r, Row) else Row(cells=r) for r in self.rows]
+        rows = [
+            r if isinstance(r, Row) else Row.model_construct(cells=r, total=False)
+            for r in self.rows
+        ]
         if self.total:
             rows.append(self._total_row(rows))
         return rows
@@ -146,6 +150,11 @@ class TableSpec(_Model):
         return out
 
 
+def _plain(value: Any) -> Cell:
+    """A one-column cell for a bare value (built without re-validating it)."""
+    return Cell.model_construct(text=value, span=1, rowspan=1, bold=False, align=None)
+
+
 Slot = tuple[str, int, int, Cell]  # ("cell" | "continue", first column, span, cell)
 
 
@@ -158,7 +167,7 @@ def layout(rows: list[list[CellValue]], ncols: int) -> list[tuple[list[Slot], in
     out: list[tuple[list[Slot], int]] = []
     covered: dict[int, tuple[int, int]] = {}  # first column -> (rows left, span)
     for cells in rows:
-        queue = [c if isinstance(c, Cell) else Cell(text=c) for c in cells]
+        queue = [c if isinstance(c, Cell) else _plain(c) for c in cells]
         slots: list[Slot] = []
         added: dict[int, tuple[int, int]] = {}
         col = used = 0
@@ -247,12 +256,17 @@ def format_value(value: Any, column: Column) -> str:
     if isinstance(value, bool) or value is None:
         return "" if value is None else str(value)
     if isinstance(value, int | float):
-        if column.format == "percent":
-            pattern = "#,##0" + ("." + "0" * column.decimals if column.decimals else "") + "%"
-            return format_percent(value, format=pattern, locale="vi")
-        pattern = "#,##0" + ("." + "0" * column.decimals if column.decimals else "")
-        return format_decimal(value, format=pattern, locale="vi")
+        return vi_number(value, column.decimals, percent=column.format == "percent")
     return str(value)
+
+
+@lru_cache(maxsize=4096)
+def vi_number(value: float, decimals: int = 0, *, percent: bool = False) -> str:
+    """Babel's vi format (dot groups, decimal comma: 1.200,5; 89,9%) without its per-call cost."""
+    number = Decimal(str(value)) * (100 if percent else 1)
+    number = number.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_EVEN)
+    text = f"{number:,.{decimals}f}".replace(",", "\0").replace(".", ",").replace("\0", ".")
+    return text + ("%" if percent else "")
 
 
 def _natural(texts: list[str], size: float) -> tuple[float, float]:
@@ -298,9 +312,9 @@ def column_widths(table: TableSpec, total: int, texts: list[list[str]]) -> list[
     return widths
 
 
-def _column_texts(table: TableSpec) -> list[list[str]]:
+def _column_texts(table: TableSpec, body: list[Row]) -> list[list[str]]:
     texts: list[list[str]] = [[] for _ in table.columns]
-    for row in table.body_rows():
+    for row in body:
         for index, value in enumerate(row.cells):
             if index < len(texts) and not (isinstance(value, Cell) and value.span > 1):
                 raw = value.text if isinstance(value, Cell) else value
@@ -320,7 +334,8 @@ def table_xml(table: TableSpec, run_xml: Any, width: int | None = None) -> str:
     ``run_xml(text, size, bold)`` writes the runs of a cell's text (inline markup, footnotes).
     """
     total = width or (LANDSCAPE_WIDTH if table.landscape else PORTRAIT_WIDTH)
-    widths = column_widths(table, total, _column_texts(table))
+    body_rows = table.body_rows()
+    widths = column_widths(table, total, _column_texts(table, body_rows))
     ncols = len(widths)
     size = int(table.font_size * 2)
     border = "".join(
@@ -337,7 +352,7 @@ def table_xml(table: TableSpec, run_xml: Any, width: int | None = None) -> str:
     ]
     header = table.header_rows()
     rows: list[tuple[list[CellValue], bool, bool]] = [(r, True, False) for r in header]
-    rows += [(r.cells, False, r.total) for r in table.body_rows()]
+    rows += [(r.cells, False, r.total) for r in body_rows]
     placed = layout([r[0] for r in rows], ncols)
     for (_, is_header, is_total), (slots, _) in zip(rows, placed, strict=True):
         trpr = "<w:cantSplit/>"

@@ -69,6 +69,22 @@ class TestBadInput:
         )
         assert "Phụ lục III" in problems["body"] and "2 phụ lục" in problems["body"]
 
+    def test_own_appendix_referenced_without_any(self):
+        """'Phụ lục I kèm theo Kế hoạch này' with no appendices is an error."""
+        problems = _problems(body="Chi tiết tại Phụ lục I kèm theo Kế hoạch này.")
+        assert "không có phụ lục nào" in problems["body"]
+
+    @pytest.mark.parametrize(
+        "body",
+        [
+            "Báo cáo theo Mẫu số 01 tại Phụ lục I ban hành kèm theo Nghị định số 30/2020/NĐ-CP.",
+            "Thực hiện theo Phụ lục II của Bộ Nội vụ.",
+        ],
+    )
+    def test_another_documents_appendix_is_not_an_error(self, body):
+        """An appendix of a cited document is not one of ours."""
+        assert minimal("ke_hoach", body=body).body == body
+
     def test_appendix_never_referenced(self):
         """An appendix the body does not mention is named (ND30: the body refers to each)."""
         problems = _problems(body="Không nhắc.", appendices=[{"title": "Một"}])
@@ -255,3 +271,21 @@ class TestMeasuredLayout:
             if style == layout.ISSUER_RULE_STYLE:
                 longest = layout.longest("ỦY BAN NHÂN DÂN", size, bold=True)
             assert longest / 3 <= rule <= longest / 2 + 2
+
+
+class TestNumbers:
+    @pytest.mark.parametrize(
+        "value", [0, 5, 15972, 1200.0, 350.5, -2474, 1234567.891, 0.899, 2.675, 0.125, 1.005]
+    )
+    @pytest.mark.parametrize("decimals", [0, 1, 2])
+    def test_vi_numbers_as_babel(self, value, decimals):
+        """Table numbers print exactly as Babel's locale vi would (dot groups, decimal comma)."""
+        from babel.numbers import format_decimal, format_percent
+
+        from doc_templates.tables import vi_number
+
+        pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
+        assert vi_number(value, decimals) == format_decimal(value, format=pattern, locale="vi")
+        assert vi_number(value, decimals, percent=True) == format_percent(
+            value, format=pattern + "%", locale="vi"
+        )
