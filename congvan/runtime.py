@@ -23,6 +23,9 @@ def open_registry(settings: Settings | None = None, *, check_schema: bool = True
     os.environ["CONGVAN_CALENDAR_FILE"] = str(calendar_file(settings).resolve())
     if check_schema:
         schema.ensure_current(engine)
+    from outbox.edxml.exchange import install_handling_hook
+
+    install_handling_hook()  # handling transitions answer edXML senders (04/05/06)
     return engine
 
 

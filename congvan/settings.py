@@ -74,11 +74,35 @@ class Settings(BaseSettings):
     smtp_allow_plaintext_auth: bool = False
     smtp_from: str = "congvan@localhost"
 
+    # National document axis (edXML): the gateway's HTTP API and how "edxml" deliveries travel.
+    gateway_url: str | None = None  # e.g. https://lgsp.example.gov.vn/vxp
+    gateway_system_id: str | None = None  # the systemId the axis operator issued
+    gateway_secret: SecretStr | None = None
+    gateway_timeout: float = 60.0
+    edxml_transport: str = "folder"  # folder (offline drop) | gateway
+    edxml_sign: bool = True  # sign edXML with the organisation's key (CONGVAN_ORG_P12/_TOKEN)
+
     @field_validator("smtp_security")
     @classmethod
     def _security(cls, value: str) -> str:
         if value not in {"none", "starttls", "ssl"}:
             raise ValueError("CONGVAN_SMTP_SECURITY phải là none, starttls hoặc ssl")
+        return value
+
+    @field_validator("edxml_transport")
+    @classmethod
+    def _transport(cls, value: str) -> str:
+        if value not in {"folder", "gateway"}:
+            raise ValueError("CONGVAN_EDXML_TRANSPORT phải là folder (thư mục) hoặc gateway "
+                             "(trục liên thông qua CONGVAN_GATEWAY_URL)")
+        return value
+
+    @field_validator("gateway_url")
+    @classmethod
+    def _gateway_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("https://", "http://")):
+            raise ValueError("CONGVAN_GATEWAY_URL phải bắt đầu bằng https:// (địa chỉ trục liên "
+                             "thông do đơn vị vận hành cấp)")
         return value
 
     @field_validator("person_token", "person_key_label", "person_cert_label", "org_token",

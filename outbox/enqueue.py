@@ -21,7 +21,7 @@ from registry.errors import ValidationError
 from registry.models import Delivery, DeliveryStatus, Document, Notice, Organization, Person
 from registry.text import nfc
 
-CHANNELS = ("email", "folder", "edxml")
+CHANNELS = ("email", "folder", "edxml", "gateway")
 NOTICE_CHANNELS = ("email", "folder")  # edXML carries registered documents only
 _KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,139}")
 
@@ -30,7 +30,7 @@ def address_for(organization: Organization, channel: str) -> str | None:
     """Where a channel reaches an organisation: its e-mail, its edXML id, or its folder."""
     if channel == "email":
         return organization.email
-    if channel == "edxml":
+    if channel in ("edxml", "gateway"):
         return organization.edxml_id
     return organization.edxml_id or organization.key
 

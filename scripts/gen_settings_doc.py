@@ -62,6 +62,17 @@ TEXT: dict[str, tuple[str, str]] = {
     "smtp_allow_plaintext_auth": ("Cho phép đăng nhập SMTP không mã hoá, chỉ với máy chủ chuyển "
                                   "tiếp trên chính máy này (127.0.0.1, ::1).", "1"),
     "smtp_from": ("Địa chỉ người gửi của thư điện tử.", "vanthu@kontum.gov.vn"),
+    "gateway_url": ("Địa chỉ API của trục liên thông văn bản (VXP/LGSP) do đơn vị vận hành "
+                    "cấp; để trống nếu không gửi/nhận qua trục.", "https://lgsp.kontum.gov.vn/vxp"),
+    "gateway_system_id": ("Mã hệ thống (systemId) của cơ quan trên trục liên thông.",
+                          "vxp.kontum.01"),
+    "gateway_secret": ("Khoá bí mật (secret) đi kèm mã hệ thống trên trục liên thông.",
+                       "(bí mật)"),
+    "gateway_timeout": ("Số giây chờ trục liên thông trả lời một lệnh.", "60"),
+    "edxml_transport": ("Lượt gửi edXML đi đâu: folder (thả gói vào thư mục, trao đổi ngoại "
+                        "tuyến) hoặc gateway (gửi qua trục liên thông).", "gateway"),
+    "edxml_sign": ("Ký số gói edXML (XML-DSig) bằng khoá của cơ quan (CONGVAN_ORG_P12 hoặc "
+                   "CONGVAN_ORG_TOKEN) khi đã cấu hình khoá.", "1"),
 }
 
 LOCATIONS = ("congvan.settings", "registry.settings", "workflows.settings")

@@ -349,12 +349,19 @@ def revoke(
     reason: Annotated[str, typer.Option("--reason")],
 ) -> None:
     """Thu hồi văn bản."""
+    from outbox.edxml.exchange import enqueue_revocation
     from signing import approvals
 
     with _transaction() as session:
-            approvals.revoke(session=session, document_id=document_id,
-                             actor=_person(session, as_), reason=reason)
-    console.print(f"Đã thu hồi #{document_id}.")
+            actor = _person(session, as_)
+            approvals.revoke(session=session, document_id=document_id, actor=actor,
+                             reason=reason)
+            # Every recipient that got it through edXML is told (BussinessDocType 1).
+            told = enqueue_revocation(session=session, document_id=document_id, reason=reason,
+                                      actor=actor)
+    console.print(f"Đã thu hồi #{document_id}."
+                  + (f" Báo thu hồi qua trục liên thông cho {len(told)} nơi nhận." if told
+                     else ""))
 
 
 def show(document_id: Annotated[int, typer.Argument()]) -> None:

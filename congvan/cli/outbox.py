@@ -25,13 +25,44 @@ def outbox_errors() -> Iterator[None]:
             raise typer.Exit(1) from None
 
 
+def edxml_signer(settings: Settings, stack: ExitStack) -> Any:
+    """The organisation's key for signing edXML (None when none is configured or signing is
+    off); a token session stays open for the block."""
+    if not settings.edxml_sign or not (settings.org_p12 or settings.org_token):
+        return None
+    from congvan.cli._keysource import key_source
+    from signing.xmldsig import XmlDsigSigner
+
+    signer = XmlDsigSigner.from_key_source(key_source(
+        "org", option_names={"p12": "CONGVAN_ORG_P12", "token": "CONGVAN_ORG_TOKEN"}))
+    stack.callback(signer.close)
+    return signer
+
+
+def gateway_channel(settings: Settings, stack: ExitStack, signer: Any) -> Any:
+    """The axis gateway channel from CONGVAN_GATEWAY_URL/_SYSTEM_ID/_SECRET."""
+    from outbox.channels.gateway import GatewayChannel, GatewayClient, GatewayConfig
+
+    if not settings.gateway_url:
+        raise ValueError("kênh gateway cần CONGVAN_GATEWAY_URL, CONGVAN_GATEWAY_SYSTEM_ID và "
+                         "CONGVAN_GATEWAY_SECRET (do đơn vị vận hành trục liên thông cấp)")
+    secret = settings.gateway_secret.get_secret_value() if settings.gateway_secret else ""
+    client = stack.enter_context(GatewayClient(GatewayConfig(
+        settings.gateway_url, settings.gateway_system_id or "", secret,
+        settings.gateway_timeout)))
+    return GatewayChannel(client, signer=signer)
+
+
 def build_channels(settings: Settings, names: list[str], stack: ExitStack) -> dict[str, Any]:
-    """The channels named, configured from settings (SMTP, ./var/outbox/folder, …/edxml)."""
+    """The channels named, configured from settings (SMTP, ./var/outbox/folder, …/edxml, the
+    axis gateway). "edxml" deliveries go through the gateway when CONGVAN_EDXML_TRANSPORT is
+    gateway, else into the offline drop folder."""
     from outbox.channels.edxml import EdxmlChannel
     from outbox.channels.email import SmtpChannel
     from outbox.channels.folder import FolderChannel
 
     channels: dict[str, Any] = {}
+    signer = edxml_signer(settings, stack) if {"edxml", "gateway"} & set(names) else None
     for name in names:
         if name == "email":
             channels[name] = stack.enter_context(SmtpChannel(
@@ -42,10 +73,12 @@ def build_channels(settings: Settings, names: list[str], stack: ExitStack) -> di
             ))
         elif name == "folder":
             channels[name] = FolderChannel(settings.home / "outbox" / "folder")
+        elif name == "gateway" or (name == "edxml" and settings.edxml_transport == "gateway"):
+            channels[name] = gateway_channel(settings, stack, signer)
         elif name == "edxml":
-            channels[name] = EdxmlChannel(settings.home / "outbox" / "edxml")
+            channels[name] = EdxmlChannel(settings.home / "outbox" / "edxml", signer=signer)
         else:
-            raise ValueError(f"kênh '{name}' không có; dùng email, folder hoặc edxml")
+            raise ValueError(f"kênh '{name}' không có; dùng email, folder, edxml hoặc gateway")
     return channels
 
 
@@ -76,7 +109,8 @@ def register(app: typer.Typer) -> None:
         with outbox_errors(), ExitStack() as stack:
             settings.enforce_secrets()
             open_registry(settings)
-            channels = build_channels(settings, channel or ["email", "folder", "edxml"], stack)
+            default = ["email", "folder", "edxml"] + (["gateway"] if settings.gateway_url else [])
+            channels = build_channels(settings, channel or default, stack)
             kwargs: dict[str, Any] = {
                 "session_factory": db.session_factory(), "channels": channels,
                 "batch_size": batch_size, "files_root": files_dir(settings),
@@ -99,6 +133,48 @@ def register(app: typer.Typer) -> None:
             err_console.print(f"  #{delivery_id}: {error}")
         console.print(f"Tổng: nhận {total.claimed}, đã gửi {total.sent}, "
                       f"chờ gửi lại {total.retried}, thất bại {total.dead}.")
+
+    @outbox_app.command("poll")
+    def poll_gateway(
+        org: Annotated[str, typer.Option("--org", help="Mã cơ quan nhận (khoá trong danh bạ).")],
+    ) -> None:
+        """Nhận từ trục liên thông: trạng thái của văn bản đã gửi, văn bản đến (vào sổ, trả lời
+        trạng thái 01/03; thu hồi, cập nhật, thay thế theo BussinessDocType)."""
+        from sqlalchemy import select
+
+        from congvan.runtime import files_dir, open_registry
+        from congvan.settings import get_settings
+        from outbox.channels.gateway import GatewayClient, GatewayConfig
+        from outbox.edxml.poll import poll
+        from registry import db
+        from registry.errors import NotFound
+        from registry.models import Organization
+
+        settings = get_settings()
+        with outbox_errors():
+            open_registry(settings)
+            if not settings.gateway_url:
+                raise ValueError("cần CONGVAN_GATEWAY_URL, CONGVAN_GATEWAY_SYSTEM_ID, "
+                                 "CONGVAN_GATEWAY_SECRET để nhận từ trục liên thông")
+            factory = db.session_factory()
+            with factory() as session:
+                organization_id = session.scalar(select(Organization.id).where(
+                    Organization.key == org))
+            if organization_id is None:
+                raise NotFound(f"không có cơ quan có mã '{org}' (xem: congvan directory export)")
+            secret = settings.gateway_secret.get_secret_value() if settings.gateway_secret \
+                else ""
+            with GatewayClient(GatewayConfig(settings.gateway_url,
+                                             settings.gateway_system_id or "", secret,
+                                             settings.gateway_timeout)) as client:
+                report = poll(session_factory=factory, client=client,
+                              organization_id=organization_id, files_root=files_dir(settings))
+        for taken in report.taken:
+            what = taken.document.original_number if taken.document is not None else ""
+            console.print(f"Đã nhận ({taken.kind}) {what}")
+        for doc_id, reason in report.refused:
+            err_console.print(f"  Từ chối gói {doc_id}: {reason}")
+        console.print(f"Tổng: nhận {len(report.taken)}, từ chối {len(report.refused)}.")
 
     @outbox_app.command("status")
     def status() -> None:

@@ -27,6 +27,7 @@ from registry.models import (
     DeliveryStatus,
     Direction,
     Document,
+    HandlingEvent,
     Organization,
     Person,
     Register,
@@ -91,7 +92,7 @@ def send_status(*, session: Session, document_id: int, code: str, description: s
     if existing is not None:
         return existing
     receiver = _receiver(session, document)
-    moment = now or datetime.now(UTC)
+    moment = (now or datetime.now(UTC)).astimezone(UTC)
     payload = {
         "code": code, "description": description or DESCRIPTIONS[code],
         "document_id": str(key), "from_organ_id": receiver.edxml_id or "",
@@ -159,7 +160,7 @@ def enqueue_revocation(*, session: Session, document_id: int, reason: str,
     ).order_by(Delivery.id)).all()
     have = set(session.execute(select(Delivery.recipient_id, Delivery.channel).where(
         Delivery.document_id == document.id, Delivery.kind == "revoke")).tuples())
-    moment = now or datetime.now(UTC)
+    moment = (now or datetime.now(UTC)).astimezone(UTC)
     added = [Delivery(
         document_id=document.id, recipient_id=row.recipient_id,
         recipient_label=row.recipient_label, channel=row.channel, kind="revoke",
@@ -175,3 +176,25 @@ def enqueue_revocation(*, session: Session, document_id: int, reason: str,
                      object_id=document.id, actor=actor,
                      detail={"deliveries": [d.id for d in added], "reason": reason})
     return added
+
+
+def _on_handling(session: Session, event: HandlingEvent) -> None:
+    from outbox.handling import EDXML_STATUS
+
+    code = EDXML_STATUS.get(event.kind)
+    if code is None:
+        return
+    document = session.get(Document, event.document_id)
+    if document is None or incoming_key(document) is None:
+        return  # not an edXML arrival: nobody to tell
+    actor = session.get(Person, event.actor_id) if event.actor_id else None
+    report_progress(session=session, document_id=document.id, code=code, actor=actor,
+                    description=event.note or DESCRIPTIONS[code], now=event.at)
+
+
+def install_handling_hook() -> None:
+    """Report incoming handling (assign 04, progress 05, done 06) to edXML senders; every
+    process that handles documents calls this once (``congvan.runtime.open_registry`` does)."""
+    from outbox.handling import on_transition
+
+    on_transition(_on_handling)

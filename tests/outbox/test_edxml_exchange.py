@@ -247,3 +247,29 @@ class TestAnswers:
         assert result.kind == "status" and result.deliveries == [row]
         assert row.payload is not None and row.payload["receipt_state"] == "in_progress"
         assert row.status is DeliveryStatus.ACKNOWLEDGED
+
+
+class TestHandlingReportsBack:
+    def test_assign_progress_done_send_04_05_06(self, session: Session, tmp_path: Path) -> None:
+        """Incoming handling's transitions queue 04, 05, 06 to the edXML sender, once each."""
+        from outbox import handling
+        from outbox.edxml.exchange import install_handling_hook
+
+        install_handling_hook()
+        ours = committee(session)
+        leader = factories.person(session, ours, roles=["leader"])
+        officer = factories.person(session, ours, roles=["clerk"])
+        doc = take(session, ours, "document_new.edxml", tmp_path).document  # type: ignore[attr-defined]
+        handling.assign(session=session, document_id=doc.id, leader=leader,
+                        main=handling.Assignee(person=officer), due=date(2025, 10, 30),
+                        opinion="Đề nghị xử lý")
+        handling.progress(session=session, document_id=doc.id, actor=officer,
+                          note="Đang tổng hợp")
+        handling.progress(session=session, document_id=doc.id, actor=officer,
+                          note="Gần xong")
+        handling.done(session=session, document_id=doc.id, actor=officer, result="Đã trả lời")
+        assert statuses(session, doc.id) == ["status:01", "status:03", "status:04",
+                                             "status:05", "status:06"]
+        progress = session.scalar(select(Delivery).where(Delivery.document_id == doc.id,
+                                                         Delivery.kind == "status:05"))
+        assert progress is not None and progress.payload["description"] == "Đang tổng hợp"

@@ -1,0 +1,154 @@
+"""The axis gateway channel against a loopback stand-in: send, retry, dead letters, poll."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from outbox.channels.gateway import GatewayChannel, GatewayClient, GatewayConfig
+from outbox.edxml.model import BusinessType, StatusMessage
+from outbox.edxml.parse import parse, parse_document
+from outbox.edxml.poll import poll
+from outbox.enqueue import enqueue_document
+from outbox.errors import PermanentDeliveryError, TransientDeliveryError
+from outbox.relay import RetryPolicy, relay_once
+from registry.models import AuditEvent, Delivery, DeliveryStatus, Direction, Document
+from tests.outbox.conftest import issued_document, make_message, savepoint_factory
+from tests.outbox.gateway_server import GatewayTestServer
+from tests.outbox.test_edxml_exchange import FIXTURES, committee
+
+NOW = datetime(2022, 12, 16, 9, 0)
+
+
+@pytest.fixture
+def gateway() -> Iterator[GatewayTestServer]:
+    """The stand-in gateway, running."""
+    with GatewayTestServer() as server:
+        yield server
+
+
+@pytest.fixture
+def client(gateway: GatewayTestServer) -> Iterator[GatewayClient]:
+    """A client with the stand-in's credentials."""
+    config = GatewayConfig(gateway.url, gateway.state.system_id, gateway.state.secret, 10)
+    with GatewayClient(config) as c:
+        yield c
+
+
+class TestChannel:
+    def test_send_carries_credentials_and_sdk_headers(self, gateway: GatewayTestServer,
+                                                      client: GatewayClient) -> None:
+        """sendEdoc gets the edXML body, from/servicetype/messagetype, and returns the DocID;
+        a resend with the same idempotency key is the same message."""
+        channel = GatewayChannel(client, clock=lambda: NOW)
+        first = channel.send(make_message("k1"))
+        again = channel.send(make_message("k1"))
+        assert first == again and first.message_id.startswith("gateway:")
+        [sent] = gateway.state.sent
+        assert (sent.headers["from"], sent.headers["servicetype"],
+                sent.headers["messagetype"]) == ("000.00.00.H34", "eDoc", "edoc")
+        assert parse_document(sent.body).number_symbol == "4267/BCĐ-NC"
+
+    def test_bad_credentials_are_permanent(self, gateway: GatewayTestServer) -> None:
+        """A refused systemId/secret is a dead letter naming the settings to fix."""
+        config = GatewayConfig(gateway.url, gateway.state.system_id, "sai", 10)
+        with GatewayClient(config) as bad, pytest.raises(PermanentDeliveryError,
+                                                         match="CONGVAN_GATEWAY_SECRET"):
+            GatewayChannel(bad).send(make_message())
+
+    def test_server_errors_and_refused_connections_are_transient(
+            self, gateway: GatewayTestServer, client: GatewayClient) -> None:
+        """503 from the gateway, or nobody listening, is retried later."""
+        gateway.state.faults.append(503)
+        with pytest.raises(TransientDeliveryError, match="503"):
+            GatewayChannel(client).send(make_message())
+        with GatewayClient(GatewayConfig("http://127.0.0.1:9/vxp", "a", "b", 2)) as nobody, \
+                pytest.raises(TransientDeliveryError):
+            GatewayChannel(nobody).send(make_message())
+
+
+class TestThroughTheRelay:
+    def test_retry_then_sent_and_dead_letter(self, session: Session, tmp_path: Path,
+                                             gateway: GatewayTestServer,
+                                             client: GatewayClient) -> None:
+        """A 503 is retried with backoff, then the delivery is sent; bad credentials die."""
+        doc = issued_document(session, tmp_path / "files", recipients=2)
+        rows = enqueue_document(session=session, document_id=doc.id, channels=("gateway",))
+        factory = savepoint_factory(session)
+        gateway.state.faults.append(503)
+        channels = {"gateway": GatewayChannel(client)}
+        first = relay_once(channels=channels, session_factory=factory,
+                           files_root=tmp_path / "files", clock=lambda: datetime.now(UTC))
+        assert (first.sent, first.retried) == (1, 1)
+        later = datetime.now(UTC) + RetryPolicy().delay(1, None) * 3
+        second = relay_once(channels=channels, session_factory=factory,
+                            files_root=tmp_path / "files", clock=lambda: later)
+        assert second.sent == 1
+        for row in rows:
+            session.refresh(row)
+        assert {r.status for r in rows} == {DeliveryStatus.SENT}
+        assert len(gateway.state.sent) == 2
+        bad = GatewayClient(GatewayConfig(gateway.url, gateway.state.system_id, "sai", 5))
+        other = issued_document(session, tmp_path / "files", recipients=1)
+        [row] = enqueue_document(session=session, document_id=other.id, channels=("gateway",))
+        report = relay_once(channels={"gateway": GatewayChannel(bad)}, session_factory=factory,
+                            files_root=tmp_path / "files")
+        bad.close()
+        session.refresh(row)
+        assert report.dead == 1 and row.status is DeliveryStatus.DEAD
+        assert row.last_error is not None and "CONGVAN_GATEWAY" in row.last_error
+
+
+class TestPoll:
+    def test_poll_takes_in_documents_and_statuses(self, session: Session, tmp_path: Path,
+                                                  gateway: GatewayTestServer,
+                                                  client: GatewayClient) -> None:
+        """Waiting documents are registered and acked done; a broken one is acked fail with
+        its reason recorded; statuses are queued back through the gateway."""
+        ours = committee(session)
+        good = gateway.state.offer((FIXTURES / "document_new.edxml").read_bytes())
+        broken = gateway.state.offer(b"<edXML xmlns='x'><oops/></edXML>")
+        factory = savepoint_factory(session)
+        report = poll(session_factory=factory, client=client, organization_id=ours.id,
+                      files_root=tmp_path)
+        assert [t.kind for t in report.taken] == ["document"]
+        assert [r[0] for r in report.refused] == [broken]
+        assert sorted(gateway.state.updates) == sorted([(good, "done"), (broken, "fail")])
+        assert gateway.state.waiting == {}
+        assert session.scalar(select(AuditEvent.id).where(
+            AuditEvent.action == "edxml_refused")) is not None
+        doc = session.scalar(select(Document).where(Document.direction == Direction.INCOMING))
+        assert doc is not None
+        queued = session.scalars(select(Delivery).where(Delivery.document_id == doc.id)).all()
+        assert {(d.kind, d.channel) for d in queued} == {("status:01", "gateway"),
+                                                          ("status:03", "gateway")}
+        sent = relay_once(channels={"gateway": GatewayChannel(client)}, session_factory=factory,
+                          files_root=tmp_path)
+        assert sent.failures == [] and sent.sent == 2
+        answers = [parse(s.body) for s in gateway.state.sent]
+        assert sorted(a.status_code for a in answers if isinstance(a, StatusMessage)) == [
+            "01", "03"]
+        assert all(s.headers["servicetype"] == "status" for s in gateway.state.sent)
+
+    def test_revocation_through_the_gateway(self, session: Session, tmp_path: Path,
+                                            gateway: GatewayTestServer,
+                                            client: GatewayClient) -> None:
+        """A revocation fetched from the gateway revokes the registered document."""
+        ours = committee(session)
+        gateway.state.offer((FIXTURES / "document_new.edxml").read_bytes())
+        factory = savepoint_factory(session)
+        poll(session_factory=factory, client=client, organization_id=ours.id,
+             files_root=tmp_path)
+        gateway.state.offer((FIXTURES / "document_revoke.edxml").read_bytes())
+        report = poll(session_factory=factory, client=client, organization_id=ours.id,
+                      files_root=tmp_path)
+        [taken] = report.taken
+        assert taken.kind == "revoke" and taken.document is not None
+        assert taken.document.status.value == "revoked"
+        assert parse_document((FIXTURES / "document_revoke.edxml").read_bytes()) \
+            .business.doc_type is BusinessType.REVOKE
