@@ -123,7 +123,7 @@ def _message_header(parent: etree._Element, doc: EdxmlDocument) -> None:
     _add(doc_type, "TypeDetail", doc.type_detail)
     _add(doc_type, "TypeName", doc.type_name)
     _add(header, "Subject", doc.subject)
-    _add(header, "Content", doc.content or doc.subject)
+    _add(header, "Content", doc.content)
     signer = _add(header, "SignerInfo")
     _add(signer, "Competence", doc.signer_competence)
     _add(signer, "Position", doc.signer_position)

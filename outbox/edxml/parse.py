@@ -18,6 +18,7 @@ elements are found by local name in the edXML namespace or none, in any order.
 from __future__ import annotations
 
 import binascii
+import io
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -99,13 +100,13 @@ class _Base64:
         self.pending: list[str] = []
         self.pending_size = 0
         self.tail = b""
-        self.out: list[bytes] = []
+        self.out = io.BytesIO()  # getvalue() hands over its buffer: no second copy
         self.size = 0
 
     def feed(self, text: str) -> None:
         self.pending.append(text)
         self.pending_size += len(text)
-        if self.pending_size >= 1 << 20:
+        if self.pending_size >= 1 << 22:
             self._flush(final=False)
 
     def _flush(self, *, final: bool) -> None:
@@ -115,7 +116,10 @@ class _Base64:
             raise EdxmlError("Nội dung tệp đính kèm (ContentTransferEncoded) không phải "
                              "base64.") from None
         self.pending, self.pending_size = [], 0
-        raw = self.tail + raw.translate(None, _WHITESPACE)
+        if any(c in raw for c in (b"\n", b"\r", b" ", b"\t")):  # wrapped lines (MIME style)
+            raw = raw.translate(None, _WHITESPACE)
+        if self.tail:
+            raw = self.tail + raw
         cut = len(raw) if final else len(raw) // 4 * 4
         self.tail = raw[cut:]
         if not cut:
@@ -127,12 +131,12 @@ class _Base64:
                              f"base64 hợp lệ: {error}.") from None
         self.size += len(chunk)
         self.budget.spend(self.size, len(chunk))
-        self.out.append(chunk)
+        self.out.write(chunk)
 
     def finish(self) -> bytes:
         self._flush(final=True)
-        data = b"".join(self.out)
-        self.out = []
+        data = self.out.getvalue()
+        self.out = io.BytesIO()
         return data
 
 

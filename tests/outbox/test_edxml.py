@@ -409,7 +409,7 @@ class TestLargeAttachment:
         finally:
             tracemalloc.stop()
         assert sha(doc.attachments[0].content) == sha(content)
-        assert peak < 2.5 * len(content)
+        assert peak < 1.6 * len(content)
 
 
 class TestStatusCodes:
