@@ -20,6 +20,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -172,6 +173,38 @@ class SigningRight(Base):
 
     person: Mapped[Person] = relationship(back_populates="signing_rights")
     issuer: Mapped[Organization] = relationship()
+
+
+class SigningCertificate(Base):
+    """A certificate registered as a person's own signing certificate, or an organisation's.
+
+    A signature is accepted as the person's (or the organisation's) only when it is made
+    with one of their registered certificates (SHA-256 of the DER, hex).
+    """
+
+    __tablename__ = "signing_certificates"
+    __table_args__ = (
+        CheckConstraint("(person_id IS NULL) <> (organization_id IS NULL)", name="one_owner"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    organization_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), index=True)
+    fingerprint: Mapped[str] = mapped_column(String(64), unique=True)
+    subject: Mapped[str] = mapped_column(Text)
+    issuer: Mapped[str] = mapped_column(Text)
+    serial: Mapped[str] = mapped_column(String(80))
+    valid_from: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    valid_until: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    der: Mapped[bytes] = mapped_column(LargeBinary)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    registered_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now())
+
+    person: Mapped[Person | None] = relationship()
+    organization: Mapped[Organization | None] = relationship()
 
 
 class Register(Base):
@@ -335,6 +368,52 @@ class DocumentText(Base):
     )
     source: Mapped[str] = mapped_column(String(20))  # ocr | pdf | docx | edxml
     text: Mapped[str] = mapped_column(Text)
+
+
+class DocumentSignature(Base):
+    """A PAdES signature applied to a document's PDF: the person's (ký duyệt) or the
+    organisation's (ký phát hành), with the certificate and what was signed."""
+
+    __tablename__ = "document_signatures"
+    __table_args__ = (UniqueConstraint("document_id", "role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(
+        ForeignKey("documents.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(20))  # person | organization
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    certificate_id: Mapped[int] = mapped_column(ForeignKey("signing_certificates.id"))
+    file_id: Mapped[int] = mapped_column(ForeignKey("document_files.id"))
+    content_sha256: Mapped[str] = mapped_column(String(64))  # the approved content signed
+    year: Mapped[int | None] = mapped_column(Integer)  # the year printed in ô 4 when signed
+    signed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    certificate: Mapped[SigningCertificate] = relationship()
+    file: Mapped[DocumentFile] = relationship()
+    person: Mapped[Person | None] = relationship()
+
+
+class PendingSignature(Base):
+    """A person's signature prepared on the server and waiting for the CMS from an external
+    signer (pyHanko interrupted signing): the prepared PDF and the digest to sign."""
+
+    __tablename__ = "pending_signatures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(
+        ForeignKey("documents.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    certificate_id: Mapped[int] = mapped_column(ForeignKey("signing_certificates.id"))
+    content_sha256: Mapped[str] = mapped_column(String(64))
+    prepared: Mapped[bytes] = mapped_column(LargeBinary)
+    year: Mapped[int] = mapped_column(Integer)  # the year printed in ô 4
+    digest: Mapped[str] = mapped_column(String(128))  # hex of the document digest
+    md_algorithm: Mapped[str] = mapped_column(String(20))
+    reserved_start: Mapped[int] = mapped_column(Integer)
+    reserved_end: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    certificate: Mapped[SigningCertificate] = relationship()
 
 
 class DocumentLink(Base):

@@ -171,9 +171,13 @@ def issue_signed(*, session: Session, document_id: int, on: date, tools: Any,
     doc = documents.get(session=session, document_id=document_id)
     if doc.status is S.ISSUED:
         return doc
+    from workflows import issuance
+
+    issuance.sign_for_signer(session=session, doc=doc, tools=tools, files_root=files_root,
+                             on=on)
     issuing.issue(session=session, document_id=doc.id, actor=_clerk(session, doc, clerk),
-                  converter=tools.converter, keys=tools.keys, files_root=files_root,
-                  on=issue_moment(on), on_issued=on_issued)
+                  keys=tools.keys, files_root=files_root, on=issue_moment(on),
+                  on_issued=on_issued)
     return doc
 
 

@@ -258,13 +258,13 @@ def return_(*, session: Session, document_id: int, actor: Person, comment: str) 
 
 def sign(*, session: Session, document_id: int, actor: Person, today: date | None = None,
          certificate: str | None = None) -> Document:
-    """The competent person signs (ký duyệt): records the signer and the signature block derived
-    from their right. A clerk never signs.
+    """Record the competent person's decision to sign (ký duyệt) — the signer and the block
+    derived from their right — without a PDF signature. A clerk never signs.
 
-    The person's PAdES signature itself is applied by :func:`signing.issuing.issue`, on the
-    final PDF that carries the number (ND30 art. 15: the number comes after the signature).
-    ``certificate`` (e.g. the SHA-256 of the certificate the person will sign with) is kept
-    in the audit trail.
+    The person's own PAdES signature on the final PDF is :mod:`signing.person` (``draft
+    sign``, the web sign page); :func:`signing.issuing.issue` refuses a document signed only
+    here. Flows whose decisions are recorded data call this, then have the person sign with
+    their own key before issuing (``workflows.issuance.sign_for_signer``).
     """
     doc = documents.get(session=session, document_id=document_id)
     require_status(doc, {S.APPROVED}, "ký")

@@ -1,64 +1,84 @@
-"""Issuing (ban hành) a signed document, in one transaction, and correcting an issued one.
+"""Issuing (ban hành): the văn thư numbers, dates and seals a document the person signed.
 
-ND30 art. 14–15 and §5 of ND30.md: after the competent person's decision the
-register gives the number and the issue date; the final .docx and PDF are
-rendered with them; the person's PAdES signature (their signature image between
-the title and the name printed on the page), then the organisation's (the seal
-over the left third of it), are applied; both files are hashed, stored and
-recorded; the document becomes issued. The caller's ``on_issued`` hook (the
-outbox, in workflows or the CLI) runs in the same transaction, so deliveries
-exist if and only if the document was issued. signing does not import outbox.
+ND30 art. 14–15 and §5 of ND30.md: the competent person signed the final PDF
+with their own key (:mod:`signing.person`), the number (ô 2) and the day and
+month (ô 4) left blank. Issuing never touches the person's key: it checks the
+person's signed PDF is the stored one, intact, and still the approved content;
+then, with the register's counter locked, takes the number and the date,
+writes them into the reserved fields as an incremental update (a form fill:
+the person's signature stays valid), applies the organisation's signature
+(the seal at real size over the left third of the person's signature image),
+stores the signed PDF and the .docx of record (re-rendered with the number),
+records the register entry and runs the caller's ``on_issued`` hook (the
+outbox rows) — all in the caller's transaction, so deliveries exist if and only
+if the document was issued. Rendering, LibreOffice and the person's signature
+all happen before the counter is locked. signing does not import outbox.
 """
 
 from __future__ import annotations
 
+import io
+import time
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
+from doc_templates.formatting import format_doc_number, nd30_date
 from doc_templates.render import render_docx
 from registry import audit, documents
 from registry.errors import PermissionDenied, ValidationError
-from registry.models import Document, DocumentFile, DocumentStatus, Person
-from signing import storage
-from signing.appearance import PngImage, SealImage, SignatureImage
+from registry.models import Document, DocumentFile, DocumentSignature, DocumentStatus, Person
+from registry.numbering import local_date
+from signing import certificates, final, person, storage
+from signing.appearance import PngImage, SealImage
 from signing.approvals import STATUS_LABELS, require_status
 from signing.authority import SignatureBlock
-from signing.signer import Signer
+from signing.errors import SigningError
+from signing.signer import ORGANIZATION_FIELD, PERSON_FIELD
 from signing.specs import spec_for
 
 CORRECTION_KINDS = {"corrects", "replaces"}
 
-
-PERSON_REASON = "Ký ban hành văn bản"
+PERSON_REASON = person.PERSON_REASON
 ORGANIZATION_REASON = "Chữ ký số của cơ quan, tổ chức"
+# Rendered into the .docx of record before the counter is locked, then replaced.
+_NUMBER_SENTINEL = 987654321
+_DATE_SENTINEL = date(9999, 12, 31)
+
+
+class OrganizationSigner(Protocol):
+    """What issuing needs of :class:`signing.signer.PadesSigner` (the organisation's key)."""
+
+    @property
+    def certificate_der(self) -> bytes:
+        """The signing certificate in DER."""
+        ...
+
+    def placement(self, pdf: bytes, appearance: Any) -> Any:
+        """Where the appearance goes."""
+        ...
+
+    def sign_pdf(self, pdf: bytes, *, appearance: Any, reason: str,
+                 location: str | None = None, field_name: str | None = None,
+                 placement: Any = None) -> bytes:
+        """``pdf`` with one more signature."""
+        ...
 
 
 @dataclass(frozen=True)
 class IssuingKeys:
-    """The two signatures an issued document carries (ND30 §5) and their images.
+    """What the văn thư's process holds to issue: the organisation's key and seal image.
 
-    ``person`` signs first with ``signature`` (blue, between title and name), then
-    ``organization`` with ``seal`` (red, real size, over the signature's left third).
-    Both are :class:`signing.signer.PadesSigner` outside unit tests.
+    The person's key is not here: the person signed at ``draft sign``.
     """
 
-    person: Signer
-    organization: Signer
-    signature: PngImage
+    organization: OrganizationSigner
     seal: PngImage
-
-
-class PdfConverterLike(Protocol):
-    """What issuing needs of :class:`doc_templates.pdf.PdfConverter`."""
-
-    def convert_bytes(self, docx: bytes) -> bytes:
-        """The PDF of a .docx."""
-        ...
 
 
 @dataclass(frozen=True)
@@ -70,15 +90,21 @@ class Issued:
     pdf: DocumentFile
 
 
+class NotSignedByPerson(SigningError):
+    """The document has no valid person's signature to issue."""
+
+
 def issue(
-    *, session: Session, document_id: int, actor: Person, converter: PdfConverterLike,
-    keys: IssuingKeys, files_root: Path, on: datetime | None = None,
+    *, session: Session, document_id: int, actor: Person, keys: IssuingKeys,
+    files_root: Path, on: datetime | None = None,
     on_issued: Callable[[Session, Document], None] | None = None,
+    timings: dict[str, float] | None = None,
 ) -> Issued:
-    """Number, render, sign twice, store and issue a signed document (the clerk's act).
+    """Number, date and seal the document the person signed (the clerk's act).
 
     Never commits; if anything fails the caller's transaction rolls back and the
-    number was never consumed.
+    number was never consumed. ``timings`` (if given) receives ``locked_at``: the
+    ``time.perf_counter()`` when the register's counter was locked.
     """
     doc = documents.get(session=session, document_id=document_id)
     require_status(doc, {DocumentStatus.SIGNED}, "ban hành")
@@ -88,22 +114,42 @@ def issue(
     if not doc.signature_block:
         raise ValidationError(f"văn bản #{doc.id} chưa có khối chữ ký", field="signature_block")
     moment = on or datetime.now(UTC)
+    signed = _person_signed_pdf(session, doc, files_root, local_date(moment))
+    assert doc.issuer is not None
+    org_cert = certificates.require_organization_certificate(
+        session=session, organization=doc.issuer, certificate=keys.organization.certificate_der)
+    block = SignatureBlock(**doc.signature_block)
+    title, name = "\n".join(block.lines()), block.name
+    seal = SealImage(keys.seal, title, name)
+    placement = keys.organization.placement(signed, seal)
+    spec = spec_for(doc, signature=doc.signature_block, number=_NUMBER_SENTINEL,
+                    on=_DATE_SENTINEL)
+    docx_template = render_docx(spec, today=_DATE_SENTINEL)
+
+    # The critical section: the register's counter is locked from here to the commit.
+    if timings is not None:
+        timings["locked_at"] = time.perf_counter()
     documents.issue_number(session=session, document=doc, on=moment)
     assert doc.number is not None and doc.year is not None and doc.issue_date is not None
-    spec = spec_for(doc, signature=doc.signature_block, number=doc.number, on=doc.issue_date)
-    docx = render_docx(spec, today=doc.issue_date)
-    pdf = converter.convert_bytes(docx)
-    signed = sign_twice(pdf, keys=keys, block=SignatureBlock(**doc.signature_block),
-                        location=spec.place)
+    filled = final.fill(signed, number=doc.number, on=doc.issue_date)
+    sealed = keys.organization.sign_pdf(filled, appearance=seal, reason=ORGANIZATION_REASON,
+                                        location=spec.place or None,
+                                        field_name=ORGANIZATION_FIELD, placement=placement)
+    docx = _docx_of_record(docx_template, spec.place, doc.number, doc.issue_date)
     stem = (doc.number_symbol or str(doc.id)).replace("/", "_")
     rows = []
-    for kind, suffix, data in (("docx", ".docx", docx), ("signed_pdf", ".pdf", signed)):
+    for kind, suffix, data in (("docx", ".docx", docx), ("signed_pdf", ".pdf", sealed)):
         stored = storage.store(files_root, document_id=doc.id, year=doc.year, stem=stem,
                                suffix=suffix, data=data)
         row = DocumentFile(document_id=doc.id, kind=kind, path=stored.path, sha256=stored.sha256,
                            size=stored.size)
         session.add(row)
         rows.append(row)
+    session.flush()
+    session.add(DocumentSignature(document_id=doc.id, role="organization", person_id=actor.id,
+                                  certificate_id=org_cert.id, file_id=rows[1].id,
+                                  content_sha256=person.content_sha256(doc, doc.signature_block),
+                                  signed_at=moment))
     before = doc.status
     doc.status = DocumentStatus.ISSUED
     session.flush()
@@ -118,18 +164,69 @@ def issue(
     return Issued(document=doc, docx=rows[0], pdf=rows[1])
 
 
-def sign_twice(pdf: bytes, *, keys: IssuingKeys, block: SignatureBlock,
-               location: str | None = None) -> bytes:
-    """The person's visible signature, then the organisation's seal, placed on ``block``.
+def _person_signed_pdf(session: Session, doc: Document, files_root: Path, today: date) -> bytes:
+    """The stored PDF the person signed, checked: same bytes, signature intact, same content."""
+    record = person.person_signature(session=session, document_id=doc.id)
+    if record is None:
+        raise NotSignedByPerson(
+            f"văn bản #{doc.id} chưa có chữ ký số của người ký trên bản cuối; người ký chạy "
+            "`congvan draft sign` (hoặc ký trên trang web) trước khi văn thư ban hành")
+    try:
+        signed = storage.read(files_root, record.file.path, expected_sha256=record.file.sha256)
+    except (OSError, ValueError) as exc:
+        raise NotSignedByPerson(f"không đọc được bản PDF người ký đã ký của văn bản #{doc.id} "
+                                f"({exc}); người ký cần ký lại") from exc
+    assert doc.signature_block is not None
+    if person.content_sha256(doc, doc.signature_block) != record.content_sha256:
+        raise person.ContentChanged(
+            f"văn bản #{doc.id} đã bị sửa sau khi người ký ký (nội dung khác bản đã ký); "
+            "không ban hành được — người ký cần ký lại bản mới (congvan draft sign)")
+    if record.year is not None and record.year != today.year:
+        raise NotSignedByPerson(
+            f"bản PDF người ký đã ký in năm {record.year} ở ô ngày tháng, nay cấp số năm "
+            f"{today.year}; người ký cần ký lại để ngày ban hành đúng năm")
+    _require_intact(signed, doc.id)
+    return signed
 
-    The title lines and the name are the ones printed on the page (ô 7a/7b); the
-    signer locates the last title line and the name in the PDF.
-    """
-    title, name = "\n".join(block.lines()), block.name
-    once = keys.person.sign_pdf(pdf, appearance=SignatureImage(keys.signature, title, name),
-                                reason=PERSON_REASON, location=location or None)
-    return keys.organization.sign_pdf(once, appearance=SealImage(keys.seal, title, name),
-                                      reason=ORGANIZATION_REASON, location=location or None)
+
+def _require_intact(pdf: bytes, document_id: int) -> None:
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko_certvalidator import ValidationContext
+
+    from signing.verify import quiet_validator
+
+    reader = PdfFileReader(io.BytesIO(pdf), strict=False)
+    sigs = list(reader.embedded_signatures)
+    if [s.field_name for s in sigs] != [PERSON_FIELD]:
+        raise NotSignedByPerson(f"bản PDF của văn bản #{document_id} phải có đúng một chữ ký "
+                                "của người ký; người ký cần ký lại")
+    with quiet_validator():
+        status = validate_pdf_signature(sigs[0], ValidationContext(allow_fetching=False))
+    if not (status.intact and status.valid) or status.coverage is None or \
+            status.coverage.name != "ENTIRE_FILE":
+        raise NotSignedByPerson(f"chữ ký của người ký trên văn bản #{document_id} không còn "
+                                "nguyên vẹn; người ký cần ký lại")
+
+
+def _docx_of_record(template: bytes, place: str, number: int, on: date) -> bytes:
+    """The .docx rendered with the sentinels, with the real number and date put in."""
+    replacements = {
+        format_doc_number(_NUMBER_SENTINEL).encode(): format_doc_number(number).encode(),
+        nd30_date(_DATE_SENTINEL).encode(): nd30_date(on).encode(),
+    }
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(template)) as src, \
+            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "word/document.xml":
+                for old, new in replacements.items():
+                    if data.count(old) != 1:
+                        raise SigningError("không ghi được số và ngày vào bản .docx lưu trữ")
+                    data = data.replace(old, new)
+            dst.writestr(item, data)
+    return out.getvalue()
 
 
 def correct(*, session: Session, document_id: int, actor: Person, kind: str) -> Document:

@@ -2,10 +2,10 @@
 
 Officials sign with USB tokens (or an HSM); the demo and tests use ``.p12`` files.
 A :class:`KeySource` names one key and carries its secret (password or PIN) only
-in memory; :func:`issuing_keys` opens the competent person's and the
-organisation's keys and loads the signature and seal images. The CLI and
-``workflows.issuance`` both call it. Token sessions stay open until
-:func:`close` (or the ``with`` block of :func:`opened_keys`) ends them.
+in memory. The person opens their own key at ``draft sign`` (:func:`opened_signer`);
+the văn thư's process opens only the organisation's key and seal
+(:func:`issuing_keys`, :func:`opened_keys`). Token sessions stay open until
+:func:`close` (or the ``with`` block) ends them.
 """
 
 from __future__ import annotations
@@ -77,43 +77,48 @@ class KeySource:
         return PadesSigner.from_pkcs12(self.p12, self.password or "", tsa_url=tsa_url)
 
 
-def issuing_keys(*, person: KeySource, organization: KeySource, signature_png: Path,
-                 seal_png: Path, tsa_url: str | None = None) -> IssuingKeys:
-    """The person's and the organisation's signers with the signature and seal images.
+def issuing_keys(*, organization: KeySource, seal_png: Path,
+                 tsa_url: str | None = None) -> IssuingKeys:
+    """The organisation's signer and seal image: all the văn thư's process holds to issue.
 
-    Images are checked first so a missing PNG costs no PIN attempt. If the
-    organisation's key fails, the person's token session is closed again.
+    The image is checked first so a missing PNG costs no PIN attempt.
     """
-    signature = _image(Path(signature_png), "chữ ký")
     seal = _image(Path(seal_png), "con dấu")
-    person_signer = person.open(tsa_url=tsa_url)
-    try:
-        org_signer = organization.open(tsa_url=tsa_url)
-    except BaseException:
-        person_signer.close()
-        raise
-    return IssuingKeys(person=person_signer, organization=org_signer, signature=signature,
-                       seal=seal)
+    return IssuingKeys(organization=organization.open(tsa_url=tsa_url), seal=seal)
 
 
 def close(keys: IssuingKeys) -> None:
-    """End the token sessions of ``keys`` (no-op for PKCS#12 keys)."""
-    for signer in (keys.person, keys.organization):
-        closer = getattr(signer, "close", None)
-        if closer is not None:
-            closer()
+    """End the token session of ``keys`` (no-op for a PKCS#12 key)."""
+    closer = getattr(keys.organization, "close", None)
+    if closer is not None:
+        closer()
 
 
 @contextmanager
-def opened_keys(*, person: KeySource, organization: KeySource, signature_png: Path,
-                seal_png: Path, tsa_url: str | None = None) -> Iterator[IssuingKeys]:
-    """:func:`issuing_keys` for the block, closing token sessions at its end."""
-    keys = issuing_keys(person=person, organization=organization, signature_png=signature_png,
-                        seal_png=seal_png, tsa_url=tsa_url)
+def opened_keys(*, organization: KeySource, seal_png: Path,
+                tsa_url: str | None = None) -> Iterator[IssuingKeys]:
+    """:func:`issuing_keys` for the block, closing the token session at its end."""
+    keys = issuing_keys(organization=organization, seal_png=seal_png, tsa_url=tsa_url)
     try:
         yield keys
     finally:
         close(keys)
+
+
+@contextmanager
+def opened_signer(source: KeySource, *, tsa_url: str | None = None) -> Iterator[PadesSigner]:
+    """One key opened for the block (the person's at ``draft sign``, the organisation's for
+    edXML envelopes), its token session closed at the end."""
+    signer = source.open(tsa_url=tsa_url)
+    try:
+        yield signer
+    finally:
+        signer.close()
+
+
+def signature_image(path: Path) -> PngImage:
+    """The person's signature image (a transparent PNG), with a Vietnamese error if missing."""
+    return _image(Path(path), "chữ ký")
 
 
 def _image(path: Path, what: str) -> PngImage:

@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import unicodedata
 from dataclasses import dataclass
+from typing import Any
 
 from defusedxml import ElementTree
 
@@ -51,8 +52,7 @@ def _key(text: str) -> str:
     return " ".join(unicodedata.normalize("NFC", text).split()).casefold()
 
 
-def page_lines(pdf: bytes, page: int) -> tuple[float, float, list[TextLine]]:
-    """The page's width, height and text lines (``page`` is 0-based)."""
+def _bbox_page(pdf: bytes, page: int) -> Any:
     exe = shutil.which("pdftotext")
     if exe is None:
         raise SignatureBlockNotFound(
@@ -65,7 +65,23 @@ def page_lines(pdf: bytes, page: int) -> tuple[float, float, list[TextLine]]:
         raise SignatureBlockNotFound(
             f"pdftotext không đọc được trang {page + 1}: {done.stderr.decode(errors='replace')}")
     root = ElementTree.fromstring(done.stdout)
-    page_el = root.find(f".//{_NS}page")
+    return root.find(f".//{_NS}page")
+
+
+def page_words(pdf: bytes, page: int) -> list[TextLine]:
+    """Every word of the page with its box (``page`` is 0-based), in reading order."""
+    page_el = _bbox_page(pdf, page)
+    if page_el is None:
+        return []
+    height = float(page_el.get("height"))
+    return [TextLine(text=w.text or "", x0=float(w.get("xMin")), x1=float(w.get("xMax")),
+                     y0=height - float(w.get("yMax")), y1=height - float(w.get("yMin")))
+            for w in page_el.iter(f"{_NS}word")]
+
+
+def page_lines(pdf: bytes, page: int) -> tuple[float, float, list[TextLine]]:
+    """The page's width, height and text lines (``page`` is 0-based)."""
+    page_el = _bbox_page(pdf, page)
     if page_el is None:
         return 0.0, 0.0, []
     height = float(page_el.get("height"))

@@ -12,7 +12,7 @@ import io
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 from zoneinfo import ZoneInfo
 
 from registry.clock import TIMEZONE
@@ -151,9 +151,20 @@ class PadesSigner:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def placement(self, pdf: bytes, appearance: Appearance | None) -> Placement | None:
+        """Where ``appearance`` goes on ``pdf`` (to compute once, outside a critical section)."""
+        from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+
+        writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
+        return self._place(pdf, writer, appearance, dt.datetime.now(self._zone))
+
     def sign_pdf(self, pdf: bytes, *, appearance: Appearance | None, reason: str,
-                 location: str | None = None, field_name: str | None = None) -> bytes:
-        """Append one PAdES signature to ``pdf`` with the ND30 ``appearance`` (or none)."""
+                 location: str | None = None, field_name: str | None = None,
+                 placement: Placement | None = None) -> bytes:
+        """Append one PAdES signature to ``pdf`` with the ND30 ``appearance`` (or none).
+
+        ``placement`` (from :meth:`placement`) skips finding the signature block again.
+        """
         from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
         from pyhanko.pdf_utils.misc import PdfReadError
 
@@ -163,7 +174,8 @@ class PadesSigner:
             raise SigningError(f"Tệp cần ký không phải PDF hợp lệ: {exc}") from exc
         now = dt.datetime.now(self._zone).replace(microsecond=0)
         self._check_certificate(now)
-        placement = self._place(pdf, writer, appearance, now)
+        if placement is None:
+            placement = self._place(pdf, writer, appearance, now)
         name = field_name or _free_field_name(writer, _default_field(appearance))
         reserved = _RESERVED_HEX + (_RESERVED_TIMESTAMP_HEX if self._tsa_url else 0)
         try:
@@ -207,10 +219,45 @@ class PadesSigner:
             return place_seal(appearance, block, _person_field_box(writer, block))
         raise AppearanceError(f"Kiểu hiển thị chữ ký không hỗ trợ: {type(appearance).__name__}")
 
-    def _sign(self, writer: Any, placement: Placement | None, *, name: str, reason: str,
-              location: str | None, now: dt.datetime, reserved: int | None) -> bytes:
+    @property
+    def certificate_der(self) -> bytes:
+        """The signing certificate in DER (to check whose it is before signing)."""
+        try:
+            cert = self._backend.signing_cert
+        except Exception as exc:  # the token raises its own error kinds
+            raise KeyUnavailable(f"Không lấy được chứng thư số từ khoá: {exc!r}") from exc
+        if cert is None:
+            raise KeyUnavailable("Không tìm thấy chứng thư số của khoá ký.")
+        return bytes(cert.dump())
+
+    def prepare_external(self, pdf: bytes, *, appearance: Appearance | None, reason: str,
+                         location: str | None = None, field_name: str | None = None,
+                         ) -> tuple[bytes, Any]:
+        """The PDF with the signature field and a hole for the CMS, and pyHanko's
+        ``PreparedByteRangeDigest`` (the digest an external signer signs); the backend is a
+        ``pyhanko.sign.signers.ExternalSigner`` carrying only the certificate."""
+        import asyncio
+
+        from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+        from pyhanko.pdf_utils.misc import PdfReadError
+
+        try:
+            writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=False)
+        except (PdfReadError, ValueError) as exc:
+            raise SigningError(f"Tệp cần ký không phải PDF hợp lệ: {exc}") from exc
+        now = dt.datetime.now(self._zone).replace(microsecond=0)
+        self._check_certificate(now)
+        placement = self._place(pdf, writer, appearance, now)
+        name = field_name or _free_field_name(writer, _default_field(appearance))
+        pdf_signer = self._pdf_signer(placement, name=name, reason=reason, location=location,
+                                      now=now)
+        prep, _tbs, output = asyncio.run(pdf_signer.async_digest_doc_for_signing(
+            writer, bytes_reserved=_RESERVED_HEX))
+        return bytes(output.getvalue()), prep
+
+    def _pdf_signer(self, placement: Placement | None, *, name: str, reason: str,
+                    location: str | None, now: dt.datetime) -> Any:
         from pyhanko.sign import fields, signers, timestamps
-        from pyhanko.sign.general import SigningError as PyHankoSigningError
 
         meta = signers.PdfSignatureMetadata(
             field_name=name, reason=reason, location=location, md_algorithm="sha256",
@@ -223,10 +270,18 @@ class PadesSigner:
             field_spec = fields.SigFieldSpec(sig_field_name=name, on_page=placement.page, box=box)
             style = _image_style(placement)
         timestamper = timestamps.HTTPTimeStamper(self._tsa_url) if self._tsa_url else None
-        pdf_signer = _fixed_time_signer_class()(
+        return _fixed_time_signer_class()(
             meta, signer=self._backend, timestamper=timestamper, stamp_style=style,
             new_field_spec=field_spec, signing_time=now,
         )
+
+    def _sign(self, writer: Any, placement: Placement | None, *, name: str, reason: str,
+              location: str | None, now: dt.datetime, reserved: int | None) -> bytes:
+        from pyhanko.sign import timestamps
+        from pyhanko.sign.general import SigningError as PyHankoSigningError
+
+        pdf_signer = self._pdf_signer(placement, name=name, reason=reason, location=location,
+                                      now=now)
         try:
             out = pdf_signer.sign_pdf(writer, bytes_reserved=reserved)
         except timestamps.TimestampRequestError as exc:
@@ -293,7 +348,7 @@ def _image_style(placement: Placement) -> Any:
         background_opacity=1.0,
         background_layout=layout.SimpleBoxLayoutRule(
             x_align=layout.AxisAlignment.ALIGN_MID, y_align=layout.AxisAlignment.ALIGN_MID,
-            margins=layout.Margins.uniform(0),
+            margins=cast(Any, layout.Margins).uniform(0),
             inner_content_scaling=layout.InnerScaling.STRETCH_TO_FIT,
         ),
     )

@@ -1,18 +1,19 @@
-"""The tools issuing needs in a flow: a warm PDF converter and the issuing keys.
+"""The tools issuing needs in a flow: a warm PDF converter, the organisation's key, and — for
+demo and test runs whose leaders' decisions are recorded data — the leaders' own keys.
 
-Issuing (:func:`signing.issuing.issue`) converts the numbered .docx to PDF and
-signs it twice with visible ND30 appearances: the competent person's key and
-signature image first, then the organisation's key and seal. A
-process that runs flows either installs its tools for a block
-(:func:`opened`, :func:`using` — the demo, the tests, the CLI) or lets the
-first issue open them from the cycle settings: ``keys_dir`` holds
-``signer.p12``, ``organization.p12``, ``signature.png`` and ``seal.png``
-(``congvan keys dev-ca`` writes them)
-and the password is read from ``CONGVAN_KEY_PASSWORD``, never from a flow
-parameter (Prefect records parameters). A process whose keys are on PKCS#11
-tokens passes :class:`signing.keyring.KeySource` objects to :func:`opened`;
-the token sessions close with the block. Tools are process-wide, not
-per-thread, because Prefect runs tasks in worker threads.
+Issuing (:func:`signing.issuing.issue`) no longer holds the person's key: it
+fills the number and date into the PDF the person signed and applies the
+organisation's signature. In a flow, a leader's recorded decision
+(``drafting.decide``) leaves the document "signed" without a PDF; before
+issuing, :func:`sign_for_signer` has that leader sign the final PDF with their
+own key from ``keys_dir/people/<person key>/signer.p12`` (the demo CA gives a
+person who signs for the first time a certificate of their own, registered to
+them). ``keys_dir`` holds ``organization.p12`` and ``seal.png`` (``congvan keys
+dev-ca`` writes them); the password is read from ``CONGVAN_KEY_PASSWORD``, never
+from a flow parameter (Prefect records parameters). A process whose
+organisation key is on a PKCS#11 token passes a
+:class:`signing.keyring.KeySource` to :func:`opened`. Tools are process-wide,
+not per-thread, because Prefect runs tasks in worker threads.
 """
 
 from __future__ import annotations
@@ -22,23 +23,85 @@ import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from registry.errors import ValidationError
-from signing import keyring, pkcs12
-from signing.issuing import IssuingKeys, PdfConverterLike
+from registry.models import Document, DocumentStatus, Person, SigningCertificate
+from signing import certificates, keyring, keys, person, pkcs12
+from signing.issuing import IssuingKeys
 from signing.keyring import KeySource
+from signing.person import PdfConverterLike
+from signing.signer import PadesSigner
 
 PASSWORD_ENV = "CONGVAN_KEY_PASSWORD"
 
 
+@dataclass
+class PersonKeys:
+    """The leaders' own demo keys under ``keys_dir/people/<key>/`` (opened on first use)."""
+
+    keys_dir: Path
+    password: str
+    tsa_url: str | None = None
+    _open: dict[str, PadesSigner] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def signer_for(self, session: Session, who: Person) -> PadesSigner:
+        """``who``'s own signer; a demo certificate is issued and registered to them the first
+        time (the demo CA only)."""
+        with self._lock:
+            if who.key not in self._open:
+                p12 = pkcs12.person_p12(self.keys_dir, who.key)
+                if not p12.is_file():
+                    keys.issue_person(self.keys_dir, password=self.password,
+                                      person_key=who.key, full_name=who.full_name)
+                signer = KeySource.pkcs12(p12, self.password).open(tsa_url=self.tsa_url)
+                self._open[who.key] = signer
+            signer = self._open[who.key]
+        has_own = session.scalar(select(SigningCertificate.id).where(
+            SigningCertificate.person_id == who.id).limit(1))
+        if has_own is None:
+            certificates.register(session=session, certificate=signer.certificate_der,
+                                  actor=None, person=who)
+        return signer
+
+    def close(self) -> None:
+        """End every opened key."""
+        for signer in self._open.values():
+            signer.close()
+        self._open.clear()
+
+
 @dataclass(frozen=True)
 class Tools:
-    """A converter and the person's and the organisation's signers with their images."""
+    """A converter, the organisation's signer and seal, and the leaders' own demo keys."""
 
     converter: PdfConverterLike
     keys: IssuingKeys
+    people: PersonKeys | None = None
+
+
+def sign_for_signer(*, session: Session, doc: Document, tools: Tools, files_root: Path,
+                    on: date | None = None) -> None:
+    """Have the leader who decided sign the final PDF with their own key, if not yet done."""
+    if doc.status is not DocumentStatus.SIGNED or person.person_signature(
+            session=session, document_id=doc.id) is not None:
+        return
+    if tools.people is None or doc.signer is None:
+        raise ValidationError(
+            f"văn bản #{doc.id} đã được quyết định ký nhưng chưa có chữ ký số của người ký; "
+            "người ký chạy `congvan draft sign`", field="document_id")
+    who = doc.signer
+    signer = tools.people.signer_for(session, who)
+    image = keyring.signature_image(pkcs12.person_signature_png(tools.people.keys_dir, who.key))
+    person.sign_with_key(session=session, document_id=doc.id, actor=who, signer=signer,
+                         signature=image, converter=tools.converter, files_root=files_root,
+                         today=on)
 
 
 _lock = threading.Lock()
@@ -59,24 +122,29 @@ def using(tools: Tools) -> Iterator[Tools]:
 
 
 @contextmanager
-def opened(*, keys_dir: Path, password: str | None = None, person: KeySource | None = None,
+def opened(*, keys_dir: Path, password: str | None = None,
            organization: KeySource | None = None, soffice: str = "soffice",
            tsa_url: str | None = None) -> Iterator[Tools]:
-    """Start a warm LibreOffice and open both keys, for the block.
+    """Start a warm LibreOffice and open the organisation's key, for the block.
 
-    ``keys_dir`` holds the images (signature.png, seal.png) and, for a key not
-    given as ``person``/``organization``, its .p12 file opened with ``password``.
+    ``keys_dir`` holds seal.png and, unless ``organization`` is given, organization.p12
+    opened with ``password``; with a password, the leaders' demo keys under
+    ``keys_dir/people`` are available to :func:`sign_for_signer`.
     """
     from doc_templates.pdf import PdfConverter
 
     keys_dir = Path(keys_dir)
-    with keyring.opened_keys(
-            person=person or _p12(keys_dir / pkcs12.SIGNER_P12, password),
-            organization=organization or _p12(keys_dir / pkcs12.ORGANIZATION_P12, password),
-            signature_png=keys_dir / pkcs12.SIGNATURE_PNG, seal_png=keys_dir / pkcs12.SEAL_PNG,
-            tsa_url=tsa_url) as keys, \
-            PdfConverter(soffice) as converter, using(Tools(converter, keys)) as t:
-        yield t
+    people = PersonKeys(keys_dir, password, tsa_url) if password else None
+    try:
+        with keyring.opened_keys(
+                organization=organization or _p12(keys_dir / pkcs12.ORGANIZATION_P12, password),
+                seal_png=keys_dir / pkcs12.SEAL_PNG, tsa_url=tsa_url) as org_keys, \
+                PdfConverter(soffice) as converter, \
+                using(Tools(converter, org_keys, people)) as t:
+            yield t
+    finally:
+        if people is not None:
+            people.close()
 
 
 def _p12(path: Path, password: str | None) -> KeySource:
@@ -94,8 +162,7 @@ def current(*, keys_dir: str | None, soffice: str = "soffice") -> Tools:
         if keys_dir is None:
             raise ValidationError(
                 "chưa cấu hình khoá ký số để ban hành: đặt keys_dir trong tham số chu kỳ "
-                "(thư mục có signer.p12, organization.p12, signature.png và seal.png, tạo bằng "
-                "`congvan keys dev-ca`)",
+                "(thư mục có organization.p12 và seal.png, tạo bằng `congvan keys dev-ca`)",
                 field="keys_dir")
         key = (str(Path(keys_dir).resolve()), soffice)
         if key not in _opened:
@@ -106,13 +173,13 @@ def current(*, keys_dir: str | None, soffice: str = "soffice") -> Tools:
                     field=PASSWORD_ENV)
             from doc_templates.pdf import PdfConverter
 
-            keys = keyring.issuing_keys(
-                person=_p12(Path(keys_dir) / pkcs12.SIGNER_P12, password),
+            org_keys = keyring.issuing_keys(
                 organization=_p12(Path(keys_dir) / pkcs12.ORGANIZATION_P12, password),
-                signature_png=Path(keys_dir) / pkcs12.SIGNATURE_PNG,
                 seal_png=Path(keys_dir) / pkcs12.SEAL_PNG)
-            atexit.register(keyring.close, keys)
+            atexit.register(keyring.close, org_keys)
+            people = PersonKeys(Path(keys_dir), password)
+            atexit.register(people.close)
             converter = PdfConverter(soffice).__enter__()
             atexit.register(converter.__exit__, None, None, None)
-            _opened[key] = Tools(converter, keys)
+            _opened[key] = Tools(converter, org_keys, people)
         return _opened[key]

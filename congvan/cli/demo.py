@@ -300,7 +300,7 @@ def _verify(pdf: bytes, ca_pem: Path) -> str:
     from signing.verify import verify_pdf
 
     try:
-        report = verify_pdf(pdf, trust_roots=[ca_pem.read_bytes()])
+        report = verify_pdf(pdf, trust_roots=[ca_pem.read_bytes()], profile="nd30")
     except VerificationError as exc:
         return f"KHÔNG KIỂM TRA ĐƯỢC: {exc}"
     parts = [f"{s.field_name} ({s.signer}): "

@@ -12,12 +12,10 @@ import typer
 
 from congvan.cli import _recipients
 from congvan.cli._common import console, user_errors
+from congvan.cli._keysource import PASSWORD_FILE_HELP, PASSWORD_STDIN_HELP
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
-
-PASSWORD_ENV = "CONGVAN_KEY_PASSWORD"
-
 
 @contextmanager
 def _transaction() -> Iterator[Session]:
@@ -47,11 +45,6 @@ def _keys_dir() -> Path:
     from congvan.settings import get_settings
 
     return get_settings().home / "keys"
-
-
-def _p12_password(source: Any) -> str | None:
-    """The person's .p12 password, reused for the organisation's file (asked once)."""
-    return None if source.is_token else source.password
 
 
 def _status(doc: Any) -> str:
@@ -200,11 +193,17 @@ def approve(
     console.print(f"Đã duyệt #{document_id}: {label}.")
 
 
+def _person_keys_dir(keys_dir: Path, person_key: str) -> Path:
+    """``keys/people/<key>`` when the demo CA gave this person their own key, else ``keys``."""
+    own = keys_dir / "people" / person_key
+    return own if (own / "signer.p12").is_file() else keys_dir
+
+
 def sign(
     document_id: Annotated[int, typer.Argument()],
-    as_: Annotated[str, typer.Option("--as", help="Khoá người ký")],
+    as_: Annotated[str, typer.Option("--as", help="Khoá người ký (chính người ký)")],
     p12: Annotated[Path | None, typer.Option(
-        "--p12", help="Tệp khoá .p12 (mặc định: CONGVAN_PERSON_P12, rồi var/keys/signer.p12)",
+        "--p12", help="Tệp khoá .p12 của người ký (mặc định: var/keys/people/<khoá>/signer.p12)",
     )] = None,
     token: Annotated[str | None, typer.Option(
         "--token", help="Nhãn token PKCS#11 của người ký (mặc định: CONGVAN_PERSON_TOKEN)",
@@ -215,45 +214,49 @@ def sign(
     pkcs11_module: Annotated[Path | None, typer.Option(
         "--pkcs11-module", help="Thư viện PKCS#11 (mặc định: CONGVAN_PKCS11_MODULE)",
     )] = None,
-    password: Annotated[str | None, typer.Option(
-        "--password", envvar=PASSWORD_ENV, help="Mật khẩu tệp .p12 (nếu thiếu sẽ hỏi)",
-    )] = None,
+    password_file: Annotated[Path | None, typer.Option(
+        "--password-file", dir_okay=False, help=PASSWORD_FILE_HELP)] = None,
+    password_stdin: Annotated[bool, typer.Option(
+        "--password-stdin", help=PASSWORD_STDIN_HELP)] = False,
+    signature_png: Annotated[Path | None, typer.Option(
+        "--signature-png",
+        help="Ảnh chữ ký của người ký (mặc định var/keys/people/<khoá>/signature.png)")] = None,
 ) -> None:
-    """Ký duyệt: kiểm tra khoá (tệp .p12 hoặc token, PIN từ CONGVAN_PERSON_PIN), ghi người ký
-    và khối chữ ký suy ra từ quyền ký."""
-    from congvan.cli._keysource import key_source
-    from signing import approvals, authority, keyring
+    """Ký duyệt: người ký ký số bản cuối (số và ngày để trống cho văn thư) bằng khoá của chính
+    mình — tệp .p12 hoặc token PKCS#11; mật khẩu/PIN do người ký nhập (hỏi, --password-stdin
+    hoặc --password-file), không bao giờ là tham số dòng lệnh."""
+    from congvan.cli._keysource import SecretInput, key_source, settings
+    from congvan.runtime import files_dir
+    from doc_templates.pdf import PdfConverter
+    from signing import authority, keyring, person, pkcs12
 
+    cfg = settings()
+    keys_dir = _keys_dir()
     with user_errors():
         source = key_source("person", p12=p12, token=token, key_label=key_label,
-                            module=pkcs11_module, password=password,
-                            default_dir=_keys_dir(),
+                            module=pkcs11_module,
+                            secret=SecretInput(password_file, password_stdin),
+                            default_dir=_person_keys_dir(keys_dir, as_),
                             option_names={"p12": "--p12", "token": "--token"})
-        fingerprint = keyring.fingerprint(source)
-        with _transaction() as session:
-            doc = approvals.sign(session=session, document_id=document_id,
-                                 actor=_person(session, as_), certificate=fingerprint)
+        image = keyring.signature_image(
+            signature_png or pkcs12.person_signature_png(keys_dir, as_))
+        with keyring.opened_signer(source, tsa_url=cfg.tsa_url) as signer, \
+                PdfConverter(cfg.soffice) as converter, _transaction() as session:
+            doc = person.sign_with_key(session=session, document_id=document_id,
+                                       actor=_person(session, as_), signer=signer,
+                                       signature=image, converter=converter,
+                                       files_root=files_dir())
             lines = authority.SignatureBlock(**(doc.signature_block or {})).lines()
-    console.print(f"Đã ký #{document_id}: [bold]{' / '.join(lines)}[/]. "
-                  "Văn thư chạy `congvan draft issue` để cấp số và ban hành.")
+    console.print(f"Đã ký số #{document_id}: [bold]{' / '.join(lines)}[/]. "
+                  "Văn thư chạy `congvan draft issue` để cấp số, ngày và đóng dấu.")
 
 
 def issue(
     document_id: Annotated[int, typer.Argument()],
     as_: Annotated[str, typer.Option("--as", help="Khoá văn thư")],
-    signer_p12: Annotated[Path | None, typer.Option(
-        "--signer-p12",
-        help="Khoá người ký (mặc định: CONGVAN_PERSON_P12, rồi var/keys/signer.p12)",
-    )] = None,
     org_p12: Annotated[Path | None, typer.Option(
         "--org-p12",
         help="Khoá cơ quan (mặc định: CONGVAN_ORG_P12, rồi var/keys/organization.p12)",
-    )] = None,
-    token: Annotated[str | None, typer.Option(
-        "--token", help="Nhãn token của người ký (mặc định: CONGVAN_PERSON_TOKEN)",
-    )] = None,
-    key_label: Annotated[str | None, typer.Option(
-        "--key-label", help="Nhãn khoá người ký trên token (CONGVAN_PERSON_KEY_LABEL)",
     )] = None,
     org_token: Annotated[str | None, typer.Option(
         "--org-token", help="Nhãn token của cơ quan (mặc định: CONGVAN_ORG_TOKEN)",
@@ -264,27 +267,25 @@ def issue(
     pkcs11_module: Annotated[Path | None, typer.Option(
         "--pkcs11-module", help="Thư viện PKCS#11 (mặc định: CONGVAN_PKCS11_MODULE)",
     )] = None,
-    password: Annotated[str | None, typer.Option(
-        "--password", envvar=PASSWORD_ENV, help="Mật khẩu tệp .p12 (nếu thiếu sẽ hỏi)",
-    )] = None,
+    password_file: Annotated[Path | None, typer.Option(
+        "--password-file", dir_okay=False, help=PASSWORD_FILE_HELP)] = None,
+    password_stdin: Annotated[bool, typer.Option(
+        "--password-stdin", help=PASSWORD_STDIN_HELP)] = False,
     no_delivery: Annotated[bool, typer.Option(
         "--no-delivery", "--no-outbox",
         help="Ban hành mà không gửi qua hệ thống (chỉ gửi bản giấy)")] = False,
     skip_unreachable: Annotated[bool, typer.Option(
         "--skip-unreachable",
         help="Vẫn ban hành khi có nơi nhận chưa có địa chỉ gửi (gửi bản giấy cho nơi đó)")] = False,
-    signature_png: Annotated[Path | None, typer.Option(
-        "--signature-png", help="Ảnh chữ ký người ký (mặc định var/keys/signature.png)",
-    )] = None,
     seal_png: Annotated[Path | None, typer.Option(
         "--seal-png", help="Ảnh con dấu cơ quan (mặc định var/keys/seal.png)")] = None,
 ) -> None:
-    """Cấp số, tạo .docx và PDF, ký số có hình ảnh chữ ký và con dấu (người ký rồi cơ quan),
-    lưu tệp, xếp hàng gửi. Mỗi chữ ký là tệp .p12 hoặc token PKCS#11 (PIN từ
-    CONGVAN_PERSON_PIN / CONGVAN_ORG_PIN, thiếu thì hỏi)."""
-    from congvan.cli._keysource import key_source, settings
+    """Ban hành: cấp số và ngày, ghi vào bản PDF người ký đã ký (giữ nguyên chữ ký của người
+    ký), ký số của cơ quan với hình con dấu, lưu tệp, vào sổ và xếp hàng gửi — trong một giao
+    dịch. Chỉ cần khoá của cơ quan (tệp .p12 hoặc token; PIN từ CONGVAN_ORG_PIN, tệp, đầu vào
+    chuẩn hoặc hỏi)."""
+    from congvan.cli._keysource import SecretInput, key_source, settings
     from congvan.runtime import files_dir
-    from doc_templates.pdf import PdfConverter
     from outbox import recipients as delivery
     from signing import issuing, keyring, pkcs12
 
@@ -297,25 +298,17 @@ def issue(
         _recipients.print_lines(session, document_id, when="Khi ban hành")
         delivery.check(planned, no_delivery=no_delivery, skip_unreachable=skip_unreachable)
     with user_errors():
-        person = key_source("person", p12=signer_p12, token=token, key_label=key_label,
-                            module=pkcs11_module, password=password,
-                            default_dir=keys_dir,
-                            option_names={"p12": "--signer-p12", "token": "--token"})
         organization = key_source(
             "org", p12=org_p12, token=org_token, key_label=org_key_label,
-            module=pkcs11_module, password=password or _p12_password(person),
-            default_dir=keys_dir,
-            option_names={"p12": "--org-p12", "token": "--org-token"})
-        with keyring.opened_keys(
-                person=person, organization=organization,
-                signature_png=signature_png or keys_dir / pkcs12.SIGNATURE_PNG,
-                seal_png=seal_png or keys_dir / pkcs12.SEAL_PNG,
-                tsa_url=cfg.tsa_url) as keys, \
-                PdfConverter(cfg.soffice) as converter, _transaction() as session:
+            module=pkcs11_module, secret=SecretInput(password_file, password_stdin),
+            default_dir=keys_dir, option_names={"p12": "--org-p12", "token": "--org-token"})
+        with keyring.opened_keys(organization=organization,
+                                 seal_png=seal_png or keys_dir / pkcs12.SEAL_PNG,
+                                 tsa_url=cfg.tsa_url) as keys, _transaction() as session:
             actor = _person(session, as_)
             result = issuing.issue(
-                session=session, document_id=document_id,
-                actor=actor, converter=converter, keys=keys, files_root=files_dir(),
+                session=session, document_id=document_id, actor=actor, keys=keys,
+                files_root=files_dir(),
                 on_issued=delivery.on_issued(no_delivery=no_delivery, actor=actor,
                                              skip_unreachable=skip_unreachable, queued=queued))
             label, pdf_path = result.document.number_symbol, result.pdf.path

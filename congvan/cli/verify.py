@@ -20,28 +20,62 @@ def register(app: typer.Typer) -> None:
             "--trust-root", exists=True, dir_okay=False,
             help="Chứng thư gốc tin cậy (PEM/DER); lặp lại được. Mặc định: CONGVAN_TRUST_ROOTS",
         )] = None,
+        profile: Annotated[str, typer.Option(
+            "--profile",
+            help="nd30 (mặc định): văn bản đã ban hành — chữ ký người ký, chỉ điền số/ngày, "
+                 "chữ ký cơ quan cuối cùng phủ toàn tệp; any: kiểm tra PAdES chung")] = "nd30",
+        registry: Annotated[bool, typer.Option(
+            "--registry/--no-registry",
+            help="Đối chiếu người ký và cơ quan với sổ văn bản (nếu có cơ sở dữ liệu)")] = True,
         as_json: Annotated[bool, typer.Option("--json", help="In kết quả dạng JSON")] = False,
     ) -> None:
-        """Kiểm tra chữ ký số: người ký, cơ quan, thời gian ký, toàn vẹn, tin cậy, phạm vi.
+        """Kiểm tra chữ ký số và tính toàn vẹn: người ký, cơ quan, thời gian ký, toàn vẹn, tin
+        cậy, phạm vi; với hồ sơ nd30, mọi thay đổi ngoài việc điền số và ngày.
 
-        Mã thoát khác 0 khi có chữ ký không hợp lệ.
+        Mã thoát 1 khi có chữ ký không hợp lệ hoặc phát hiện thay đổi; 2 khi tệp không đọc được.
         """
+        from dataclasses import replace
+
         from congvan.settings import get_settings
         from signing.errors import SigningError
         from signing.verify import load_trust_roots, verify_pdf
 
+        data = pdf.read_bytes()
         try:
             roots = load_trust_roots(trust_root or get_settings().trust_roots)
-            report = verify_pdf(pdf.read_bytes(), trust_roots=roots)
+            report = verify_pdf(data, trust_roots=roots, profile=profile)
         except SigningError as exc:
             err_console.print(f"[bold red]Lỗi:[/] {exc}")
             raise typer.Exit(2) from None
+        if registry:
+            problems, notes = _registry_check(data, report)
+            report = replace(report, registry=problems, registry_notes=notes)
         if as_json:
             print(json.dumps(report.as_json(), ensure_ascii=False, indent=2))
         else:
             _print_table(pdf, report)
         if not report.ok:
             raise typer.Exit(1)
+
+
+def _registry_check(data: bytes, report: object) -> tuple[list[str], list[str]]:
+    """Problems and notes from the registry, or a note that none was at hand."""
+    try:
+        from congvan.runtime import open_registry
+        from congvan.settings import get_settings
+        from registry import db
+        from signing.provenance import cross_check
+
+        settings = get_settings()
+        url = settings.database_url
+        if url.startswith("sqlite") and not Path(url.split("///", 1)[-1]).is_file():
+            return [], ["Không có sổ văn bản (cơ sở dữ liệu) để đối chiếu."]
+        open_registry(settings)
+        with db.transaction() as session:
+            found = cross_check(session=session, pdf=data, report=report)  # type: ignore[arg-type]
+            return found.problems, found.notes
+    except Exception as exc:  # verification must work without a registry
+        return [], [f"Không đối chiếu được với sổ văn bản: {exc}"]
 
 
 def _yes_no(value: bool) -> str:
@@ -70,6 +104,16 @@ def _print_table(pdf: Path, report: object) -> None:
         table.add_row(str(i), sig.signer, sig.organization or "", when, _yes_no(sig.intact),
                       _yes_no(sig.trusted), sig.coverage_text, verdict)
     console.print(table)
+    findings = getattr(report, "findings", [])
+    if findings:
+        console.print("[bold red]Phát hiện thay đổi ngoài quy trình ký — ban hành (hồ sơ "
+                      "nd30):[/]")
+        for f in findings:
+            console.print(f"  • [bold]{f.label}[/]: {f.message}", highlight=False)
+    for note in getattr(report, "registry_notes", []):
+        console.print(f"Sổ văn bản: {note}", highlight=False)
+    for problem in getattr(report, "registry", []):
+        console.print(f"[bold red]Sổ văn bản:[/] {problem}", highlight=False)
     console.print("Giờ Việt Nam (Asia/Ho_Chi_Minh). " + (
-        "[bold green]Tất cả chữ ký hợp lệ.[/]" if report.ok  # type: ignore[attr-defined]
-        else "[bold red]Có chữ ký không hợp lệ.[/]"))
+        "[bold green]Tất cả chữ ký hợp lệ, tệp toàn vẹn.[/]" if report.ok  # type: ignore[attr-defined]
+        else "[bold red]Có chữ ký không hợp lệ hoặc tệp đã bị sửa.[/]"))

@@ -1,134 +1,169 @@
-"""Issuing: one transaction numbers, renders, signs twice, stores and issues; an issued document
-never changes, and corrections are new linked documents."""
+"""Issuing: one transaction numbers, fills the number and date into the PDF the person signed,
+applies the organisation's signature, stores and issues; an issued document never changes, and
+corrections are new linked documents. Real LibreOffice and pyHanko, a warm converter per module;
+the organisation's signer is wrapped to record its calls or fail on purpose."""
 
 from __future__ import annotations
 
+import shutil
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from doc_templates.pdf import PdfConverter
 from registry import documents
 from registry.errors import ImmutableDocument, InvalidTransition, PermissionDenied
 from registry.models import Document, DocumentFile, DocumentLink
 from registry.models import DocumentStatus as S
 from registry.numbering import last_number, register_for
-from signing import approvals, issuing, storage
-from signing.appearance import PngImage, SealImage, SignatureImage
+from signing import approvals, certificates, issuing, keys, person, pkcs12, storage
+from signing.appearance import PngImage, SealImage
+from signing.keyring import KeySource
 from tests.signing.test_approvals_fixtures import World, build_world, new_draft
 
+pytestmark = pytest.mark.libreoffice
 ON = datetime(2026, 12, 16, 3, 0, tzinfo=UTC)
 PASSWORD = "thu-nghiem"
 
 
-class FakeConverter:
-    """Returns a tiny stand-in PDF; counts calls (unit tests of the transaction only)."""
-
-    def __init__(self) -> None:
-        self.calls = 0
-
-    def convert_bytes(self, docx: bytes) -> bytes:
-        self.calls += 1
-        return b"%PDF-1.7 fake " + storage.sha256(docx).encode()
+@pytest.fixture(scope="module")
+def converter() -> Iterator[PdfConverter]:
+    if shutil.which("soffice") is None:
+        pytest.skip("LibreOffice is not installed")
+    with PdfConverter() as conv:
+        yield conv
 
 
-class FakeSigner:
-    """Appends a marker so the order of the two signatures is visible; keeps the appearances."""
+@pytest.fixture(scope="module")
+def ca(tmp_path_factory: pytest.TempPathFactory) -> keys.DevCAFiles:
+    return keys.create_dev_ca(tmp_path_factory.mktemp("keys"), password=PASSWORD,
+                              people=[("deputy", "Nguyễn Văn A")])
 
-    def __init__(self, mark: bytes, fail: bool = False) -> None:
-        self.mark, self.fail = mark, fail
+
+class RecordingOrg:
+    """The real organisation signer, recording appearances; ``fail`` raises instead."""
+
+    def __init__(self, real: Any, fail: bool = False) -> None:
+        self.real, self.fail = real, fail
         self.appearances: list[object] = []
 
-    def sign_pdf(self, pdf: bytes, *, appearance, reason: str, location=None,
-                 field_name=None) -> bytes:
+    @property
+    def certificate_der(self) -> bytes:
+        return bytes(self.real.certificate_der)
+
+    def placement(self, pdf: bytes, appearance: Any) -> Any:
+        return self.real.placement(pdf, appearance)
+
+    def sign_pdf(self, pdf: bytes, **kw: Any) -> bytes:
         if self.fail:
             raise RuntimeError("token removed")
-        self.appearances.append(appearance)
-        return pdf + self.mark
-
-
-IMAGE = PngImage(png=b"png", width_mm=40.0, height_mm=18.0)
+        self.appearances.append(kw["appearance"])
+        return bytes(self.real.sign_pdf(pdf, **kw))
 
 
 @pytest.fixture
 def world(session: Session) -> World:
-    return build_world(session)
+    w = build_world(session)
+    w.deputy.key = "deputy"
+    session.flush()
+    return w
 
 
-def signed_draft(session: Session, world: World, tmp_path: Path) -> Document:
-    doc = new_draft(session, world)
-    approvals.submit(session=session, document_id=doc.id, actor=world.drafter,
-                     files_root=tmp_path, reviewers=[world.head_of_dept])
-    approvals.approve(session=session, document_id=doc.id, actor=world.head_of_dept)
-    approvals.sign(session=session, document_id=doc.id, actor=world.deputy)
-    return doc
+@pytest.fixture
+def signed(session: Session, world: World, tmp_path: Path, ca: keys.DevCAFiles,
+           converter: PdfConverter) -> Any:
+    """A builder of documents the deputy signed with their own key."""
+    certificates.register(session=session, actor=world.deputy, person=world.deputy,
+                          certificate=(ca.people["deputy"].parent / "cert.pem").read_bytes())
+
+    def build() -> Document:
+        doc = new_draft(session, world)
+        approvals.submit(session=session, document_id=doc.id, actor=world.drafter,
+                         files_root=tmp_path, reviewers=[world.head_of_dept])
+        approvals.approve(session=session, document_id=doc.id, actor=world.head_of_dept)
+        with KeySource.pkcs12(ca.people["deputy"], PASSWORD).open() as signer:
+            person.sign_with_key(
+                session=session, document_id=doc.id, actor=world.deputy, signer=signer,
+                signature=PngImage.from_file(ca.people["deputy"].parent / "signature.png"),
+                converter=converter, files_root=tmp_path, today=ON.date())
+        return doc
+
+    return build
 
 
-def _issue(session, world, doc, tmp_path, *, actor=None, converter=None, person=None,
-           org=None, on_issued=None):
-    keys = issuing.IssuingKeys(person=person or FakeSigner(b"|person"),
-                               organization=org or FakeSigner(b"|org"), signature=IMAGE,
-                               seal=IMAGE)
-    return issuing.issue(
-        session=session, document_id=doc.id, actor=actor or world.clerk,
-        converter=converter or FakeConverter(), keys=keys, files_root=tmp_path, on=ON,
-        on_issued=on_issued)
+def _issue(session: Session, world: World, doc: Document, tmp_path: Path, ca: keys.DevCAFiles,
+           *, actor: Any = None, org: Any = None, on_issued: Any = None) -> issuing.Issued:
+    real = pkcs12.pair(ca.ca_cert.parent, PASSWORD)
+    keys_ = issuing.IssuingKeys(organization=org or RecordingOrg(real.organization),
+                                seal=real.seal)
+    return issuing.issue(session=session, document_id=doc.id, actor=actor or world.clerk,
+                         keys=keys_, files_root=tmp_path, on=ON, on_issued=on_issued)
 
 
 class TestIssue:
     def test_issue_numbers_stores_and_calls_the_hook(
-            self, session: Session, world: World, tmp_path: Path) -> None:
+            self, session: Session, world: World, tmp_path: Path, signed: Any,
+            ca: keys.DevCAFiles) -> None:
         """The clerk's issue gives number and date, stores .docx and signed PDF with their
         SHA-256, records the files, and runs on_issued in the same session."""
-        doc = signed_draft(session, world, tmp_path)
+        doc = signed()
         seen = []
-        result = _issue(session, world, doc, tmp_path,
+        result = _issue(session, world, doc, tmp_path, ca,
                         on_issued=lambda s, d: seen.append((s is session, d.status)))
         assert doc.status is S.ISSUED
         assert (doc.number, doc.symbol, doc.number_symbol) == (1, "BCĐ-NC", "01/BCĐ-NC")
         assert doc.issue_date.isoformat() == "2026-12-16"
         assert seen == [(True, S.ISSUED)]
         pdf = storage.read(tmp_path, result.pdf.path, expected_sha256=result.pdf.sha256)
-        assert pdf.endswith(b"|person|org")  # the person signs first, then the organisation
+        assert pdf.count(b"%%EOF") >= 4  # render, fields, person, fill, organisation
         storage.read(tmp_path, result.docx.path, expected_sha256=result.docx.sha256)
         kinds = session.scalars(select(DocumentFile.kind).where(
             DocumentFile.document_id == doc.id)).all()
-        assert sorted(kinds) == ["docx", "signed_pdf"]
+        assert sorted(kinds) == ["docx", "person_signed_pdf", "signed_pdf"]
 
-    def test_appearances_name_the_printed_block(
-            self, session: Session, world: World, tmp_path: Path) -> None:
-        """The person signs with the signature image and the organisation with the seal, both
-        placed by the title lines and the name derived from the signing right."""
-        doc = signed_draft(session, world, tmp_path)
-        person, org = FakeSigner(b"|person"), FakeSigner(b"|org")
-        _issue(session, world, doc, tmp_path, person=person, org=org)
-        (signature,), (seal,) = person.appearances, org.appearances
-        assert isinstance(signature, SignatureImage) and isinstance(seal, SealImage)
-        assert signature.title.splitlines() == ["TM. BAN CHỈ ĐẠO", "KT. TRƯỞNG BAN",
-                                                "PHÓ TRƯỞNG BAN"]
-        assert (signature.title, signature.name) == (seal.title, seal.name)
-        assert signature.name == "Nguyễn Văn A" and signature.image is IMAGE
+    def test_seal_names_the_printed_block(
+            self, session: Session, world: World, tmp_path: Path, signed: Any,
+            ca: keys.DevCAFiles) -> None:
+        """The organisation signs with the seal placed by the title lines and the name derived
+        from the signing right."""
+        doc = signed()
+        real = pkcs12.pair(ca.ca_cert.parent, PASSWORD)
+        org = RecordingOrg(real.organization)
+        _issue(session, world, doc, tmp_path, ca, org=org)
+        (seal,) = org.appearances
+        assert isinstance(seal, SealImage)
+        assert seal.title.splitlines() == ["TM. BAN CHỈ ĐẠO", "KT. TRƯỞNG BAN",
+                                           "PHÓ TRƯỞNG BAN"]
+        assert seal.name == "Nguyễn Văn A"
 
-    def test_only_a_clerk_issues(self, session: Session, world: World, tmp_path: Path) -> None:
+    def test_only_a_clerk_issues(self, session: Session, world: World, tmp_path: Path,
+                                 signed: Any, ca: keys.DevCAFiles) -> None:
         """The signer himself cannot take a number; that is the văn thư's act."""
-        doc = signed_draft(session, world, tmp_path)
+        doc = signed()
         with pytest.raises(PermissionDenied, match="văn thư"):
-            _issue(session, world, doc, tmp_path, actor=world.deputy)
+            _issue(session, world, doc, tmp_path, ca, actor=world.deputy)
 
-    def test_issue_before_signature(self, session: Session, world: World, tmp_path: Path) -> None:
-        """An approved but unsigned document cannot be issued."""
+    def test_issue_before_signature(self, session: Session, world: World, tmp_path: Path,
+                                    ca: keys.DevCAFiles) -> None:
+        """A draft cannot be issued."""
         doc = new_draft(session, world)
         with pytest.raises(InvalidTransition, match="đã ký, chờ ban hành"):
-            _issue(session, world, doc, tmp_path)
+            _issue(session, world, doc, tmp_path, ca)
 
     def test_a_failed_signature_consumes_no_number(
-            self, session: Session, world: World, tmp_path: Path) -> None:
+            self, session: Session, world: World, tmp_path: Path, signed: Any,
+            ca: keys.DevCAFiles) -> None:
         """If the organisation's signature fails, the transaction rolls back with its number."""
-        doc = signed_draft(session, world, tmp_path)
+        doc = signed()
+        real = pkcs12.pair(ca.ca_cert.parent, PASSWORD)
         with pytest.raises(RuntimeError), session.begin_nested():
-            _issue(session, world, doc, tmp_path, org=FakeSigner(b"", fail=True))
+            _issue(session, world, doc, tmp_path, ca,
+                   org=RecordingOrg(real.organization, fail=True))
         session.refresh(doc)
         assert doc.status is S.SIGNED and doc.number is None
         register_id = register_for(
@@ -139,13 +174,14 @@ class TestIssue:
 
 class TestIssuedNeverChanges:
     @pytest.fixture
-    def issued(self, session: Session, world: World, tmp_path: Path) -> Document:
-        doc = signed_draft(session, world, tmp_path)
-        _issue(session, world, doc, tmp_path)
+    def issued(self, session: Session, world: World, tmp_path: Path, signed: Any,
+               ca: keys.DevCAFiles) -> Document:
+        doc = signed()
+        _issue(session, world, doc, tmp_path, ca)
         return doc
 
     def test_every_service_refuses(self, session: Session, world: World, issued: Document,
-                                   tmp_path: Path) -> None:
+                                   tmp_path: Path, ca: keys.DevCAFiles) -> None:
         """edit, submit, approve, return_, sign and issue all refuse an issued document."""
         calls = [
             lambda: approvals.edit(session=session, document_id=issued.id, actor=world.drafter,
@@ -156,7 +192,7 @@ class TestIssuedNeverChanges:
             lambda: approvals.return_(session=session, document_id=issued.id, actor=world.chair,
                                       comment="sửa"),
             lambda: approvals.sign(session=session, document_id=issued.id, actor=world.chair),
-            lambda: _issue(session, world, issued, tmp_path),
+            lambda: _issue(session, world, issued, tmp_path, ca),
             lambda: documents.update(session=session, document=issued, subject="khác"),
         ]
         for call in calls:

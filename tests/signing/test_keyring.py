@@ -20,7 +20,6 @@ from signing.signer import ORGANIZATION_FIELD, PERSON_FIELD
 from signing.verify import verify_pdf
 from tests.signing.conftest import PASSWORD, Token
 from tests.signing.test_approvals_fixtures import build_world
-from tests.signing.test_issuing import signed_draft
 
 ORG_KEY = "co-quan"
 
@@ -99,9 +98,7 @@ class TestKeySource:
     def test_missing_image_costs_no_pin_attempt(self, org_token, dev_ca, tmp_path):
         """Images are checked before any key is opened."""
         with pytest.raises(AppearanceError, match="con dấu"):
-            keyring.issuing_keys(person=token_source(org_token, pin="000000"),
-                                 organization=token_source(org_token, pin="000000"),
-                                 signature_png=dev_ca.signature_png,
+            keyring.issuing_keys(organization=token_source(org_token, pin="000000"),
                                  seal_png=tmp_path / "none.png")
 
     def test_fingerprint_matches_between_p12_and_token(self, org_token, dev_ca):
@@ -123,18 +120,31 @@ class TestIssueWithToken:
 
     def test_org_on_token_person_in_p12(self, session: Session, engine, tmp_path: Path,
                                         converter, org_token, dev_ca, ca_pem):
-        """The person's .p12 and the organisation's token key give two intact, trusted
-        signatures on the issued PDF."""
+        """The person's .p12 at draft sign and the organisation's token key at issue give two
+        intact, trusted signatures on the issued PDF."""
         if engine.dialect.name != "sqlite":
             pytest.skip("one LibreOffice conversion: the SQLite run covers it")
+        from signing import approvals, certificates, person
+        from signing.appearance import PngImage
+        from tests.signing.test_approvals_fixtures import new_draft
+
         world = build_world(session)
-        doc = signed_draft(session, world, tmp_path)
-        with keyring.opened_keys(person=KeySource.pkcs12(dev_ca.signer_p12, PASSWORD),
-                                 organization=token_source(org_token),
-                                 signature_png=dev_ca.signature_png,
+        doc = new_draft(session, world)
+        approvals.submit(session=session, document_id=doc.id, actor=world.drafter,
+                         files_root=tmp_path, reviewers=[world.head_of_dept])
+        approvals.approve(session=session, document_id=doc.id, actor=world.head_of_dept)
+        own = KeySource.pkcs12(dev_ca.signer_p12, PASSWORD)
+        with own.open() as signer:
+            certificates.register(session=session, actor=world.deputy, person=world.deputy,
+                                  certificate=signer.certificate_der)
+            person.sign_with_key(session=session, document_id=doc.id, actor=world.deputy,
+                                 signer=signer, signature=PngImage.from_file(dev_ca.signature_png),
+                                 converter=converter, files_root=tmp_path,
+                                 today=datetime(2026, 12, 16).date())
+        with keyring.opened_keys(organization=token_source(org_token),
                                  seal_png=dev_ca.seal_png) as keys:
             result = issuing.issue(session=session, document_id=doc.id, actor=world.clerk,
-                                   converter=converter, keys=keys, files_root=tmp_path,
+                                   keys=keys, files_root=tmp_path,
                                    on=datetime(2026, 12, 16, 3, 0, tzinfo=UTC))
         assert doc.status is DocumentStatus.ISSUED
         pdf = storage.read(tmp_path, result.pdf.path, expected_sha256=result.pdf.sha256)

@@ -1,5 +1,6 @@
-"""`congvan keys sign` and `congvan draft sign` with a SoftHSM2 token: PIN from the environment,
-token settings, and red Vietnamese errors (no traceback) for a wrong PIN or a missing key."""
+"""`congvan keys sign` with a SoftHSM2 token: the person's PIN from standard input or a file
+(never an option, never the environment), token settings, and red Vietnamese errors (no
+traceback) for a wrong PIN or a missing key."""
 
 from __future__ import annotations
 
@@ -31,20 +32,20 @@ def env(monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPatch]:
     get_settings.cache_clear()
 
 
-def sign(pdf: Path, *extra: str) -> object:
+def sign(pdf: Path, *extra: str, pin: str | None = None) -> object:
+    stdin = ["--password-stdin"] if pin is not None else []
     return runner.invoke(app, ["keys", "sign", str(pdf), "-o", str(pdf.with_suffix(".ky.pdf")),
-                               *extra])
+                               *extra, *stdin], input=f"{pin}\n" if pin is not None else None)
 
 
 class TestKeysSignWithToken:
-    def test_token_from_options_pin_from_env(self, env, softhsm_token: Token, plain_pdf,
-                                             ca_pem, tmp_path):
-        """--token/--key-label/--pkcs11-module with CONGVAN_PERSON_PIN give an intact signature."""
-        env.setenv("CONGVAN_PERSON_PIN", softhsm_token.pin)
+    def test_token_from_options_pin_from_stdin(self, env, softhsm_token: Token, plain_pdf,
+                                               ca_pem, tmp_path):
+        """--token/--key-label/--pkcs11-module with the PIN on stdin give an intact signature."""
         src = tmp_path / "in.pdf"
         src.write_bytes(plain_pdf)
         result = sign(src, "--token", softhsm_token.label, "--key-label", softhsm_token.key_label,
-                      "--pkcs11-module", softhsm_token.module)
+                      "--pkcs11-module", softhsm_token.module, pin=softhsm_token.pin)
         assert result.exit_code == 0, result.output
         assert "trên token “congvan-test”" in result.output
         report = verify_pdf(src.with_suffix(".ky.pdf").read_bytes(), trust_roots=[ca_pem])
@@ -54,43 +55,51 @@ class TestKeysSignWithToken:
         """With CONGVAN_PKCS11_MODULE, CONGVAN_PERSON_TOKEN and _KEY_LABEL no option is needed."""
         for name, value in (("PKCS11_MODULE", softhsm_token.module),
                             ("PERSON_TOKEN", softhsm_token.label),
-                            ("PERSON_KEY_LABEL", softhsm_token.key_label),
-                            ("PERSON_PIN", softhsm_token.pin)):
+                            ("PERSON_KEY_LABEL", softhsm_token.key_label)):
             env.setenv(f"CONGVAN_{name}", value)
         src = tmp_path / "in.pdf"
         src.write_bytes(plain_pdf)
-        result = sign(src)
+        pin_file = tmp_path / "pin.txt"
+        pin_file.write_text(softhsm_token.pin + "\n", encoding="utf-8")
+        result = sign(src, "--password-file", str(pin_file))
         assert result.exit_code == 0, result.output
         assert verify_pdf(src.with_suffix(".ky.pdf").read_bytes()).signatures[0].intact
 
     def test_wrong_pin_is_a_red_message(self, env, softhsm_token: Token, plain_pdf, tmp_path):
         """A wrong PIN exits 1 with a Vietnamese message and no traceback, writing nothing."""
-        env.setenv("CONGVAN_PERSON_PIN", "000000")
         src = tmp_path / "in.pdf"
         src.write_bytes(plain_pdf)
         result = sign(src, "--token", softhsm_token.label, "--pkcs11-module",
-                      softhsm_token.module, "--key-label", softhsm_token.key_label)
+                      softhsm_token.module, "--key-label", softhsm_token.key_label, pin="000000")
         assert result.exit_code == 1
         assert "Mã PIN của token “congvan-test” không đúng" in result.output
         assert "Traceback" not in result.output and isinstance(result.exception, SystemExit)
         assert not src.with_suffix(".ky.pdf").exists()
 
-    def test_missing_pin_names_the_variable(self, env, softhsm_token: Token, plain_pdf,
-                                            tmp_path):
-        """Without a PIN and without a terminal, the message names CONGVAN_PERSON_PIN."""
-        src = tmp_path / "in.pdf"
-        src.write_bytes(plain_pdf)
-        result = sign(src, "--token", softhsm_token.label, "--pkcs11-module",
-                      softhsm_token.module)
-        assert result.exit_code == 1 and "CONGVAN_PERSON_PIN" in result.output
-
-    def test_missing_key_is_a_red_message(self, env, softhsm_token: Token, plain_pdf, tmp_path):
-        """A key label that is not on the token exits 1 naming the label."""
+    def test_person_pin_is_never_taken_from_the_environment(self, env, softhsm_token: Token,
+                                                            plain_pdf, tmp_path):
+        """CONGVAN_PERSON_PIN set, no terminal: refused, naming --password-stdin/-file."""
         env.setenv("CONGVAN_PERSON_PIN", softhsm_token.pin)
         src = tmp_path / "in.pdf"
         src.write_bytes(plain_pdf)
         result = sign(src, "--token", softhsm_token.label, "--pkcs11-module",
-                      softhsm_token.module, "--key-label", "không-có")
+                      softhsm_token.module)
+        assert result.exit_code == 1 and "--password-stdin" in result.output
+        assert not src.with_suffix(".ky.pdf").exists()
+
+    def test_no_secret_option_exists(self) -> None:
+        """No command takes a password or PIN as an option value (visible in /proc)."""
+        for command in (["keys", "sign"], ["keys", "dev-ca"], ["draft", "sign"],
+                        ["draft", "issue"]):
+            result = runner.invoke(app, [*command, "--password", "x"])
+            assert result.exit_code != 0 and "No such option" in result.output
+
+    def test_missing_key_is_a_red_message(self, env, softhsm_token: Token, plain_pdf, tmp_path):
+        """A key label that is not on the token exits 1 naming the label."""
+        src = tmp_path / "in.pdf"
+        src.write_bytes(plain_pdf)
+        result = sign(src, "--token", softhsm_token.label, "--pkcs11-module",
+                      softhsm_token.module, "--key-label", "không-có", pin=softhsm_token.pin)
         assert result.exit_code == 1 and "Không có khoá “không-có”" in result.output
         assert "Traceback" not in result.output
 
