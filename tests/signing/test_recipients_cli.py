@@ -30,8 +30,8 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     get_settings.cache_clear()
 
 
-def _run(*args: str, code: int = 0) -> str:
-    result = CliRunner().invoke(app, list(args))
+def _run(*args: str, code: int = 0, input: str | None = None) -> str:
+    result = CliRunner().invoke(app, list(args), input=input)
     assert result.exit_code == code, result.output
     return " ".join(result.output.split())
 
@@ -39,7 +39,8 @@ def _run(*args: str, code: int = 0) -> str:
 def _sign(number: str) -> None:
     _run("draft", "submit", number, "--as", "van-thu-bcd", "--reviewer", "pho-truong-ban")
     _run("draft", "approve", number, "--as", "pho-truong-ban")
-    _run("draft", "sign", number, "--as", "pho-truong-ban", "--password", "mat-khau")
+    _run("draft", "sign", number, "--as", "pho-truong-ban", "--password-stdin",
+         input="mat-khau\n")
 
 
 class TestRecipientsCli:
@@ -78,12 +79,16 @@ class TestRecipientsCli:
 
         _run("db", "upgrade")
         _run("directory", "import", str(EXAMPLE))
-        create_dev_ca(home / "var" / "keys", password="mat-khau")
+        keys = home / "var" / "keys"
+        create_dev_ca(keys, password="mat-khau", people=[("pho-truong-ban", "Nguyễn Văn A")])
+        _run("keys", "register", str(keys / "people" / "pho-truong-ban" / "cert.pem"),
+             "--person", "pho-truong-ban")
         _run("draft", "new", "--issuer", "bcd-kontum", "--unit", "NC", "--subject",
              "V/v báo cáo", "--as", "van-thu-bcd", "--to", "bcd-cac-huyen",
              "--cc", "Thường trực Tỉnh ủy (b/c)")
         _sign("1")
-        issued = _run("draft", "issue", "1", "--as", "van-thu-bcd", "--password", "mat-khau")
+        issued = _run("draft", "issue", "1", "--as", "van-thu-bcd", "--password-stdin",
+                      input="mat-khau\n")
         assert f"Nơi nhận: Thường trực Tỉnh ủy (b/c) — {NOT_SENT}" in issued
         assert "Đã xếp hàng 10 lượt gửi" in issued
         assert ("→ Ban Chỉ đạo Phòng, chống tội phạm huyện Ia H'Drai: trục liên thông (edXML) "
@@ -91,11 +96,11 @@ class TestRecipientsCli:
         _run("draft", "new", "--issuer", "bcd-kontum", "--unit", "NC", "--subject",
              "V/v lưu hành nội bộ", "--as", "van-thu-bcd", "--to", "Các phòng chuyên môn")
         _sign("2")
-        refused = _run("draft", "issue", "2", "--as", "van-thu-bcd", "--password", "mat-khau",
-                       code=1)
+        refused = _run("draft", "issue", "2", "--as", "van-thu-bcd", "--password-stdin",
+                       code=1, input="mat-khau\n")
         assert "--no-delivery" in refused and "Đã ban hành" not in refused
-        paper = _run("draft", "issue", "2", "--as", "van-thu-bcd", "--password", "mat-khau",
-                     "--no-delivery")
+        paper = _run("draft", "issue", "2", "--as", "van-thu-bcd", "--password-stdin",
+                     "--no-delivery", input="mat-khau\n")
         assert "Số: 02/BCĐ-NC" in paper and "Không xếp hàng gửi nào" in paper
         engine = create_engine(f"sqlite:///{home / 'var' / 'congvan.db'}")
         with Session(engine) as session:
