@@ -1,7 +1,7 @@
 """person signatures: signing certificates, document signatures, pending signatures
 
-Revision ID: 0009_person_signatures
-Revises: 0008_incoming_handling
+Revision ID: 0010_person_signatures
+Revises: 0009_edxml_axis
 Create Date: 2026-11-29 17:38:10.150607
 """
 from __future__ import annotations
@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision: str = '0009_person_signatures'
-down_revision: str | None = '0008_incoming_handling'
+revision: str = '0010_person_signatures'
+down_revision: str | None = '0009_edxml_axis'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
