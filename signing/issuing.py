@@ -31,9 +31,9 @@ from sqlalchemy.orm import Session
 from doc_templates.formatting import format_doc_number, nd30_date
 from doc_templates.render import render_docx
 from registry import audit, documents
+from registry.clock import local_date
 from registry.errors import PermissionDenied, ValidationError
 from registry.models import Document, DocumentFile, DocumentSignature, DocumentStatus, Person
-from registry.numbering import local_date
 from signing import certificates, final, person, storage
 from signing.appearance import PngImage, SealImage
 from signing.approvals import STATUS_LABELS, require_status

@@ -38,6 +38,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry import audit, documents
+from registry.clock import local_date
 from registry.errors import NotFound, PermissionDenied
 from registry.models import (
     Document,
@@ -47,7 +48,6 @@ from registry.models import (
     PendingSignature,
     Person,
 )
-from registry.numbering import local_date
 from signing import authority, certificates, final, storage
 from signing.appearance import PngImage, SignatureImage
 from signing.approvals import require_status

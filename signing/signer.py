@@ -220,6 +220,11 @@ class PadesSigner:
         raise AppearanceError(f"Kiểu hiển thị chữ ký không hỗ trợ: {type(appearance).__name__}")
 
     @property
+    def backend(self) -> Any:
+        """The pyHanko signer underneath (the sign agent signs digests with it)."""
+        return self._backend
+
+    @property
     def certificate_der(self) -> bytes:
         """The signing certificate in DER (to check whose it is before signing)."""
         try:

@@ -33,6 +33,7 @@ MODULES = (
     "congvan.cli.draft",
     "congvan.cli.keys",
     "congvan.cli.verify",
+    "congvan.cli.sign_agent",
     "congvan.cli.spec",
     "congvan.cli.calendar",
 )

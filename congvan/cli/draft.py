@@ -221,6 +221,9 @@ def sign(
     signature_png: Annotated[Path | None, typer.Option(
         "--signature-png",
         help="Ảnh chữ ký của người ký (mặc định var/keys/people/<khoá>/signature.png)")] = None,
+    agent: Annotated[str | None, typer.Option(
+        "--agent", help="Ký qua tác tử ký trên máy người ký (congvan sign-agent), ví dụ "
+        "http://127.0.0.1:8765")] = None,
 ) -> None:
     """Ký duyệt: người ký ký số bản cuối (số và ngày để trống cho văn thư) bằng khoá của chính
     mình — tệp .p12 hoặc token PKCS#11; mật khẩu/PIN do người ký nhập (hỏi, --password-stdin
@@ -232,6 +235,10 @@ def sign(
 
     cfg = settings()
     keys_dir = _keys_dir()
+    if agent:
+        _sign_via_agent(document_id, as_, agent, signature_png or pkcs12.person_signature_png(
+            keys_dir, as_))
+        return
     with user_errors():
         source = key_source("person", p12=p12, token=token, key_label=key_label,
                             module=pkcs11_module,
@@ -249,6 +256,32 @@ def sign(
             lines = authority.SignatureBlock(**(doc.signature_block or {})).lines()
     console.print(f"Đã ký số #{document_id}: [bold]{' / '.join(lines)}[/]. "
                   "Văn thư chạy `congvan draft issue` để cấp số, ngày và đóng dấu.")
+
+
+def _sign_via_agent(document_id: int, as_: str, url: str, signature_png: Path) -> None:
+    """Prepare on this side, have the leader's agent sign the digest, embed the CMS."""
+    from congvan.cli._keysource import settings
+    from congvan.runtime import files_dir
+    from doc_templates.pdf import PdfConverter
+    from signing import agent, authority, keyring, person
+
+    cfg = settings()
+    with user_errors():
+        image = keyring.signature_image(signature_png)
+        certificate = agent.agent_certificate(url)
+        with PdfConverter(cfg.soffice) as converter, _transaction() as session:
+            actor = _person(session, as_)
+            pending = person.begin_external(session=session, document_id=document_id,
+                                            actor=actor, certificate=certificate,
+                                            signature=image, converter=converter)
+            console.print(f"Chờ người ký xác nhận trên tác tử ký ({url}); mã băm "
+                          f"{pending.digest_hex}", highlight=False)
+            cms = agent.agent_sign(url, document=pending.document_label,
+                                   subject=pending.subject, digest_hex=pending.digest_hex)
+            doc = person.complete_external(session=session, pending_id=pending.id,
+                                           actor=actor, cms=cms, files_root=files_dir())
+            lines = authority.SignatureBlock(**(doc.signature_block or {})).lines()
+    console.print(f"Đã ký số #{document_id} qua tác tử ký: [bold]{' / '.join(lines)}[/].")
 
 
 def issue(
