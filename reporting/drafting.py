@@ -171,10 +171,8 @@ def issue_signed(*, session: Session, document_id: int, on: date, tools: Any,
     doc = documents.get(session=session, document_id=document_id)
     if doc.status is S.ISSUED:
         return doc
-    from workflows import issuance
-
-    issuance.sign_for_signer(session=session, doc=doc, tools=tools, files_root=files_root,
-                             on=on)
+    # The leader who decided signs the final PDF with their own key first (if not yet done).
+    tools.sign_for_signer(session=session, doc=doc, files_root=files_root, on=on)
     issuing.issue(session=session, document_id=doc.id, actor=_clerk(session, doc, clerk),
                   keys=tools.keys, files_root=files_root, on=issue_moment(on),
                   on_issued=on_issued)

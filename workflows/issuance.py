@@ -85,6 +85,11 @@ class Tools:
     keys: IssuingKeys
     people: PersonKeys | None = None
 
+    def sign_for_signer(self, *, session: Session, doc: Document, files_root: Path,
+                        on: date | None = None) -> None:
+        """See :func:`sign_for_signer`."""
+        sign_for_signer(session=session, doc=doc, tools=self, files_root=files_root, on=on)
+
 
 def sign_for_signer(*, session: Session, doc: Document, tools: Tools, files_root: Path,
                     on: date | None = None) -> None:
