@@ -73,7 +73,7 @@ def plan_spec() -> DocumentSpec:
                 {"title": "STT", "width": 1.3, "align": "center"},
                 {"title": "Nội dung công việc"},
                 {"title": "Đơn vị chủ trì"},
-                {"title": "Thời hạn", "width": 2.6},
+                {"title": "Thời hạn", "width": 3.2},
                 {"title": "Kinh phí (triệu đồng)", "format": "number", "width": 3},
             ],
             "rows": [

@@ -46,11 +46,19 @@ SPACE_BEFORE = 120  # twips: 6 pt
 LINE = 264  # 240ths of a line: 1.1 lines
 TABLE_WIDTH = PORTRAIT_WIDTH  # twips: 16.5 cm text width
 FOOTNOTE_SIZE = 24  # 12 pt
+# A 1 pt paragraph: after a table (Word glues consecutive tables) and for section breaks,
+# so it never pushes a blank page of its own after a table that fills the page.
+_TINY_PPR = (
+    '<w:spacing w:before="0" w:after="0" w:line="20" w:lineRule="exact"/>'
+    '<w:rPr><w:sz w:val="2"/><w:szCs w:val="2"/></w:rPr>'
+)
+TINY_PARAGRAPH = f"<w:p><w:pPr>{_TINY_PPR}</w:pPr></w:p>"
 
 _STAR = "\ue000"  # a private-use stand-in for an escaped star while parsing
 _INLINE = re.compile(
     r"\*\*\*(?=\S)(.+?)(?<=\S)\*\*\*|\*\*(?=\S)(.+?)(?<=\S)\*\*|\*(?=\S)(.+?)(?<=\S)\*"
 )
+_MARKUP = re.compile(r"[*\[\\]")  # a star, a bracket or a backslash: inline markup to parse
 _FOOTNOTE = re.compile(r"\[\^([^\]\s]{1,20})\]")
 _ARTICLE = re.compile(r"^(Điều \d+[a-zđ]?\.)")
 _ROMAN = r"[IVXLC]+"
@@ -291,7 +299,7 @@ class Writer:
 
     def runs_xml(self, text: str, size: int, bold: bool = False, italic: bool = False) -> str:
         """The runs of ``text`` (inline markup and footnotes)."""
-        if not any(mark in text for mark in "*[\\"):  # nothing to parse: one run
+        if not _MARKUP.search(text):  # nothing to parse: one run
             return self.run_xml(Run(text, bold, italic), size) if text else ""
         runs = parse_inline(text, bold=bold, italic=italic)
         return "".join(self.run_xml(r, size) for r in runs if r.text or r.footnote is not None)
@@ -300,7 +308,7 @@ class Writer:
         """One body paragraph: justified, 1 cm first-line indent, 6 pt before.
 
         ``literal`` prints the text as typed (no inline markup, no footnote marks)."""
-        plain = literal or not any(mark in text for mark in "*[\\")
+        plain = literal or not _MARKUP.search(text)
         runs = [Run(text)] if plain else parse_inline(text)
         if runs and (m := _ARTICLE.match(runs[0].text)) and not runs[0].bold:
             first = runs[0]
@@ -355,16 +363,14 @@ class Writer:
         landscape = self.current["orient"] == "landscape"
         width = LANDSCAPE_WIDTH if landscape or spec.landscape else PORTRAIT_WIDTH
         xml = table_xml(spec, lambda text, size, bold: self.runs_xml(text, size, bold), width)
-        spacer = '<w:p><w:pPr><w:spacing w:before="0" w:after="0"/></w:pPr></w:p>'
         if spec.landscape and not landscape:
             orient = str(self.current["orient"])
             return (
                 self.end_section("landscape", restart=False)
                 + xml
-                + spacer
                 + self.end_section(orient, restart=False)
             )
-        return xml + spacer
+        return xml + TINY_PARAGRAPH
 
     def end_section(self, next_orient: str, *, restart: bool) -> str:
         """A paragraph ending the current section and starting one in ``next_orient``;
@@ -373,7 +379,7 @@ class Writer:
         self.sections.append(self.current)
         self.current = {"orient": next_orient, "restart": restart}
         return (
-            '<w:p><w:pPr><w:spacing w:before="0" w:after="0"/>'
+            f"<w:p><w:pPr>{_TINY_PPR}"
             '<w:sectPr><w:type w:val="nextPage"/></w:sectPr></w:pPr></w:p>'
         )
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from decimal import ROUND_HALF_EVEN, Decimal
 from functools import lru_cache
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -150,12 +150,26 @@ class TableSpec(_Model):
         return out
 
 
-def _plain(value: Any) -> Cell:
-    """A one-column cell for a bare value (built without re-validating it)."""
-    return Cell.model_construct(text=value, span=1, rowspan=1, bold=False, align=None)
+class Placed(NamedTuple):
+    """A cell placed on the grid (a light copy of :class:`Cell`, built per table row)."""
+
+    text: Any = None
+    span: int = 1
+    rowspan: int = 1
+    bold: bool = False
+    align: str | None = None
 
 
-Slot = tuple[str, int, int, Cell]  # ("cell" | "continue", first column, span, cell)
+_EMPTY = Placed()
+
+
+def _placed(value: Any) -> Placed:
+    if isinstance(value, Cell):
+        return Placed(value.text, value.span, value.rowspan, value.bold, value.align)
+    return Placed(value)
+
+
+Slot = tuple[str, int, int, Placed]  # ("cell" | "continue", first column, span, cell)
 
 
 def layout(rows: list[list[CellValue]], ncols: int) -> list[tuple[list[Slot], int]]:
@@ -167,18 +181,18 @@ def layout(rows: list[list[CellValue]], ncols: int) -> list[tuple[list[Slot], in
     out: list[tuple[list[Slot], int]] = []
     covered: dict[int, tuple[int, int]] = {}  # first column -> (rows left, span)
     for cells in rows:
-        queue = [c if isinstance(c, Cell) else _plain(c) for c in cells]
+        queue = [_placed(c) for c in cells]
         slots: list[Slot] = []
         added: dict[int, tuple[int, int]] = {}
         col = used = 0
         while queue or col < ncols:
             if col in covered:
                 span = covered[col][1]
-                slots.append(("continue", col, span, Cell()))
+                slots.append(("continue", col, span, _EMPTY))
                 col += span
                 continue
             if not queue:
-                slots.append(("cell", col, 1, Cell()))
+                slots.append(("cell", col, 1, _EMPTY))
                 col += 1
                 continue
             cell = queue.pop(0)
