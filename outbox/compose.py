@@ -165,13 +165,17 @@ def compose_status(delivery: Delivery) -> OutgoingMessage:
     """The message of a Status delivery (a receipt we owe the sender of an incoming document):
     its fields were fixed when it was enqueued."""
     payload = {k: str(v) for k, v in (delivery.payload or {}).items()}
-    if delivery.recipient is None:
+    if delivery.recipient is not None:
+        recipient = party(delivery.recipient)
+    elif delivery.address:  # a sender outside the directory, by the OrganId it gave
+        recipient = Party(one_line(delivery.recipient_label), organ_id=delivery.address)
+    else:
         raise PermanentDeliveryError(f"Lượt gửi trạng thái #{delivery.id} không có nơi nhận.")
     return OutgoingMessage(
         idempotency_key=delivery.idempotency_key, number="", symbol="",
         subject=f"Trạng thái {payload.get('code', '')}: {payload.get('document_id', '')}",
         sender=Party(payload.get("from_name", ""), organ_id=payload.get("from_organ_id")),
-        recipient=party(delivery.recipient), type_name="", status=payload,
+        recipient=recipient, type_name="", status=payload,
     )
 
 

@@ -48,13 +48,20 @@ DESCRIPTIONS = {
 PROGRESS = frozenset({"04", "05", "06"})
 
 
-def incoming_key(document: Document) -> DocumentKey | None:
-    """The sender's DocumentId of an incoming document (None without an edXML sender)."""
+def incoming_key(session: Session, document: Document) -> DocumentKey | None:
+    """The sender's DocumentId of an incoming document: from its directory sender's edXML id,
+    else as the edXML message gave it (recorded at intake); None when it did not come by edXML
+    from an identifiable sender."""
     sender = document.sender
-    if sender is None or not sender.edxml_id or document.original_date is None \
-            or not document.original_number:
-        return None
-    return DocumentKey(sender.edxml_id, document.original_date, document.original_number)
+    if sender is not None and sender.edxml_id and document.original_date is not None \
+            and document.original_number:
+        return DocumentKey(sender.edxml_id, document.original_date, document.original_number)
+    from registry.models import AuditEvent
+
+    detail = session.scalar(select(AuditEvent.detail).where(
+        AuditEvent.action == "edxml_receive", AuditEvent.object_type == "document",
+        AuditEvent.object_id == document.id).order_by(AuditEvent.id))
+    return DocumentKey.parse(str(detail.get("document_id", ""))) if detail else None
 
 
 def _receiver(session: Session, document: Document) -> Organization:
@@ -80,9 +87,9 @@ def send_status(*, session: Session, document_id: int, code: str, description: s
     if document.direction is not Direction.INCOMING:
         raise IntakeError(f"Văn bản #{document_id} không phải văn bản đến; chỉ báo trạng thái "
                           "cho văn bản đến.")
-    key = incoming_key(document)
+    key = incoming_key(session, document)
     kind = f"status:{code}"
-    if key is None or document.sender is None:
+    if key is None:
         audit.record(session=session, action=kind, object_type="document",
                      object_id=document.id, actor=actor,
                      detail={"sent": False, "why": "nơi gửi không có mã định danh edXML"})
@@ -100,10 +107,11 @@ def send_status(*, session: Session, document_id: int, code: str, description: s
         "timestamp": moment.astimezone(VN_TZ).replace(microsecond=0).isoformat(),
         "staff": actor.full_name if actor else "", "email": (actor.email or "") if actor else "",
     }
+    # A sender outside our directory is still reached: by the OrganId its message carried.
     delivery = Delivery(
-        document_id=document.id, recipient_id=document.sender.id,
+        document_id=document.id, recipient_id=document.sender_id,
         recipient_label=document.sender_name or "", channel=channel, kind=kind,
-        address=document.sender.edxml_id, status=DeliveryStatus.QUEUED, attempts=0,
+        address=key.organ_id, status=DeliveryStatus.QUEUED, attempts=0,
         next_attempt_at=moment, payload=payload,
         idempotency_key=f"st{code}.{document.id}.{channel}.{secrets.token_hex(6)}",
     )
@@ -185,7 +193,7 @@ def _on_handling(session: Session, event: HandlingEvent) -> None:
     if code is None:
         return
     document = session.get(Document, event.document_id)
-    if document is None or incoming_key(document) is None:
+    if document is None or incoming_key(session, document) is None:
         return  # not an edXML arrival: nobody to tell
     actor = session.get(Person, event.actor_id) if event.actor_id else None
     report_progress(session=session, document_id=document.id, code=code, actor=actor,

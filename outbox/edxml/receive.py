@@ -85,16 +85,17 @@ def incoming_of(doc: EdxmlDocument) -> Incoming:
 
 
 def find_incoming(session: Session, organization_id: int, key: DocumentKey) -> Document | None:
-    """Our registered incoming document with this DocumentId (sender, date, number/symbol)."""
-    return session.scalar(
-        select(Document).join(Organization, Document.sender_id == Organization.id)
-        .where(Document.direction == Direction.INCOMING,
-               Organization.edxml_id == key.organ_id,
-               Document.original_date == key.issued,
-               Document.original_number == key.number_symbol,
-               Document.register_id.in_(_registers(session, organization_id)))
-        .order_by(Document.id)
-    )
+    """Our registered incoming document with this DocumentId (sender, date, number/symbol):
+    by the directory sender's edXML id, else by the DocumentId its edXML message carried."""
+    from outbox.edxml.exchange import incoming_key
+
+    candidates = session.scalars(
+        select(Document).where(Document.direction == Direction.INCOMING,
+                               Document.original_date == key.issued,
+                               Document.original_number == key.number_symbol,
+                               Document.register_id.in_(_registers(session, organization_id)))
+        .order_by(Document.id)).all()
+    return next((d for d in candidates if incoming_key(session, d) == key), None)
 
 
 def _registers(session: Session, organization_id: int) -> list[int]:
@@ -167,7 +168,9 @@ def _after_registration(session: Session, organization_id: int, document: Docume
     document.signature_state = signature.state.value
     audit.record(session=session, action="edxml_receive", object_type="document",
                  object_id=document.id, actor=actor,
-                 detail={"document_id": message.document_id, "signature": signature.state.value,
+                 detail={"document_id": str(message.key), "sender": message.sender.organ_id,
+                         "declared_id": message.document_id,
+                         "signature": signature.state.value,
                          "signer": signature.signer, "signature_reason": signature.reason,
                          "business": business.doc_type.value,
                          "warnings": list(warnings)})

@@ -273,3 +273,24 @@ class TestHandlingReportsBack:
         progress = session.scalar(select(Delivery).where(Delivery.document_id == doc.id,
                                                          Delivery.kind == "status:05"))
         assert progress is not None and progress.payload["description"] == "Đang tổng hợp"
+
+
+class TestSenderOutsideTheDirectory:
+    def test_revoke_and_answers_by_the_organ_id_it_gave(self, session: Session,
+                                                         tmp_path: Path) -> None:
+        """A sender we do not know is still matched (revoke) and answered, by its OrganId."""
+        ours = factories.org(session, name="BAN CHỈ ĐẠO\nTỈNH", place="Kon Tum",
+                             edxml_id="000.00.00.Z18")
+        factories.register(session, ours, code="DEN", name="Sổ văn bản đến",
+                           direction=Direction.INCOMING)
+        doc = take(session, ours, "document_new.edxml", tmp_path).document  # type: ignore[attr-defined]
+        assert doc.sender_id is None
+        result = take(session, ours, "document_revoke.edxml", tmp_path)
+        assert result.kind == "revoke" and doc.status is DocumentStatus.REVOKED  # type: ignore[attr-defined]
+        drop = tmp_path / "drop"
+        report = relay_once(channels={"edxml": EdxmlChannel(drop)},
+                            session_factory=savepoint_factory(session), files_root=tmp_path)
+        assert report.sent == 3 and report.dead == 0
+        codes = sorted(parse_status(p.read_bytes()).status_code for p in drop.rglob("edxml.xml"))
+        assert codes == ["01", "03", "15"]
+        assert {p.parent.parent.name for p in drop.rglob("edxml.xml")} == {"000.00.00.G12"}
