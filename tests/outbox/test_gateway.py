@@ -152,3 +152,41 @@ class TestPoll:
         assert taken.document.status.value == "revoked"
         assert parse_document((FIXTURES / "document_revoke.edxml").read_bytes()) \
             .business.doc_type is BusinessType.REVOKE
+
+
+class TestCli:
+    def test_outbox_poll_and_run_through_the_gateway(
+            self, fresh_sqlite_url: str, tmp_path: Path, gateway: GatewayTestServer,
+            monkeypatch: pytest.MonkeyPatch) -> None:
+        """`congvan outbox poll --org` registers what waits; `outbox run` sends the answers
+        through the gateway channel with the credentials from the settings."""
+        from typer.testing import CliRunner
+
+        from congvan.cli import app
+        from congvan.settings import get_settings
+        from registry import db
+
+        for name, value in (("DATABASE_URL", fresh_sqlite_url), ("HOME", str(tmp_path / "h")),
+                            ("GATEWAY_URL", gateway.url),
+                            ("GATEWAY_SYSTEM_ID", gateway.state.system_id),
+                            ("GATEWAY_SECRET", gateway.state.secret),
+                            ("EDXML_TRANSPORT", "gateway"), ("DEMO", "1")):
+            monkeypatch.setenv(f"CONGVAN_{name}", value)
+        get_settings.cache_clear()
+        engine = db.make_engine(fresh_sqlite_url)
+        with Session(engine) as session, session.begin():
+            ours = committee(session)
+            key = ours.key
+        engine.dispose()
+        gateway.state.offer((FIXTURES / "document_new.edxml").read_bytes())
+        try:
+            polled = CliRunner().invoke(app, ["outbox", "poll", "--org", key])
+            assert polled.exit_code == 0, polled.output
+            assert "nhận 1, từ chối 0" in polled.output
+            sent = CliRunner().invoke(app, ["outbox", "run", "-c", "gateway"])
+            assert sent.exit_code == 0, sent.output
+        finally:
+            get_settings.cache_clear()
+        codes = sorted(m.status_code for m in (parse(s.body) for s in gateway.state.sent)
+                       if isinstance(m, StatusMessage))
+        assert codes == ["01", "03"]
