@@ -514,6 +514,14 @@ def register_incoming(
     return Registration(first, arrival, duplicate=True)
 
 
+def find_registered(*, session: Session, organization_id: int, incoming: Incoming,
+                    sender: Organization | None = None) -> Document | None:
+    """The registration of this same document at this receiver, if there is one."""
+    sender = sender or match_sender(session, incoming)
+    return _existing(session, incoming_key(organization_id=organization_id, sender=sender,
+                                           incoming=incoming))
+
+
 def _existing(session: Session, key: str | None) -> Document | None:
     if key is None:
         return None

@@ -2,25 +2,19 @@
 
 from __future__ import annotations
 
-import unicodedata
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from registry import audit
+from outbox.compose import one_line
+from outbox.intake import Incoming, find_registered, register_incoming
 from registry.calendar import policy_from_dict
 from registry.lookup import get_by_key
-from registry.models import (
-    Direction,
-    Document,
-    DocumentStatus,
-    Organization,
-    ReportingDuty,
-)
-from registry.numbering import allocate_number, register_for
+from registry.models import Organization, ReportingDuty
 from reporting.forms import FormDef, ensure_form
 
 
@@ -55,39 +49,28 @@ def org_by_key(session: Session, key: str) -> Organization:
 
 
 def register_guidance(*, session: Session, guidance: GuidanceIn) -> int:
-    """Register the guidance in the receiver's incoming register, with its duties; returns its id.
+    """Register the guidance in the receiver's incoming register through the one intake
+    service (:func:`outbox.intake.register_incoming`), with its duties; returns its id.
 
-    Idempotent: the same sender and original number is registered once.
+    Idempotent: the same document (sender, number and symbol, date) is registered once and
+    its duties stored once; a retried flow finds it and records nothing more.
     """
     sender = org_by_key(session, guidance.sender_key)
     receiver = org_by_key(session, guidance.receiver_key)
-    existing = session.scalar(select(Document).where(
-        Document.direction == Direction.INCOMING, Document.sender_id == sender.id,
-        Document.original_number == guidance.original_number))
+    incoming = Incoming(number_symbol=guidance.original_number, subject=guidance.subject,
+                        sender_name=one_line(sender.name), original_date=guidance.original_date,
+                        doc_type=guidance.doc_type, channel="file")
+    existing = find_registered(session=session, organization_id=receiver.id,
+                               incoming=incoming, sender=sender)
     if existing is not None:
         return existing.id
-    register = register_for(session=session, organization_id=receiver.id,
-                            direction=Direction.INCOMING, doc_type=guidance.doc_type)
-    arrived = datetime.combine(guidance.arrived_on, datetime.min.time(), tzinfo=UTC)
-    number, year = allocate_number(session=session, register_id=register.id,
-                                   on=guidance.arrived_on)
-    doc = Document(
-        direction=Direction.INCOMING, doc_type=guidance.doc_type,
-        status=DocumentStatus.RECEIVED, issuer_id=sender.id, sender_id=sender.id,
-        sender_name=sender.name.replace("\n", " "),
-        subject=unicodedata.normalize("NFC", guidance.subject),
-        original_number=guidance.original_number, original_date=guidance.original_date,
-        register_id=register.id, number=number, year=year, issue_date=guidance.original_date,
-        arrived_at=arrived, spec={},
-    )
-    session.add(doc)
-    session.flush()
+    done = register_incoming(
+        session=session, organization_id=receiver.id, incoming=incoming, sender=sender,
+        arrived_at=datetime.combine(guidance.arrived_on, datetime.min.time(), tzinfo=UTC),
+        files_root=Path("."))  # no file: nothing is written
     for duty in guidance.duties:
-        add_duty(session=session, source_document_id=doc.id, duty=duty)
-    audit.record(session=session, action="receive", object_type="document", object_id=doc.id,
-                 detail={"original_number": guidance.original_number, "arrival_number": number,
-                         "duties": len(guidance.duties)})
-    return doc.id
+        add_duty(session=session, source_document_id=done.document.id, duty=duty)
+    return done.document.id
 
 
 def add_duty(*, session: Session, source_document_id: int, duty: DutyIn) -> ReportingDuty:
