@@ -15,7 +15,15 @@ from sqlalchemy.orm import object_session
 from outbox.errors import PermanentDeliveryError, TransientDeliveryError
 from outbox.message import Attachment, OutgoingMessage, Party, Signer
 from registry.doctypes import format_number, get_type
-from registry.models import Delivery, Document, DocumentFile, DocumentLink, Notice, Organization
+from registry.models import (
+    Delivery,
+    Direction,
+    Document,
+    DocumentFile,
+    DocumentLink,
+    Notice,
+    Organization,
+)
 
 # Which stored files travel, in this order: the signed PDF (or the PDF) and the Word file.
 SENT_KINDS = (("signed_pdf", "pdf"), ("docx",))
@@ -221,4 +229,28 @@ def compose(delivery: Delivery, *, ack_url: str | None) -> OutgoingMessage:
         replaces=concerned,
         status={k: str(v) for k, v in (delivery.payload or {}).items()}
         if delivery.kind.startswith("status:") else None,
+        response_for=response_for(document),
     )
+
+
+def response_for(document: Document) -> str | None:
+    """The axis DocumentId (``OrganId,YYYY/MM/DD,number/symbol``) of the incoming document this
+    one answers (a DocumentLink ``answers``, recorded by outbox.handling), for edXML
+    ResponseFor; None when it answers nothing that came with an edXML identity."""
+    from outbox.edxml.model import DocumentKey
+
+    session = object_session(document)
+    if session is None:
+        return None
+    answered = session.scalars(
+        select(Document).join(DocumentLink, DocumentLink.to_id == Document.id)
+        .where(DocumentLink.from_id == document.id, DocumentLink.kind == "answers",
+               Document.direction == Direction.INCOMING)
+        .order_by(DocumentLink.id))
+    for target in answered:
+        sender = target.sender
+        if sender is not None and sender.edxml_id and target.original_date \
+                and target.original_number:
+            return str(DocumentKey(sender.edxml_id, target.original_date,
+                                   target.original_number))
+    return None

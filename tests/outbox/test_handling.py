@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from outbox import handling, registers
 from outbox.channels.edxml import to_edxml
+from outbox.compose import response_for
 from outbox.edxml.build import build_document
 from outbox.handling import Assignee
 from outbox.intake import corrected, paper, read_file, register_incoming
@@ -160,8 +161,12 @@ class TestEdxmlStatuses:
                             main=Assignee(person=office.handler), due=date(2023, 1, 16))
             handling.progress(session=session, document_id=target.id, actor=office.handler,
                               note="Đang làm")
-            handling.done(session=session, document_id=target.id, actor=office.handler,
-                          result="Xong")
+        handling.done(session=session, document_id=doc.id, actor=office.handler,
+                      answer_document_id=office.answer.id)
+        handling.done(session=session, document_id=office.doc.id, actor=office.handler,
+                      result="Xong")
+        # The answer sent by edXML names what it answers (ResponseFor = the sender's DocumentId).
+        assert response_for(office.answer) == "000.01.34.H34,2023/01/05,153/BC-CAH"
         kinds = sorted(d.kind for d in session.scalars(select(Delivery).where(
             Delivery.document_id == doc.id)))
         assert kinds == ["status:04", "status:05", "status:06"]
