@@ -29,6 +29,7 @@ from registry.models import (
     RecipientGroup,
     RecipientGroupMember,
     Register,
+    SigningCertificate,
     SigningRight,
 )
 from registry.text import nfc
@@ -37,6 +38,44 @@ KEY_RE = r"^[a-z0-9][a-z0-9._-]*$"
 AUTHORITIES = (None, "TM.", "KT.", "TL.", "TUQ.", "Q.")
 ROLES = {"clerk", "leader", "reviewer", "reporter", "admin"}
 EMAIL_RE = re.compile(r"[^@\s<>(),;:\"\[\]]+@[^@\s<>(),;:\"\[\]]+\.[^@\s<>(),;:\"\[\]]+")
+
+
+def _load_certificate(pem: str) -> Any:
+    from cryptography import x509
+
+    return x509.load_pem_x509_certificate(pem.strip().encode("ascii", errors="strict"))
+
+
+def _certificate_row(session: Session, person: Person, pem: str, where: str) -> None:
+    """Register ``pem`` to ``person`` unless it already is; another owner is an error."""
+    import hashlib
+
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    cert = _load_certificate(pem)
+    der = cert.public_bytes(Encoding.DER)
+    fingerprint = hashlib.sha256(der).hexdigest()
+    row = session.scalar(select(SigningCertificate).where(
+        SigningCertificate.fingerprint == fingerprint))
+    if row is not None:
+        if row.person_id is not None and row.person_id == person.id:
+            return
+        owner = row.person.key if row.person is not None else (
+            row.organization.key if row.organization is not None else "?")
+        raise DirectoryError(f"chứng thư SHA-256 {fingerprint[:16]}… đã đăng ký cho '{owner}', "
+                             f"không gán được cho '{person.key}'", field=where)
+    session.add(SigningCertificate(
+        person=person, fingerprint=fingerprint, subject=cert.subject.rfc4514_string(),
+        issuer=cert.issuer.rfc4514_string(), serial=format(cert.serial_number, "x"),
+        valid_from=cert.not_valid_before_utc, valid_until=cert.not_valid_after_utc, der=der))
+    session.flush()
+
+
+def _pem(der: bytes) -> str:
+    import base64
+
+    body = base64.encodebytes(der).decode("ascii")
+    return f"-----BEGIN CERTIFICATE-----\n{body}-----END CERTIFICATE-----\n"
 
 
 def _one_line(value: str | None) -> str | None:
@@ -134,6 +173,20 @@ class PersonEntry(_Entry):
     roles: list[str] = []
     email: str | None = None
     signs: list[RightEntry] = []
+    # The person's own signing certificates (PEM): only signatures made with one of them are
+    # accepted as this person's (issue 9); ``congvan keys register`` adds one later.
+    certificates: list[str] = []
+
+    @field_validator("certificates")
+    @classmethod
+    def _certificates(cls, v: list[str]) -> list[str]:
+        for i, pem in enumerate(v):
+            try:
+                _load_certificate(pem)
+            except ValueError as exc:
+                raise ValueError(f"chứng thư thứ {i + 1} không phải chứng thư X.509 dạng PEM "
+                                 f"(-----BEGIN CERTIFICATE-----…): {exc}") from None
+        return v
 
     @field_validator("roles")
     @classmethod
@@ -480,6 +533,11 @@ def _import_people(
             )
             for r in entry.signs
         ]
+        if entry.certificates:
+            session.flush()
+            i = people.index(entry)
+            for j, pem in enumerate(entry.certificates):
+                _certificate_row(session, person, pem, f"people[{i}].certificates[{j}]")
 
 
 def export_directory(*, session: Session) -> str:
@@ -520,6 +578,10 @@ def export_directory(*, session: Session) -> str:
                 for r in p.signing_rights
             ],
         })
+        pems = [_pem(c.der) for c in session.scalars(select(SigningCertificate).where(
+            SigningCertificate.person_id == p.id).order_by(SigningCertificate.id))]
+        if pems:
+            people_rows[-1]["certificates"] = pems
     group_rows = [
         {"key": g.key, "name": g.name,
          "members": [key_of[m.organization_id] for m in g.members]}

@@ -131,3 +131,48 @@ class TestNameInText:
         assert bcd is not None
         assert bcd.name_in_text == ("BAN CHỈ ĐẠO PCTP, TNXH VÀ XÂY DỰNG PHONG TRÀO "
                                     "TOÀN DÂN BVANTQ TỈNH")
+
+
+class TestCertificates:
+    @pytest.fixture(scope="class")
+    def pems(self, tmp_path_factory: pytest.TempPathFactory) -> list[str]:
+        from signing.keys import create_dev_ca
+
+        ca = create_dev_ca(tmp_path_factory.mktemp("ca"), password="x",
+                           people=[("a", "Nguyễn Văn Hoá"), ("b", "Lê Văn B")])
+        return [(p.parent / "cert.pem").read_text() for p in ca.people.values()]
+
+    @staticmethod
+    def _with(pem: str, key: str = "pho-truong-ban") -> str:
+        block = textwrap.indent(pem.strip(), " " * 10)
+        return SMALL.replace("key: pho-truong-ban", f"key: {key}") + (
+            "    certificates:\n      - |\n" + block + "\n")
+
+    def test_a_persons_certificate_is_registered_and_exported(
+            self, session: Session, pems: list[str]) -> None:
+        """The directory field registers the person's own certificate (idempotently); export
+        writes it back so the round trip keeps it."""
+        from registry.models import SigningCertificate
+
+        import_directory(session=session, text=self._with(pems[0]))
+        import_directory(session=session, text=self._with(pems[0]))
+        rows = session.scalars(select(SigningCertificate)).all()
+        assert len(rows) == 1 and rows[0].person is not None
+        assert rows[0].person.key == "pho-truong-ban" and "Nguyễn Văn Hoá" in rows[0].subject
+        exported = export_directory(session=session)
+        assert "BEGIN CERTIFICATE" in exported
+        import_directory(session=session, text=exported)
+        assert _count(session, SigningCertificate) == 1
+
+    def test_a_certificate_of_another_person_is_refused(
+            self, session: Session, pems: list[str]) -> None:
+        """The same certificate listed for a second person names the first and the field."""
+        import_directory(session=session, text=self._with(pems[0]))
+        with pytest.raises(DirectoryError, match="pho-truong-ban.*truong-ban-2") as err:
+            import_directory(session=session, text=self._with(pems[0], key="truong-ban-2"))
+        assert "certificates[0]" in str(err.value)
+
+    def test_not_a_certificate_names_the_field(self, session: Session) -> None:
+        """Garbage in the field is refused before anything is written."""
+        with pytest.raises(DirectoryError, match="PEM"):
+            import_directory(session=session, text=self._with("không phải chứng thư"))
