@@ -4,7 +4,7 @@ aggregation reads only each unit's current submission."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import select
@@ -59,6 +59,12 @@ class TestAggregationReadsCurrent:
         for values in (first, second):
             assert submit_json(session=session, request_id=owed.request.id,
                                unit_key=owed.unit.key, values=values).ok
+        # A superseded row written after the current one (history restored from a backup):
+        # the aggregation must go by the current flag, not by row order.
+        session.add(Submission(request_id=owed.request.id, unit_id=owed.unit.id,
+                               values=sample_values(3), channel="api", valid=True, errors=[],
+                               current=False, submitted_at=datetime(2023, 12, 1, tzinfo=UTC)))
+        session.flush()
         other = factories.org(session)
         row = ReportRequest(duty_id=owed.duty.id, form_id=owed.request.form_id,
                             unit_id=other.id, period="2023-Q4", period_start=date(2023, 10, 1),
