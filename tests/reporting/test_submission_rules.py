@@ -75,4 +75,5 @@ class TestAggregationReadsCurrent:
                                         period_key="2023-Q4", form=owed.form)
         assert figures.coverage == "1/2"
         assert figures.totals["models_total"] == second["models_total"]
-        assert [v["models_total"] for _, v in figures.reported] == [second["models_total"]]
+        assert [v for _, v in figures.reported] == [second]
+        assert figures.totals["participants"] == second["participants"]
