@@ -287,6 +287,8 @@ def check_filled_appearance(field: Any) -> str | None:
         return str(exc)
     try:
         stream = field["/AP"]["/N"].get_object()
+        if len(stream.encoded_data) > 4096:  # ours is one short line; never inflate a bomb
+            return f"hình hiển thị của ô {name} quá lớn so với vài chữ số"
         actual = stream.data
         font = stream["/Resources"]["/Font"]["/F1"].get_object()
     except (KeyError, AttributeError, TypeError):

@@ -158,7 +158,9 @@ def _same(a: Any, b: Any, depth: int = 0) -> bool:
         return False
     if type(a).__name__ != type(b).__name__:
         return False
-    if hasattr(a, "data") and hasattr(b, "data") and _is_dict(a) and a.data != b.data:
+    # Compare streams as stored: decoding a hostile stream (a Flate bomb) is never needed.
+    if hasattr(a, "encoded_data") and hasattr(b, "encoded_data") and \
+            a.encoded_data != b.encoded_data:
         return False
     if _is_dict(a):
         if set(a.keys()) != set(b.keys()):

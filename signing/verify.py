@@ -144,6 +144,7 @@ def _certs(blobs: Sequence[bytes]) -> list[Any]:
 
 
 PROFILES = ("nd30", "any")
+MAX_PDF_BYTES = 256 * 2**20
 
 
 def verify_pdf(pdf: bytes, *, trust_roots: Sequence[bytes] = (),
@@ -164,7 +165,10 @@ def verify_pdf(pdf: bytes, *, trust_roots: Sequence[bytes] = (),
 
     if profile not in PROFILES:
         raise VerificationError(f"Hồ sơ kiểm tra '{profile}' không có; dùng nd30 hoặc any.")
-    if not pdf.lstrip()[:5] == b"%PDF-":
+    if len(pdf) > MAX_PDF_BYTES:
+        raise VerificationError(f"Tệp quá lớn để kiểm tra ({len(pdf) // 2**20} MB; tối đa "
+                                f"{MAX_PDF_BYTES // 2**20} MB).")
+    if pdf[:1024].find(b"%PDF-") < 0:
         raise VerificationError("Tệp không phải PDF (không bắt đầu bằng %PDF-).")
     limit = sys.getrecursionlimit()
     sys.setrecursionlimit(min(limit, 2000))

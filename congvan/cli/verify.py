@@ -40,6 +40,12 @@ def register(app: typer.Typer) -> None:
         from signing.errors import SigningError
         from signing.verify import load_trust_roots, verify_pdf
 
+        from signing.verify import MAX_PDF_BYTES
+
+        if pdf.stat().st_size > MAX_PDF_BYTES:
+            err_console.print(f"[bold red]Lỗi:[/] tệp quá lớn để kiểm tra (tối đa "
+                              f"{MAX_PDF_BYTES // 2**20} MB).")
+            raise typer.Exit(2)
         data = pdf.read_bytes()
         try:
             roots = load_trust_roots(trust_root or get_settings().trust_roots)
