@@ -38,9 +38,7 @@ def register(app: typer.Typer) -> None:
 
         from congvan.settings import get_settings
         from signing.errors import SigningError
-        from signing.verify import load_trust_roots, verify_pdf
-
-        from signing.verify import MAX_PDF_BYTES
+        from signing.verify import MAX_PDF_BYTES, load_trust_roots, verify_pdf
 
         if pdf.stat().st_size > MAX_PDF_BYTES:
             err_console.print(f"[bold red]Lỗi:[/] tệp quá lớn để kiểm tra (tối đa "
