@@ -30,15 +30,10 @@ def _transaction() -> Iterator[Session]:
 
 
 def _person(session: Any, key: str) -> Any:
-    from sqlalchemy import select
-
-    from registry.errors import NotFound
+    from registry.lookup import get_by_key
     from registry.models import Person
 
-    person = session.scalar(select(Person).where(Person.key == key))
-    if person is None:
-        raise NotFound(f"không có cán bộ có khoá '{key}'; xem danh bạ (congvan directory export)")
-    return person
+    return get_by_key(session=session, model=Person, key=key)
 
 
 def _keys_dir() -> Path:
@@ -70,11 +65,11 @@ def new(
     cc: _recipients.CcOption = None,
 ) -> None:
     """Tạo dự thảo mới; Kính gửi (--to) và Nơi nhận (--cc) chọn từ danh bạ."""
-    from sqlalchemy import select
 
     from doc_templates.spec import read_yaml
     from registry import documents
-    from registry.errors import NotFound, ValidationError
+    from registry.errors import ValidationError
+    from registry.lookup import get_by_key
     from registry.models import Organization
 
     with user_errors():
@@ -89,9 +84,7 @@ def new(
         for owned in ("type", "issuer", "signature", "number", "date", "symbol"):
             spec.pop(owned, None)
         with _transaction() as session:
-            org = session.scalar(select(Organization).where(Organization.key == issuer))
-            if org is None:
-                raise NotFound(f"không có cơ quan có khoá '{issuer}' trong danh bạ")
+            org = get_by_key(session=session, model=Organization, key=issuer)
             drafter = _person(session, as_)
             doc = documents.create(
                 session=session, doc_type=doc_type, issuer=org, subject=subject_text,

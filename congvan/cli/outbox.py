@@ -140,14 +140,12 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Nhận từ trục liên thông: trạng thái của văn bản đã gửi, văn bản đến (vào sổ, trả lời
         trạng thái 01/03; thu hồi, cập nhật, thay thế theo BussinessDocType)."""
-        from sqlalchemy import select
-
         from congvan.runtime import files_dir, open_registry
         from congvan.settings import get_settings
         from outbox.channels.gateway import GatewayClient, GatewayConfig
         from outbox.edxml.poll import poll
         from registry import db
-        from registry.errors import NotFound
+        from registry.lookup import get_by_key
         from registry.models import Organization
 
         settings = get_settings()
@@ -158,10 +156,7 @@ def register(app: typer.Typer) -> None:
                                  "CONGVAN_GATEWAY_SECRET để nhận từ trục liên thông")
             factory = db.session_factory()
             with factory() as session:
-                organization_id = session.scalar(select(Organization.id).where(
-                    Organization.key == org))
-            if organization_id is None:
-                raise NotFound(f"không có cơ quan có mã '{org}' (xem: congvan directory export)")
+                organization_id = get_by_key(session=session, model=Organization, key=org).id
             secret = settings.gateway_secret.get_secret_value() if settings.gateway_secret \
                 else ""
             with GatewayClient(GatewayConfig(settings.gateway_url,

@@ -13,15 +13,10 @@ from congvan.cli.outbox import outbox_errors
 
 
 def _organization(session: Any, key: str) -> Any:
-    from sqlalchemy import select
-
-    from registry.errors import NotFound
+    from registry.lookup import get_by_key
     from registry.models import Organization
 
-    found = session.scalar(select(Organization).where(Organization.key == key))
-    if found is None:
-        raise NotFound(f"không có cơ quan có mã '{key}' (xem: congvan directory export)")
-    return found
+    return get_by_key(session=session, model=Organization, key=key)
 
 
 def _register_data(
@@ -209,16 +204,10 @@ def _local(moment: Any) -> str:
 
 
 def _person(session: Any, key: str) -> Any:
-    from sqlalchemy import select
-
-    from registry.errors import NotFound
+    from registry.lookup import get_by_key
     from registry.models import Person
 
-    found = session.scalar(select(Person).where(Person.key == key))
-    if found is None:
-        raise NotFound(f"không có người có mã '{key}' trong danh bạ (xem: congvan directory "
-                       "export)")
-    return found
+    return get_by_key(session=session, model=Person, key=key)
 
 
 def register(app: typer.Typer) -> None:
