@@ -267,9 +267,12 @@ def pipe_problems(lines: list[str]) -> list[str]:
 
 def format_value(value: Any, column: Column) -> str:
     """A cell value as printed: numbers in the vi format of their column, text as typed."""
-    if isinstance(value, bool) or value is None:
+    kind = type(value)
+    if kind is str:
+        return value  # type: ignore[no-any-return]
+    if value is None or kind is bool:
         return "" if value is None else str(value)
-    if isinstance(value, int | float):
+    if kind is int or kind is float:
         return vi_number(value, column.decimals, percent=column.format == "percent")
     return str(value)
 
@@ -287,11 +290,20 @@ def _natural(texts: list[str], size: float) -> tuple[float, float]:
     """(longest word, longest line) of the texts in twips."""
     longest_word = longest_line = 0.0
     for text in texts:
-        for line in text.split("\n"):
-            longest_line = max(longest_line, text_width_pt(line, size) * 20)
-            for word in line.split():
-                longest_word = max(longest_word, text_width_pt(word, size, bold=True) * 20)
+        word, line = _measure(text, size)
+        longest_word = max(longest_word, word)
+        longest_line = max(longest_line, line)
     return longest_word + CELL_PADDING, longest_line + CELL_PADDING
+
+
+@lru_cache(maxsize=8192)
+def _measure(text: str, size: float) -> tuple[float, float]:
+    word = line = 0.0
+    for part in text.split("\n"):
+        line = max(line, text_width_pt(part, size) * 20)
+        for token in part.split():
+            word = max(word, text_width_pt(token, size, bold=True) * 20)
+    return word, line
 
 
 def column_widths(table: TableSpec, total: int, texts: list[list[str]]) -> list[int]:
