@@ -17,7 +17,7 @@ from email import message_from_bytes
 from email.header import Header
 from email.message import EmailMessage, MIMEPart
 from email.policy import SMTP as SMTP_POLICY
-from email.utils import formataddr, formatdate
+from email.utils import format_datetime, formataddr
 from types import TracebackType
 from typing import Literal
 
@@ -28,6 +28,7 @@ from outbox.errors import (
     TransientDeliveryError,
 )
 from outbox.message import Attachment, OutgoingMessage, SendResult
+from registry.clock import local_now
 
 Security = Literal["none", "starttls", "ssl"]
 
@@ -126,7 +127,8 @@ def _header_lines(message: OutgoingMessage, from_addr: str) -> list[tuple[str, s
         ("Subject", _encoded(subject_line(message))),
         ("From", _address(message.sender.name, from_addr)),
         ("To", _address(message.recipient.name, message.recipient.email)),
-        ("Date", formatdate(localtime=False, usegmt=True)),
+        # Viet Nam time (+0700), as the clerk's own mail client would write it.
+        ("Date", format_datetime(local_now().replace(microsecond=0))),
         ("Message-ID", message_id(message, domain)),
         ("X-Congvan-Delivery", message.idempotency_key),
         ("MIME-Version", "1.0"),

@@ -89,3 +89,17 @@ class TestPlaintextAuth:
             get_settings.cache_clear()
         assert result.exit_code == 1
         assert "CONGVAN_SMTP_SECURITY=none" in " ".join(result.output.split())
+
+
+class TestDateHeader:
+    def test_date_is_viet_nam_time(self) -> None:
+        """The e-mail's Date header carries +0700, the sender's own zone."""
+        from email import message_from_bytes
+        from email.utils import parsedate_to_datetime
+
+        from outbox.channels.email import render
+
+        raw = render(make_message(), from_addr="congvan@kontum.gov.vn")
+        date_header = message_from_bytes(raw)["Date"]
+        assert date_header.endswith("+0700")
+        assert parsedate_to_datetime(date_header).utcoffset().total_seconds() == 7 * 3600
