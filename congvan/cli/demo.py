@@ -209,8 +209,38 @@ def _cycle(progress, settings, keys: Path) -> list[str]:  # type: ignore[no-unty
               "- Nhắc hạn và báo cấp trên (hộp thư đi, thư mục):",
               *[f"    {p}" for p in sorted(drop.glob("*/reminder.*/thong-bao.txt"))],
               f"- Báo cáo các đơn vị nộp (.xlsx): {inbox}",
-              "", "Xem chuỗi: congvan trace 22/HD-BCA-V05"]
+              "", "[bold]Xem tiếp (chạy đúng như in, từ thư mục gốc của kho mã)[/]",
+              *follow_up(settings.home, files, keys)]
     return lines
+
+
+def follow_up(home: Path, files: Path, keys: Path) -> list[str]:
+    """Commands to look further at the demo's registry, runnable as printed from the
+    repository root (the demo's CONGVAN_HOME and the project's venv named on each line)."""
+    import shlex
+
+    from sqlalchemy import select
+
+    from registry import db
+    from registry.models import Document, DocumentFile
+
+    with db.transaction() as s:
+        instruction = s.scalar(select(Document).where(
+            Document.symbol == "BCĐ-NC", Document.number.is_not(None)).order_by(Document.id))
+        pdf = s.scalar(select(DocumentFile.path).where(
+            DocumentFile.document_id == instruction.id, DocumentFile.kind == "signed_pdf")
+        ) if instruction is not None else None
+    run = f"CONGVAN_HOME={shlex.quote(str(home))} .venv/bin/congvan"
+    lines = [f"{run} trace 22/HD-BCA-V05", f"{run} outbox status",
+             f"{run} calendar show 2023"]
+    if instruction is not None:
+        lines.append(f"{run} draft show {instruction.id}")
+    if pdf is not None:
+        lines.append(f"{run} verify {shlex.quote(str(files / pdf))} "
+                     f"--trust-root {shlex.quote(str(keys / 'ca.pem'))}")
+    lines.append(f"{run} registers xlsx --org bcd-kontum --year 2023 "
+                 f"-o {shlex.quote(str(home / 'so-di-bcd-2023.xlsx'))}")
+    return [f"  {line}" for line in lines]
 
 
 def _documents(files: Path) -> list[str]:
