@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy.orm import Session
@@ -44,7 +45,7 @@ class TestIntake:
         """An incoming document with two same-named files stores two files, two rows."""
         ours = setup_org(session, tmp_path)
         incoming = Incoming(number_symbol="7/CV-CAH", subject="V/v gửi phụ lục",
-                            sender_name="CÔNG AN HUYỆN 1",
+                            sender_name="CÔNG AN HUYỆN 1", original_date=date(2023, 1, 5),
                             files=(("Phụ lục.pdf", b"first"), ("x/Phụ lục.pdf", b"second")))
         assert ours.issuer_id is not None
         doc = register_incoming(session=session, organization_id=ours.issuer_id,
