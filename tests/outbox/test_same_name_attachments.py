@@ -49,6 +49,7 @@ class TestIntake:
                             files=(("Phụ lục.pdf", b"first"), ("x/Phụ lục.pdf", b"second")))
         assert ours.issuer_id is not None
         doc = register_incoming(session=session, organization_id=ours.issuer_id,
-                                incoming=incoming, arrived_at=ARRIVED, files_root=tmp_path)
+                                incoming=incoming, arrived_at=ARRIVED,
+                                files_root=tmp_path).document
         stored = {(tmp_path / f.path).read_bytes() for f in doc.files}
         assert len(doc.files) == 2 and stored == {b"first", b"second"}
