@@ -31,6 +31,13 @@ class TestGuide:
         assert a == b
         assert "Số: 01/BCĐ-NC" in a and "02/BCĐ-NC" not in a
 
+    def test_missing_line_is_named_and_extra_lines_are_allowed(self) -> None:
+        """A shown line not printed is reported; a printed line not shown is not."""
+        guide = _guide()
+        assert guide.missing(["a b", "c"], ["a", "b", "cảnh báo mới", "c"]) is None
+        assert guide.missing(["c", "a b"], ["a b", "c"]) == "a b"
+        assert guide.missing(["Đã gửi 21"], ["Đã gửi 20"]) == "Đã gửi 21"
+
     def test_every_block_has_commands(self) -> None:
         """The guide has console blocks, and each starts with a command."""
         blocks = _guide().steps((ROOT / "docs" / "guide.md").read_text(encoding="utf-8"))
