@@ -200,6 +200,32 @@ def _mark_revoked(session: Session, document: Document, reason: str,
                  object_id=document.id, actor=actor,
                  detail={"from": before.value, "reason": reason, "by": "edxml"})
     session.flush()
+    _tell_handlers(session, document, reason)
+
+
+def _tell_handlers(session: Session, document: Document, reason: str) -> None:
+    """Whoever handles the revoked document (open assignments) gets a notice with the reason."""
+    from outbox.enqueue import enqueue_notice
+    from outbox.handling import OPEN, assignee_label, receiver_of
+    from registry.models import HandlingAssignment
+
+    rows = session.scalars(select(HandlingAssignment).where(
+        HandlingAssignment.document_id == document.id,
+        HandlingAssignment.status.in_(OPEN))).all()
+    if not rows:
+        return
+    office = receiver_of(session, document)
+    for row in rows:
+        unit = row.organization or (row.person.organization if row.person else office)
+        body = "\n".join([
+            f"Kính gửi: {assignee_label(row)}", "",
+            f"Văn bản đến số {document.number:02d} ({document.original_number} của "
+            f"{document.sender_name}: {document.subject}) đã bị nơi gửi thu hồi.",
+            f"Lý do: {reason}", "Đề nghị dừng xử lý văn bản này.", "",
+            f"Thư gửi tự động từ hệ thống quản lý văn bản của {office.name_in_text}."])
+        enqueue_notice(session=session, recipient=unit, sender=office,
+                       idempotency_key=f"handling.{row.id}.revoked",
+                       subject=f"Thu hồi văn bản đến số {document.number:02d}", body=body)
 
 
 def _revoke(session: Session, organization_id: int, message: EdxmlDocument,

@@ -294,3 +294,20 @@ class TestSenderOutsideTheDirectory:
         codes = sorted(parse_status(p.read_bytes()).status_code for p in drop.rglob("edxml.xml"))
         assert codes == ["01", "03", "15"]
         assert {p.parent.parent.name for p in drop.rglob("edxml.xml")} == {"000.00.00.G12"}
+
+    def test_revocation_tells_the_handler(self, session: Session, tmp_path: Path) -> None:
+        """A revoked document under handling gets its handler a notice with the reason."""
+        from outbox import handling
+        from registry.models import Notice
+
+        ours = committee(session)
+        leader = factories.person(session, ours, roles=["leader"])
+        officer = factories.person(session, ours, roles=["clerk"])
+        doc = take(session, ours, "document_new.edxml", tmp_path).document  # type: ignore[attr-defined]
+        handling.assign(session=session, document_id=doc.id, leader=leader,
+                        main=handling.Assignee(person=officer), due=date(2025, 10, 30))
+        take(session, ours, "document_revoke.edxml", tmp_path)
+        notice = session.scalar(select(Notice).where(Notice.key.like("handling.%.revoked")))
+        assert notice is not None
+        assert "Thu hồi do ban hành sai thẩm quyền" in notice.body
+        assert session.scalar(select(Delivery.id).where(Delivery.notice_id == notice.id))
