@@ -51,6 +51,7 @@ REQUEST_STATUS: dict[str, str] = {
 
 CHANNEL: dict[str, str] = {
     "email": "Thư điện tử", "folder": "Thư mục", "edxml": "Trục liên thông (edXML)",
+    "gateway": "Trục liên thông (cổng kết nối)",
     "web": "Trang web", "api": "Giao diện lập trình (API)", "xlsx": "Tệp Excel (.xlsx)",
     # How an incoming document arrived (outbox.intake.CHANNELS).
     "paper": "Văn bản giấy", "scan": "Bản quét", "file": "Tệp điện tử", "post": "Bưu điện",
