@@ -93,6 +93,20 @@ AUDIT_ACTION: dict[str, str] = {
     "dead": "Gửi thất bại",
     "requeue": "Gửi lại",
     "acknowledge": "Xác nhận đã nhận",
+    # edXML (trục liên thông): intake, revocations and Status messages (StatusCode).
+    "edxml_receive": "Nhận gói edXML (kiểm tra chữ ký số)",
+    "edxml_revoke_unknown": "Nơi gửi thu hồi văn bản chưa nhận được",
+    "edxml_refused": "Từ chối gói edXML",
+    "enqueue_revoke": "Báo thu hồi qua trục liên thông",
+    "status:01": "Trạng thái 01: đã đến",
+    "status:02": "Trạng thái 02: từ chối tiếp nhận",
+    "status:03": "Trạng thái 03: đã vào sổ",
+    "status:04": "Trạng thái 04: đã phân công xử lý",
+    "status:05": "Trạng thái 05: đang xử lý",
+    "status:06": "Trạng thái 06: đã hoàn thành",
+    "status:13": "Trạng thái 13: đề nghị thu hồi",
+    "status:15": "Trạng thái 15: đồng ý thu hồi/cập nhật",
+    "status:16": "Trạng thái 16: từ chối thu hồi/cập nhật",
 }
 
 REMINDER_STAGE: dict[str, str] = {
