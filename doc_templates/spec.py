@@ -131,9 +131,9 @@ class DocumentSpec(_Model):
     distribution: list[str] = []
     archive: str = "VT"
     address: str | None = None
-    footnotes: dict[str, str] = {}
-    tables: dict[str, TableSpec] = {}
-    appendices: list[Appendix] = []
+    footnotes: dict[str, str] = Field(default={}, max_length=500)
+    tables: dict[str, TableSpec] = Field(default={}, max_length=100)
+    appendices: list[Appendix] = Field(default=[], max_length=12)
     meeting: Meeting | None = None
     secretary_signature: Signature | None = None
 
@@ -211,6 +211,7 @@ _MESSAGES = {
     "int_parsing": "phải là số nguyên",
     "int_type": "phải là số nguyên",
     "greater_than_equal": "phải lớn hơn hoặc bằng {ge}",
+    "too_long": "quá nhiều mục (tối đa {max_length})",
     "less_than_equal": "phải nhỏ hơn hoặc bằng {le}",
     "date_from_datetime_parsing": "ngày phải theo ISO 8601: YYYY-MM-DD (ví dụ 2022-12-16)",
     "date_parsing": "ngày phải theo ISO 8601: YYYY-MM-DD (ví dụ 2022-12-16)",

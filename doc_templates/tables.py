@@ -83,8 +83,8 @@ class TableSpec(_Model):
     """A table: columns, header rows (default: the column titles), body rows, options."""
 
     columns: list[Column] = Field(min_length=1, max_length=63)
-    header: list[list[CellValue]] | None = None
-    rows: list[list[CellValue] | Row] = []
+    header: list[list[CellValue]] | None = Field(default=None, max_length=10)
+    rows: list[list[CellValue] | Row] = Field(default=[], max_length=5000)
     total: str | None = None
     landscape: bool = False
     repeat_header: bool = True

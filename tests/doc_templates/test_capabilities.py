@@ -90,6 +90,14 @@ class TestBadInput:
         problems = _problems(body="Không nhắc.", appendices=[{"title": "Một"}])
         assert "appendices[0]" in problems
 
+    def test_sizes_are_bounded(self):
+        """A table of 6,000 rows or 13 appendices is refused, naming the field."""
+        problems = _problems(
+            body="[bảng: t]", tables={"t": {"columns": [{}], "rows": [[1]] * 6000}}
+        )
+        assert "5000" in problems["tables.t.rows"]
+        assert "12" in _problems(appendices=[{"title": "x"}] * 13)["appendices"]
+
     def test_unknown_table_reference(self):
         """[bảng: x] with no tables.x is an error on body."""
         assert "[bảng: x]" in _problems(body="[bảng: x]")["body"]
