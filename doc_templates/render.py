@@ -14,6 +14,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import io
+from collections.abc import Mapping
 from typing import Any
 
 from docx.opc.constants import CONTENT_TYPE as CT
@@ -211,14 +212,30 @@ def _appendix_xml(
 # ------------------------------------------------------------------ rendering
 
 
-def render_docx(spec: DocumentSpec, *, today: dt.date | None = None) -> bytes:
+OVERRIDABLE = frozenset({"number", "place_date"})
+
+
+def render_docx(
+    spec: DocumentSpec,
+    *,
+    today: dt.date | None = None,
+    overrides: Mapping[str, str] | None = None,
+) -> bytes:
     """Render ``spec`` with its type's template and return the .docx bytes.
 
-    Appendices marked ``separate`` are not in this file: see :func:`render_appendix_docx`.
+    ``overrides`` replaces the printed text of ô 3's number (``"number"``) or the whole ô 4
+    line (``"place_date"``), e.g. blanks reserved for a number and date filled in after
+    signing; the text is escaped like any other. Appendices marked ``separate`` are not in
+    this file: see :func:`render_appendix_docx`.
     """
     writer = _writer(spec)
     template = DocxTemplate(str(spec.doctype.template_file))
-    template.render(build_context(spec, today=today, writer=writer), autoescape=True)
+    context = build_context(spec, today=today, writer=writer)
+    for key, value in (overrides or {}).items():
+        if key not in OVERRIDABLE:
+            raise KeyError(f"Không thay được {key!r}; chỉ: {', '.join(sorted(OVERRIDABLE))}")
+        context[key] = _safe(value)
+    template.render(context, autoescape=True)
     return _finish(template, spec, writer)
 
 

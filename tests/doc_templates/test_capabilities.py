@@ -297,3 +297,17 @@ class TestNumbers:
         assert vi_number(value, decimals, percent=True) == format_percent(
             value, format=pattern + "%", locale="vi"
         )
+
+
+class TestOverrides:
+    def test_reserved_number_and_date(self):
+        """Signing can reserve ô 3's number and the ô 4 line (escaped) and still get the
+        finished document (footnotes, sections, measured rules)."""
+        spec = load_spec(DECISION)
+        blank = "\u2007" * 4
+        data = render_docx(spec, overrides={"number": blank, "place_date": "Đăk Hà, <ngày>"})
+        paras = docx_paragraphs(data)
+        assert f"Số: {blank}/QĐ-UBND" in paras and "Đăk Hà, <ngày>" in paras
+        assert len(list(_xml(data).iter(f"{W}sectPr"))) == 3
+        with pytest.raises(KeyError):
+            render_docx(spec, overrides={"body": "x"})
