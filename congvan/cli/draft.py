@@ -387,10 +387,12 @@ def show(document_id: Annotated[int, typer.Argument()]) -> None:
     """Trạng thái, lịch sử kèm ý kiến, các phiên bản và tệp của văn bản."""
     from babel.numbers import format_decimal
     from rich.table import Table
+    from sqlalchemy import select
 
     from registry import audit, documents, labels
     from registry.clock import to_local
     from registry.doctypes import get_type
+    from registry.models import DocumentSignature
     from signing import approvals
 
     with _transaction() as session:
@@ -433,6 +435,17 @@ def show(document_id: Annotated[int, typer.Argument()]) -> None:
                     files.add_row(labels.label(labels.FILE_KIND, f.kind), f.path, f.sha256,
                                   format_decimal(f.size, locale="vi"))
                 console.print(files)
+            signatures = session.scalars(select(DocumentSignature).where(
+                DocumentSignature.document_id == doc.id).order_by(DocumentSignature.id)).all()
+            if signatures:
+                table = Table(title="Chữ ký số")
+                for col in ("Chữ ký", "Chứng thư", "SHA-256 chứng thư", "Lúc"):
+                    table.add_column(col)
+                for sig in signatures:
+                    who = "Người ký" if sig.role == "person" else "Cơ quan"
+                    table.add_row(who, sig.certificate.subject, sig.certificate.fingerprint[:16],
+                                  f"{to_local(sig.signed_at):%d/%m/%Y %H:%M}")
+                console.print(table)
 
 
 def diff(document_id: Annotated[int, typer.Argument()], v1: Annotated[int, typer.Argument()],

@@ -77,6 +77,8 @@ class TestDraftCli:
         issued = _run("draft", "issue", "1", "--as", "van-thu-bcd", "--no-outbox",
                       "--password-stdin", input="mat-khau\n")
         assert "Số: 01/BCĐ-NC" in issued
+        shown = _run("draft", "show", "1")
+        assert "Chữ ký số" in shown and "Người ký" in shown and "Cơ quan" in shown
         pdf = next((home / "var").rglob("01_BCĐ-NC-*.pdf"))
         verified = CliRunner().invoke(app, ["verify", str(pdf), "--trust-root",
                                             str(keys / "ca.pem")])
