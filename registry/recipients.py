@@ -187,6 +187,18 @@ def set_lines(
     return not_sent(document)
 
 
+def copy_lines(*, session: Session, source: Document, target: Document) -> None:
+    """Give ``target`` (a correction or replacement draft) the same lines as ``source``: the
+    same entries, groups, people's offices and channels, so it reaches the same recipients."""
+    target.recipients = [
+        DocumentRecipient(label=r.label, kind=r.kind, position=r.position,
+                          organization=r.organization, group=r.group, person=r.person,
+                          channel=r.channel)
+        for r in source.recipients
+    ]
+    session.flush()
+
+
 def _describe(line: DocumentRecipient) -> str:
     ref = (line.group.key if line.group else line.person.key if line.person else
            line.organization.key if line.organization else None)
@@ -255,5 +267,5 @@ def destinations(document: Document, distribution: Iterable[str] = ()) -> list[s
     return out
 
 
-__all__ = ["AS_ABOVE", "CHANNELS", "NOT_SENT", "Choice", "Entry", "archive_line", "destinations",
-           "not_sent", "printed", "resolve", "set_lines"]
+__all__ = ["AS_ABOVE", "CHANNELS", "NOT_SENT", "Choice", "Entry", "archive_line", "copy_lines",
+           "destinations", "not_sent", "printed", "resolve", "set_lines"]

@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from doc_templates.formatting import format_doc_number, nd30_date
 from doc_templates.render import render_docx
-from registry import audit, documents
+from registry import audit, documents, recipients
 from registry.clock import local_date
 from registry.errors import PermissionDenied, ValidationError
 from registry.models import Document, DocumentFile, DocumentSignature, DocumentStatus, Person
@@ -257,8 +257,9 @@ def correct(*, session: Session, document_id: int, actor: Person, kind: str) -> 
         spec={k: v for k, v in (old.spec or {}).items() if k in {"bases", "distribution",
                                                                   "archive", "address", "place"}},
         drafting_unit=old.drafting_unit, created_by=actor,
-        recipients=[(r.label, r.organization) for r in old.recipients if r.kind == "to"],
     )
+    # The same Kính gửi and Nơi nhận lines (groups, people, channels): it reaches the same places.
+    recipients.copy_lines(session=session, source=old, target=new)
     documents.link(session=session, source=new, target=old, kind=kind)
     audit.record(session=session, action=kind, object_type="document", object_id=old.id,
                  actor=actor, detail={"by": new.id})

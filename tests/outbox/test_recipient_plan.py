@@ -234,3 +234,23 @@ class TestPlan:
             hook(session, draft)
         assert session.scalars(select(Delivery)).all() == []
         assert plans.on_issued(no_delivery=True) is None
+
+
+class TestCorrection:
+    def test_correction_reaches_the_same_recipients(self, session: Session,
+                                                    draft: Document) -> None:
+        """A đính chính draft keeps the issued document's groups, people, channels and cc lines."""
+        from signing.issuing import correct
+
+        _set(session, draft, ["cac-huyen", "bca:email"], ["chu-tich", "Thường trực Tỉnh ủy"])
+        _issue_number(session, draft)
+        draft.status = DocumentStatus.ISSUED
+        session.flush()
+        clerk = draft.created_by
+        assert clerk is not None
+        new = correct(session=session, document_id=draft.id, actor=clerk, kind="corrects")
+        assert [(r.kind, r.label, r.channel) for r in new.recipients] == [
+            (r.kind, r.label, r.channel) for r in draft.recipients]
+        planned = plans.plan(session=session, document_id=new.id)
+        assert [(p.organization.key, p.channel) for p in planned.deliveries] == [
+            ("huyen-a", "email"), ("huyen-b", "edxml"), ("bca", "email"), ("ubnd", "email")]
