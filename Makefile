@@ -10,7 +10,7 @@ export DO_NOT_TRACK := 1
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PREFECT_LOGGING_LEVEL := WARNING
 
-.PHONY: demo test test-prefect-server system venv lint lock bench clean
+.PHONY: demo test test-prefect-server system venv lint lock bench clean i18n
 
 demo: system venv
 	@bash scripts/demo.sh
@@ -36,6 +36,12 @@ $(STAMP):
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports
+
+# Extract the web's messages, merge them into the vi/en catalogs, compile the .mo files.
+i18n: venv
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _ -k N_ --no-location --sort-output --project congvan -o congvan/web/locale/messages.pot .
+	$(VENV)/bin/pybabel update -D messages -i congvan/web/locale/messages.pot -d congvan/web/locale --no-fuzzy-matching --width 100
+	$(VENV)/bin/pybabel compile -D messages -d congvan/web/locale --statistics
 
 lock: venv
 	@{ grep '^#' requirements.lock; $(VENV)/bin/pip freeze --exclude-editable | grep -v '^-e '; } > requirements.lock.new

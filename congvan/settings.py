@@ -16,6 +16,12 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from registry.clock import TIMEZONE
 
 PLACEHOLDER_SECRETS = {"", "changethis", "change-me", "demo-not-secret"}
+# Known placeholders from examples and templates, compared without case and punctuation.
+WEAK_SECRETS = {"changethis", "changeme", "demonotsecret", "secret", "secretkey", "password",
+                "yoursecretkey", "supersecret", "supersecretkey", "mysecretkey", "notsecret",
+                "test", "testsecret", "development", "insecure", "khoabimat", "matkhau",
+                "yoursecretkeyhere", "replaceme", "xxxxxxxx"}
+SECRET_MIN_LENGTH = 32
 
 KeyRole = Literal["person", "org"]
 # What each of the two issuing signatures is called in messages.
@@ -81,6 +87,17 @@ class Settings(BaseSettings):
     gateway_timeout: float = 60.0
     edxml_transport: str = "folder"  # folder (offline drop) | gateway
     edxml_sign: bool = True  # sign edXML with the organisation's key (CONGVAN_ORG_P12/_TOKEN)
+    # Web sign-in and sessions
+    session_idle_minutes: int = 30
+    session_max_hours: int = 12
+    signin_failures_per_login: int = 5  # per minute; past it sign-in waits
+    signin_failures_per_client: int = 20
+    reporter_link_days: int = 14
+    upload_max_mb: int = 20
+    # The agency's single sign-on in front: the header naming the login, and the proxy
+    # addresses allowed to set it. Off unless both are set.
+    trusted_user_header: str | None = None
+    trusted_proxies: list[str] = []
 
     @field_validator("smtp_security")
     @classmethod
@@ -142,12 +159,19 @@ class Settings(BaseSettings):
         return self
 
     def enforce_secrets(self) -> None:
-        """Refuse placeholder secrets unless this is the demo (CONGVAN_DEMO=1)."""
-        if not self.demo and self.secret_key in PLACEHOLDER_SECRETS:
-            raise ValueError(
-                "CONGVAN_SECRET_KEY đang là giá trị mẫu; hãy đặt một khoá bí mật thật "
-                "(ví dụ: python -c 'import secrets; print(secrets.token_urlsafe(32))')."
-            )
+        """Refuse placeholder or weak secrets unless this is the demo (CONGVAN_DEMO=1)."""
+        if self.demo:
+            return
+        fix = (f"hãy đặt một khoá bí mật thật, ít nhất {SECRET_MIN_LENGTH} ký tự ngẫu nhiên (ví "
+               "dụ: python -c 'import secrets; print(secrets.token_urlsafe(32))').")
+        key = self.secret_key
+        squashed = "".join(ch for ch in key.casefold() if ch.isalnum())
+        if key in PLACEHOLDER_SECRETS or squashed in WEAK_SECRETS:
+            raise ValueError(f"CONGVAN_SECRET_KEY đang là giá trị mẫu; {fix}")
+        if len(key) < SECRET_MIN_LENGTH:
+            raise ValueError(f"CONGVAN_SECRET_KEY quá ngắn ({len(key)} ký tự); {fix}")
+        if len(set(key)) < 8:
+            raise ValueError(f"CONGVAN_SECRET_KEY lặp lại quá ít ký tự khác nhau; {fix}")
 
 
 @lru_cache(maxsize=1)

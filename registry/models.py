@@ -155,6 +155,76 @@ class Person(Base):
         return role in (self.roles or [])
 
 
+class UserAccount(Base):
+    """A person's credential for the web pages: a login and an argon2 hash (never the password)."""
+
+    __tablename__ = "user_accounts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), unique=True)
+    login: Mapped[str] = mapped_column(String(120), unique=True)
+    password_hash: Mapped[str] = mapped_column(Text)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Set by an admin's reset: the person must choose a new password at the next sign-in.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
+    password_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    person: Mapped[Person] = relationship()
+
+
+class WebSession(Base):
+    """A signed-in browser. The cookie holds a random token; only its SHA-256 is stored here.
+
+    A session belongs to an account, or (``link_id``) to a reporter link that opens one
+    report request. ``ended_at`` set means signed out or revoked: the cookie is dead.
+    """
+
+    __tablename__ = "web_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("user_accounts.id"), index=True)
+    link_id: Mapped[int | None] = mapped_column(ForeignKey("reporter_links.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    client: Mapped[str | None] = mapped_column(String(200))
+
+    account: Mapped[UserAccount | None] = relationship()
+    link: Mapped[ReporterLink | None] = relationship()
+
+
+class SignInFailure(Base):
+    """One refused sign-in, kept to slow password guessing (per login and per client address)."""
+
+    __tablename__ = "sign_in_failures"
+    __table_args__ = (Index("ix_sign_in_failures_login_at", "login", "at"),
+                      Index("ix_sign_in_failures_client_at", "client", "at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    login: Mapped[str] = mapped_column(String(120))
+    client: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ReporterLink(Base):
+    """A single-use, expiring link that lets a unit's reporter open one report request."""
+
+    __tablename__ = "reporter_links"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("report_requests.id"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    request: Mapped[ReportRequest] = relationship()
+
+
 class SigningRight(Base):
     """Who may sign what, for which issuer, with which authority prefix (ND30 art. 13)."""
 

@@ -11,13 +11,14 @@ from datetime import date, timedelta
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import ColumnElement, insert, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from registry.calendar import Period, WorkingCalendar, due_date, policy_from_dict
 from registry.errors import NotFound
 from registry.models import (
     Organization,
+    Person,
     ReportingDuty,
     ReportRequest,
     RequestStatus,
@@ -112,18 +113,47 @@ class Row:
     late: bool
 
 
-def periods(*, session: Session) -> list[str]:
-    """The periods that have requests, newest first."""
-    found = session.scalars(select(ReportRequest.period).distinct()).all()
+def visible_to(actor: Person) -> ColumnElement[bool]:
+    """Requests ``actor`` may see: a unit's reporter only the unit's own; the collecting body's
+    staff the requests of its duties; anybody their own organisation's."""
+    own = ReportRequest.unit_id == actor.organization_id
+    if set(actor.roles or []) <= {"reporter"}:
+        return own
+    return or_(own, ReportRequest.duty_id.in_(select(ReportingDuty.id).where(
+        ReportingDuty.collector_id == actor.organization_id)))
+
+
+def for_submission(*, session: Session, request_id: int, actor: Person | None,
+                   link_request_id: int | None) -> ReportRequest:
+    """The request a visitor may file: a reporter link's own request, or one owed by the
+    signed-in person's unit. Any other is NotFound (as if it did not exist)."""
+    request = session.get(ReportRequest, request_id)
+    allowed = request is not None and (
+        link_request_id == request_id
+        or (actor is not None and request.unit_id == actor.organization_id))
+    if request is None or not allowed:
+        raise NotFound(f"không có yêu cầu báo cáo #{request_id}")
+    return request
+
+
+def periods(*, session: Session, actor: Person | None = None) -> list[str]:
+    """The periods that have requests (that ``actor`` may see), newest first."""
+    query = select(ReportRequest.period).distinct()
+    if actor is not None:
+        query = query.where(visible_to(actor))
+    found = session.scalars(query).all()
     return sorted(found, reverse=True)
 
 
 def overview(*, session: Session, today: date, period: str | None = None,
-             late_only: bool = False) -> Sequence[Row]:
-    """Requests of ``period`` (all when None) by due date then id; late = owed past due."""
+             late_only: bool = False, actor: Person | None = None) -> Sequence[Row]:
+    """Requests of ``period`` (all when None) by due date then id; late = owed past due.
+    With ``actor``, only the requests that person may see."""
     query = (select(ReportRequest).options(joinedload(ReportRequest.unit),
                                            joinedload(ReportRequest.form))
              .order_by(ReportRequest.due_date, ReportRequest.id))
+    if actor is not None:
+        query = query.where(visible_to(actor))
     if period:
         query = query.where(ReportRequest.period == period)
     requests = session.scalars(query).all()

@@ -24,8 +24,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "files_dir": ("Nơi lưu tệp văn bản (.docx, PDF đã ký, tệp đến). Trống: CONGVAN_HOME/files.",
                   "/srv/congvan/files"),
     "demo": ("Chế độ trình diễn: cho phép khoá bí mật mẫu và khoá ký DEMO.", "1"),
-    "secret_key": ("Khoá bí mật ký liên kết xác nhận đã nhận; bắt buộc đặt khi không trình "
-                   "diễn.", "(python -c 'import secrets; print(secrets.token_urlsafe(32))')"),
+    "secret_key": ("Khoá bí mật ký liên kết xác nhận đã nhận và mã CSRF trước đăng nhập; bắt "
+                   "buộc đặt khi không trình diễn: ít nhất 32 ký tự ngẫu nhiên, không phải giá "
+                   "trị mẫu.", "(python -c 'import secrets; print(secrets.token_urlsafe(32))')"),
     "public_base_url": ("Địa chỉ web công khai, dùng trong liên kết xác nhận của thư điện tử.",
                         "https://congvan.kontum.gov.vn"),
     "timezone": ("Múi giờ hiển thị và tính ngày (luôn Asia/Ho_Chi_Minh).", "Asia/Ho_Chi_Minh"),
@@ -73,6 +74,21 @@ TEXT: dict[str, tuple[str, str]] = {
                         "tuyến) hoặc gateway (gửi qua trục liên thông).", "gateway"),
     "edxml_sign": ("Ký số gói edXML (XML-DSig) bằng khoá của cơ quan (CONGVAN_ORG_P12 hoặc "
                    "CONGVAN_ORG_TOKEN) khi đã cấu hình khoá.", "1"),
+    "session_idle_minutes": ("Phiên đăng nhập web kết thúc sau bấy nhiêu phút không dùng.", "30"),
+    "session_max_hours": ("Phiên đăng nhập web kết thúc sau bấy nhiêu giờ kể từ khi đăng nhập.",
+                          "12"),
+    "signin_failures_per_login": ("Số lần sai mật khẩu trong một phút cho một tên đăng nhập; "
+                                  "quá số này phải đợi (429).", "5"),
+    "signin_failures_per_client": ("Số lần sai mật khẩu trong một phút từ một địa chỉ máy; quá "
+                                   "số này phải đợi (429).", "20"),
+    "reporter_link_days": ("Số ngày hiệu lực của đường dẫn nộp báo cáo dùng một lần.", "14"),
+    "upload_max_mb": ("Dung lượng tối đa (MB) của một yêu cầu gửi lên web; quá thì trả 413.",
+                      "20"),
+    "trusted_user_header": ("Tiêu đề HTTP mang tên đăng nhập do máy chủ đăng nhập một lần (SSO) "
+                            "đặt; chỉ dùng khi CONGVAN_TRUSTED_PROXIES cũng được đặt. Trống: tắt.",
+                            "X-Remote-User"),
+    "trusted_proxies": ("Địa chỉ (hoặc dải) của máy chủ trung gian được tin để đặt tiêu đề "
+                        "đăng nhập một lần (danh sách JSON).", '["127.0.0.1/32"]'),
 }
 
 LOCATIONS = ("congvan.settings", "registry.settings", "workflows.settings")

@@ -30,6 +30,7 @@ MODULES = (
     "congvan.cli.trace",
     "congvan.cli.demo",
     "congvan.cli.web",
+    "congvan.cli.users",
     "congvan.cli.draft",
     "congvan.cli.keys",
     "congvan.cli.verify",

@@ -4,14 +4,96 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.staticfiles import StaticFiles
 from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from congvan.settings import Settings, get_settings
-from congvan.web import errors
+from congvan.web import errors, security
+from congvan.web.deps import csrf_guard
 from congvan.web.render import STATIC_DIR, make_templates
-from congvan.web.routes import api, approvals, documents, outbox, receipts, requests, signin
+from congvan.web.routes import (
+    accounts,
+    api,
+    approvals,
+    documents,
+    drafts,
+    incoming,
+    outbox,
+    receipts,
+    registers,
+    reports,
+    requests,
+    signin,
+)
+
+# No inline script, no other origin, no framing (clickjacking of the approve button),
+# no Referer leaving the site (acknowledgement and reporter-link tokens sit in URLs).
+SECURITY_HEADERS = {
+    "Content-Security-Policy": ("default-src 'self'; script-src 'self'; style-src 'self'; "
+                                "img-src 'self' data:; object-src 'self'; frame-src 'self'; "
+                                "frame-ancestors 'self'; form-action 'self'; base-uri 'none'"),
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "SAMEORIGIN",
+    "Referrer-Policy": "same-origin",
+}
+
+
+class BodyLimit:
+    """Answer 413 to a request body over ``limit`` bytes, declared or streamed."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.limit:
+            await self._too_large(scope, send)
+            return
+        seen = 0
+        started = False
+
+        async def counting_receive() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.limit:
+                    raise _TooLarge
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, tracking_send)
+        except _TooLarge:
+            if not started:
+                await self._too_large(scope, send)
+        except BaseExceptionGroup as group:  # raised from inside anyio task groups
+            if group.subgroup(_TooLarge) is None or started:
+                raise
+            await self._too_large(scope, send)
+
+    async def _too_large(self, scope: Scope, send: Send) -> None:
+        mb = self.limit // (1024 * 1024)
+        body = (f"Tệp hoặc dữ liệu gửi lên vượt quá {mb} MB; hãy gửi tệp nhỏ hơn (hoặc chia "
+                "nhỏ tệp).").encode()
+        await send({"type": "http.response.start", "status": 413,
+                    "headers": [(b"content-type", b"text/plain; charset=utf-8"),
+                                (b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body})
+
+
+class _TooLarge(Exception):
+    pass
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -27,7 +109,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     settings.enforce_secrets()
     app = FastAPI(title="Công văn", docs_url="/api/docs", redoc_url=None,
-                  openapi_url="/api/openapi.json")
+                  openapi_url="/api/openapi.json", dependencies=[Depends(csrf_guard)])
     app.state.settings = settings
     app.state.templates = make_templates()
     app.state.unavailable = None
@@ -37,16 +119,25 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.unavailable = str(exc)
 
     @app.middleware("http")
-    async def _unavailable(request: Request,
-                           call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+    async def _frame(request: Request,
+                     call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         if app.state.unavailable and not request.url.path.startswith("/static/"):
-            return errors.answer(request, 503, app.state.unavailable)
-        response = await call_next(request)
+            response = errors.answer(request, 503, app.state.unavailable)
+        else:
+            response = await call_next(request)
+            security.finish(request, response)
         response.headers.setdefault("Vary", "HX-Request")
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        if not request.url.path.startswith("/static/"):
+            response.headers.setdefault("Cache-Control", "no-store")
         return response
 
     errors.install(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    for module in (documents, approvals, outbox, requests, receipts, signin, api):
+    for module in (documents, drafts, incoming, approvals, outbox, requests, registers,
+                   receipts, reports, signin, accounts, api):
         app.include_router(module.router)
+    # Added last, so outermost: the limit holds before any middleware reads the body.
+    app.add_middleware(BodyLimit, limit=settings.upload_max_mb * 1024 * 1024)
     return app

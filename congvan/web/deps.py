@@ -1,18 +1,25 @@
-"""Typed dependencies: the request's unit of work, the settings, the signed-in person."""
+"""Typed dependencies: the request's unit of work, the settings, the session, who acts.
+
+``ActorDep`` is the signed-in person or None; ``PersonDep`` requires one;
+``ClerkDep``, ``LeaderDep``, ``ReporterDep`` and ``AdminDep`` also require the
+role (403 otherwise). The services check again — the dependency only makes
+"who may call this" part of a route's signature.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from congvan.settings import Settings
-from congvan.web import identity
+from congvan.web import security
 from registry.db import transaction
 from registry.errors import PermissionDenied
-from registry.models import Person
+from registry.models import Person, WebSession
 
 
 def get_session() -> Iterator[Session]:
@@ -35,14 +42,28 @@ def get_settings(request: Request) -> Settings:
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
-def get_actor(request: Request, session: SessionDep, settings: SettingsDep) -> Person | None:
-    """The person chosen on the sign-in page (demo-grade identity, see congvan.web.identity)."""
-    key = identity.unsign(secret=settings.secret_key,
-                          value=request.cookies.get(identity.COOKIE))
-    person = identity.find(session=session, person_key=key) if key else None
-    # A plain copy for the page header: error pages render after the rollback expired the row.
-    request.state.actor = identity.Badge.of(person) if person is not None else None
-    return person
+def get_web_session(request: Request, session: SessionDep,
+                    settings: SettingsDep) -> WebSession | None:
+    """The live server-side session the cookie names (or the trusted proxy's user), or None."""
+    from congvan.auth import sessions
+
+    row = sessions.resume(session=session,
+                          token=request.cookies.get(security.cookie_name(settings)),
+                          idle=timedelta(minutes=settings.session_idle_minutes),
+                          max_age=timedelta(hours=settings.session_max_hours))
+    row = security.from_trusted_proxy(request, session, settings, row)
+    security.remember(request, settings, row)
+    return row
+
+
+WebSessionDep = Annotated[WebSession | None, Depends(get_web_session)]
+
+
+def get_actor(row: WebSessionDep) -> Person | None:
+    """The signed-in person (None for visitors and for a reporter link's session)."""
+    if row is None or row.account is None:
+        return None
+    return row.account.person
 
 
 ActorDep = Annotated[Person | None, Depends(get_actor)]
@@ -64,7 +85,23 @@ def signed_in(request: Request, actor: ActorDep) -> Person:
     return actor
 
 
-ReaderDep = Annotated[Person, Depends(signed_in)]
+PersonDep = Annotated[Person, Depends(signed_in)]
+ReaderDep = PersonDep
+
+
+def with_role(*roles: str) -> Callable[[Person], Person]:
+    """A dependency: the signed-in person if they have one of ``roles``; 403 otherwise."""
+    def check(actor: PersonDep) -> Person:
+        return require(actor, *roles)
+    return check
+
+
+ClerkDep = Annotated[Person, Depends(with_role("clerk"))]
+LeaderDep = Annotated[Person, Depends(with_role("leader"))]
+ReviewerDep = Annotated[Person, Depends(with_role("leader", "reviewer"))]
+ReporterDep = Annotated[Person, Depends(with_role("reporter"))]
+AdminDep = Annotated[Person, Depends(with_role("admin"))]
+StaffDep = Annotated[Person, Depends(with_role("clerk", "leader", "reviewer", "admin"))]
 
 
 def require(actor: Person | None, *roles: str) -> Person:
@@ -77,3 +114,10 @@ def require(actor: Person | None, *roles: str) -> Person:
         needed = " hoặc ".join(ROLE.get(r, r) for r in roles)
         raise PermissionDenied(f"{actor.full_name} không có vai trò {needed} để làm việc này.")
     return actor
+
+
+async def csrf_guard(request: Request, row: WebSessionDep, settings: SettingsDep) -> None:
+    """Every POST/PUT/PATCH/DELETE carries the page's token and comes from our own origin."""
+    if request.method in {"GET", "HEAD", "OPTIONS"}:
+        return
+    await security.check_csrf(request, settings, row)

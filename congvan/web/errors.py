@@ -19,8 +19,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from congvan.web.deps import SignInRequired
+from congvan.web.labels import N_
 from congvan.web.render import page
-from outbox.errors import ReceiptError
+from doc_templates.errors import DocTemplatesError
+from outbox.errors import IntakeError, ReceiptError
 from registry import errors as reg
 
 STATUS: tuple[tuple[type[Exception], int], ...] = (
@@ -31,17 +33,19 @@ STATUS: tuple[tuple[type[Exception], int], ...] = (
     (reg.NumberConflict, 409),
     (reg.ValidationError, 422),
     (reg.SchemaOutOfDate, 503),
+    (DocTemplatesError, 503),  # LibreOffice missing or failing: the operator must act
+    (IntakeError, 422),  # an incoming document that cannot be registered as typed
 )
 
 TITLES = {
-    400: "Yêu cầu không hợp lệ",
-    403: "Không có quyền",
-    404: "Không tìm thấy",
-    405: "Không hỗ trợ thao tác này",
-    409: "Không thực hiện được ở trạng thái hiện tại",
-    422: "Dữ liệu chưa đúng",
-    500: "Lỗi hệ thống",
-    503: "Hệ thống chưa sẵn sàng",
+    400: N_("Yêu cầu không hợp lệ"),
+    403: N_("Không có quyền"),
+    404: N_("Không tìm thấy"),
+    405: N_("Không hỗ trợ thao tác này"),
+    409: N_("Không thực hiện được ở trạng thái hiện tại"),
+    422: N_("Dữ liệu chưa đúng"),
+    500: N_("Lỗi hệ thống"),
+    503: N_("Hệ thống chưa sẵn sàng"),
 }
 
 HTTP_MESSAGES = {
@@ -128,6 +132,8 @@ def install(app: FastAPI) -> None:
     """Register the handlers on ``app``."""
     app.add_exception_handler(reg.RegistryError, _ours)
     app.add_exception_handler(ReceiptError, _ours)
+    app.add_exception_handler(DocTemplatesError, _ours)
+    app.add_exception_handler(IntakeError, _ours)
     app.add_exception_handler(SignInRequired, _sign_in)
     app.add_exception_handler(StarletteHTTPException, _http)
     app.add_exception_handler(RequestValidationError, _invalid_request)

@@ -56,29 +56,56 @@ def vn_size(size: int | None) -> str:
     return f"{format_number(round(size / 1024 / 1024, 1))} MB"
 
 
+LABEL_FUNCTIONS = {
+    "doc_status": labels.DOCUMENT_STATUS,
+    "delivery_state": labels.DELIVERY_STATE,
+    "request_status": labels.REQUEST_STATUS,
+    "channel_label": labels.CHANNEL,
+    "file_kind": labels.FILE_KIND,
+    "audit_action": labels.AUDIT_ACTION,
+    "role_label": labels.ROLE,
+    "handling_status": labels.HANDLING_STATUS,
+    "handling_event": labels.HANDLING_EVENT,
+    "handling_role": labels.HANDLING_ROLE,
+}
+
+
 def make_templates() -> Jinja2Templates:
-    """The templates with our filters and label tables."""
+    """The templates with our filters; labels and ``_`` are bound per request (its language)."""
     templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
     env = templates.env
+    env.add_extension("jinja2.ext.i18n")
     env.filters.update(vn_date=vn_date, vn_datetime=vn_datetime, vn_number=vn_number,
                        vn_size=vn_size)
-    env.globals.update(
-        doc_status=lambda s: labels.label(labels.DOCUMENT_STATUS, s),
-        delivery_state=lambda s: labels.label(labels.DELIVERY_STATE, s),
-        request_status=lambda s: labels.label(labels.REQUEST_STATUS, s),
-        channel_label=lambda s: labels.label(labels.CHANNEL, s),
-        file_kind=lambda s: labels.label(labels.FILE_KIND, s),
-        audit_action=lambda s: labels.label(labels.AUDIT_ACTION, s),
-        role_label=lambda s: labels.label(labels.ROLE, s),
-        DOCUMENT_STATUS=labels.DOCUMENT_STATUS,
-    )
+    env.globals["DOCUMENT_STATUS"] = labels.DOCUMENT_STATUS
     return templates
+
+
+def language_context(lang: str) -> dict[str, Any]:
+    """``_``, ``gettext``, ``ngettext`` and the label functions in ``lang``."""
+    from congvan.web.i18n import gettext_for
+
+    tr = gettext_for(lang)
+    ctx: dict[str, Any] = {"_": tr.gettext, "gettext": tr.gettext, "ngettext": tr.ngettext,
+                           "lang": lang}
+    for name, table in LABEL_FUNCTIONS.items():
+        ctx[name] = (lambda t: lambda key: tr.gettext(labels.label(t, key)))(table)
+    return ctx
 
 
 def page(request: Request, name: str, context: dict[str, Any] | None = None,
          status_code: int = 200) -> HTMLResponse:
-    """Render ``name`` with the request, the signed-in person and ``context``."""
+    """Render ``name`` with the request, the signed-in person, the CSRF token and ``context``."""
+    from congvan.web.i18n import choose
+    from congvan.web.security import csrf_token
+
     templates: Jinja2Templates = request.app.state.templates
-    ctx = {"actor": getattr(request.state, "actor", None)}
+    lang = choose(request)
+    ctx = language_context(lang)
+    ctx.update({"actor": getattr(request.state, "actor", None),
+                "csrf_token": csrf_token(request)})
     ctx.update(context or {})
-    return templates.TemplateResponse(request, name, ctx, status_code=status_code)
+    response = templates.TemplateResponse(request, name, ctx, status_code=status_code)
+    if request.query_params.get("lang") == lang:
+        response.set_cookie("ngon_ngu", lang, samesite="lax", max_age=365 * 86400)
+    return response

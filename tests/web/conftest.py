@@ -3,6 +3,7 @@ scenario of tests/web/scenario.py committed, and a TestClient on it."""
 
 from __future__ import annotations
 
+import re
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from congvan.web import create_app
 from registry import db
 from tests.web import scenario
 
-SECRET = "web-tests-secret-0f3c9a7e"
+SECRET = "web-tests-secret-0f3c9a7e-5b1d2c8a94e6"
 
 
 def client_class() -> Any:
@@ -36,15 +37,32 @@ class Web:
     settings: Settings
     world: scenario.World
 
-    def sign_in(self, person_key: str) -> None:
-        """Choose the person on the sign-in page (the client keeps the cookie)."""
-        response = self.client.post("/dang-nhap", data={"person_key": person_key},
-                                    follow_redirects=False)
+    def sign_in(self, login: str, password: str = scenario.PASSWORD) -> None:
+        """Sign in on the form (the client keeps the cookie and sends the session's CSRF
+        token in X-CSRF-Token from then on)."""
+        self.sign_out()
+        response = self.client.post("/dang-nhap", data={
+            "login": login, "password": password, "csrf_token": self.form_token("/dang-nhap")},
+            follow_redirects=False)
         assert response.status_code == 303, response.text
+        self.client.headers["X-CSRF-Token"] = self.client.get("/api/session").json()[
+            "csrf_token"]
+
+    def form_token(self, path: str) -> str:
+        """The CSRF token of the form on the page at ``path``."""
+        return csrf_of(self.client.get(path).text)
 
     def sign_out(self) -> None:
-        """Forget the signed-in person."""
+        """Forget the browser's cookies and token (the server session stays as it was)."""
         self.client.cookies.clear()
+        self.client.headers.pop("X-CSRF-Token", None)
+
+
+def csrf_of(html: str) -> str:
+    """The value of the first csrf_token field in a page."""
+    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert found, "the page has no CSRF field"
+    return found.group(1)
 
 
 def web_settings(url: str, home: Path, **kw: Any) -> Settings:

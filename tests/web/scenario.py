@@ -11,25 +11,32 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass
 from datetime import UTC
+from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from congvan.auth import passwords
 from outbox.enqueue import enqueue_document
 from registry import documents
 from registry.models import (
     DeliveryStatus,
+    Direction,
     DocumentFile,
     DocumentStatus,
+    Person,
     ReportForm,
+    ReportingDuty,
     ReportRequest,
     RequestStatus,
     Submission,
+    UserAccount,
 )
 from signing import approvals
 from tests import factories
 
 PDF = b"%PDF-1.7\n% congvan web test\n%%EOF\n"
+PASSWORD = "mật khẩu thử nghiệm 2026"  # every scenario account has it
 SUBJECT = "V/v triển khai thực hiện Hướng dẫn số 22/HD-BCA-V05 của Bộ Công an"
 DRAFT_SUBJECT = "V/v báo cáo kết quả thực hiện Hướng dẫn số 22/HD-BCA-V05 quý IV năm 2022"
 FORM = {
@@ -56,6 +63,25 @@ class World:
     clerk_key: str
     reporter_key: str
     pdf_sha256: str
+    admin_key: str
+    other_clerk_key: str
+    other_leader_key: str
+    other_draft_id: int
+
+
+@lru_cache(maxsize=1)
+def _hash() -> str:
+    # argon2 is slow on purpose: hash the scenario's one password once per test run.
+    return passwords.hash_password(PASSWORD)
+
+
+def account(session: Session, person: Person) -> UserAccount:
+    """An account for ``person``: login = person key, password = PASSWORD."""
+    row = UserAccount(person=person, login=person.key, password_hash=_hash(), active=True,
+                      must_change_password=False)
+    session.add(row)
+    session.flush()
+    return row
 
 
 def build(session: Session, files_root: Path) -> World:
@@ -64,6 +90,8 @@ def build(session: Session, files_root: Path) -> World:
                            code="BCĐ", kind="advisory", header_parent="UBND TỈNH KON TUM",
                            place="Kon Tum", edxml_id="000.00.00.H34")
     factories.register(session, issuer)
+    factories.register(session, issuer, code="DEN", name="Sổ đăng ký văn bản đến",
+                       direction=Direction.INCOMING)
     chair = factories.person(session, issuer, key="le-ngoc-tuan", full_name="Lê Ngọc Tuấn",
                              title="TRƯỞNG BAN", roles=["leader"])
     factories.right(session, chair, issuer, authority="TM.", on_behalf_of="BAN CHỈ ĐẠO")
@@ -115,11 +143,14 @@ def build(session: Session, files_root: Path) -> World:
                       definition=FORM)
     session.add(form)
     session.flush()
-    late = ReportRequest(form_id=form.id, unit_id=units[2].id, period="2022-Q4",
+    duty = ReportingDuty(form_id=form.id, collector_id=issuer.id, description="Báo cáo quý")
+    session.add(duty)
+    session.flush()
+    late = ReportRequest(duty_id=duty.id, form_id=form.id, unit_id=units[2].id, period="2022-Q4",
                          period_start=dt.date(2022, 10, 1), period_end=dt.date(2022, 12, 31),
                          due_date=dt.date(2022, 12, 10), status=RequestStatus.OPEN,
                          reminders_sent=1)
-    done = ReportRequest(form_id=form.id, unit_id=units[0].id, period="2022-Q4",
+    done = ReportRequest(duty_id=duty.id, form_id=form.id, unit_id=units[0].id, period="2022-Q4",
                          period_start=dt.date(2022, 10, 1), period_end=dt.date(2022, 12, 31),
                          due_date=dt.date(2022, 12, 10), status=RequestStatus.SUBMITTED)
     session.add_all([late, done])
@@ -129,5 +160,27 @@ def build(session: Session, files_root: Path) -> World:
                            channel="api", valid=True,
                            submitted_at=dt.datetime(2022, 12, 8, 2, 30, tzinfo=UTC)))
     session.flush()
+    admin = factories.person(session, issuer, key="quan-tri-vien", full_name="Phạm Quản Trị",
+                             title="CHUYÊN VIÊN", roles=["admin"])
+
+    # Another organisation with its own draft: nothing of it is ours to see.
+    other = factories.org(session, key="ubnd-sa-thay", name="ỦY BAN NHÂN DÂN\nHUYỆN SA THẦY",
+                          code="UBND", kind="body", place="Sa Thầy")
+    factories.register(session, other)
+    other_leader = factories.person(session, other, key="nguyen-van-c", full_name="Nguyễn Văn C",
+                                    title="CHỦ TỊCH", roles=["leader"])
+    factories.right(session, other_leader, other)
+    other_clerk = factories.person(session, other, key="do-thi-d", full_name="Đỗ Thị D",
+                                   title="VĂN THƯ", roles=["clerk"])
+    other_draft = documents.create(
+        session=session, doc_type="cong_van", issuer=other, drafting_unit="VP",
+        subject="V/v dự thảo nội bộ của huyện Sa Thầy", body="Nội dung nội bộ.",
+        created_by=other_clerk, recipients=[("Các phòng, ban", None)],
+    )
+    approvals.submit(session=session, document_id=other_draft.id, actor=other_clerk,
+                     files_root=files_root, today=dt.date(2022, 12, 1))
+    for who in (chair, clerk, reporter, admin, other_leader, other_clerk):
+        account(session, who)
     return World(issued.id, draft.id, stored.id, sent.id, acknowledged.id, dead.id, late.id,
-                 done.id, chair.key, clerk.key, reporter.key, stored.sha256)
+                 done.id, chair.key, clerk.key, reporter.key, stored.sha256, admin.key,
+                 other_clerk.key, other_leader.key, other_draft.id)

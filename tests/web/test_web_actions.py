@@ -29,14 +29,18 @@ class TestApproval:
         """A clerk has no reviewing role: 403 with the reason, and nothing changes."""
         web.sign_in(web.world.clerk_key)
         response = web.client.post(f"/documents/{web.world.draft_id}/approve")
-        assert response.status_code == 403 and "không duyệt được" in response.text
+        assert response.status_code == 403 and "không có vai trò lãnh đạo" in response.text
         assert _status(web.world.draft_id) is DocumentStatus.SUBMITTED
 
     def test_anonymous_may_not_approve(self, web: Web) -> None:
-        """Without signing in, the decision is refused."""
+        """Without signing in, the decision is refused (even with a pre-session form token)."""
         web.sign_out()
-        response = web.client.post(f"/documents/{web.world.draft_id}/approve")
-        assert response.status_code == 403 and "đăng nhập" in response.text.lower()
+        token = web.form_token("/dang-nhap")
+        response = web.client.post(f"/documents/{web.world.draft_id}/approve",
+                                   data={"csrf_token": token}, follow_redirects=False)
+        assert response.status_code == 303
+        assert response.headers["location"].startswith("/dang-nhap?next=")
+        assert _status(web.world.draft_id) is DocumentStatus.SUBMITTED
 
     def test_return_needs_a_comment_and_shows_it(self, web: Web) -> None:
         """Returning without a comment is a 422 naming the field; with one, it is recorded."""
@@ -100,6 +104,8 @@ class TestSubmissionApi:
     def test_anonymous_post_is_403_json(self, web: Web) -> None:
         """The JSON door needs a signed-in reporter."""
         web.sign_out()
+        token = web.form_token("/dang-nhap")
         response = web.client.post(f"/api/requests/{web.world.late_request_id}/submission",
-                                   json={"values": {"mo_hinh": 1, "nguoi_tham_gia": 1}})
+                                   json={"values": {"mo_hinh": 1, "nguoi_tham_gia": 1}},
+                                   headers={"X-CSRF-Token": token})
         assert response.status_code == 403 and "đăng nhập" in response.json()["detail"]

@@ -65,7 +65,8 @@ def test_clerk_filters_opens_a_document_and_a_recipient_acknowledges(
             page = browser.new_page(viewport={"width": 1280, "height": 900})
             page.goto(base + "/")
             expect(page.locator("h1")).to_have_text("Đăng nhập")
-            page.fill("#person_key", world.clerk_key)
+            page.fill("#login", world.clerk_key)
+            page.fill("#password", scenario.PASSWORD)
             page.get_by_role("button", name="Đăng nhập").click()
             expect(page.locator(".who")).to_contain_text("Trần Thị B")
             expect(page.locator("#documents")).to_contain_text("01/BCĐ-NC")
@@ -83,6 +84,7 @@ def test_clerk_filters_opens_a_document_and_a_recipient_acknowledges(
 
             token = make_token(secret=SECRET, delivery_id=world.sent_id)
             page.goto(f"{base}/ack/{token}")
+            page.get_by_role("button", name="Xác nhận đã nhận văn bản").click()
             expect(page.locator("h1")).to_contain_text("Cảm ơn, đã ghi nhận")
 
             page.goto(f"{base}/documents/{world.issued_id}")

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import hashlib
 
+import pytest
+from sqlalchemy import select
+
 from outbox.receipts import make_token
 from registry import db
-from registry.models import Delivery, DeliveryStatus
-from tests.web.conftest import SECRET, Web
+from registry.models import Delivery, DeliveryStatus, DraftVersion, Person
+from tests.web.conftest import SECRET, Web, csrf_of
 
 
 class TestDocumentsList:
@@ -104,16 +107,26 @@ class TestRequests:
 
 class TestAcknowledgement:
     def test_link_acknowledges_once_and_thanks_the_recipient(self, web: Web) -> None:
-        """The e-mail's link records the receipt; opening it again says so."""
+        """Opening the e-mail's link changes nothing (a link scanner cannot acknowledge); its
+        button POSTs the receipt; doing it again says so."""
+        web.sign_out()
         token = make_token(secret=SECRET, delivery_id=web.world.sent_id)
-        first = web.client.get(f"/ack/{token}")
+        shown = web.client.get(f"/ack/{token}")
+        assert shown.status_code == 200 and "Xác nhận đã nhận văn bản" in shown.text
+        with db.transaction() as session:
+            delivery = session.get(Delivery, web.world.sent_id)
+            assert delivery is not None and delivery.status is DeliveryStatus.SENT
+        first = web.client.post(f"/ack/{token}", data={"csrf_token": csrf_of(shown.text)})
         assert first.status_code == 200 and "Cảm ơn, đã ghi nhận" in first.text
         assert "01/BCĐ-NC" in first.text and "Công an huyện Đăk Hà" in first.text
         with db.transaction() as session:
             delivery = session.get(Delivery, web.world.sent_id)
             assert delivery is not None and delivery.status is DeliveryStatus.ACKNOWLEDGED
-        second = web.client.get(f"/xac-nhan/{token}")
+        again = web.client.get(f"/xac-nhan/{token}")
+        assert "Đã xác nhận lúc" in again.text
+        second = web.client.post(f"/xac-nhan/{token}", data={"csrf_token": csrf_of(shown.text)})
         assert second.status_code == 200 and "đã được xác nhận trước đó" in second.text
+        assert web.client.post(f"/ack/{token}").status_code == 403  # no form token
 
     def test_forged_token_is_a_vietnamese_404(self, web: Web) -> None:
         """A token that was changed or made up gets a 404 page that says the link is invalid."""
@@ -121,3 +134,67 @@ class TestAcknowledgement:
         response = web.client.get(f"/ack/{token}")
         assert response.status_code == 404
         assert "Đường dẫn xác nhận không hợp lệ" in response.text
+
+
+class TestTodo:
+    def test_leader_sees_the_draft_waiting_and_the_clerk_the_dead_letter(self, web: Web) -> None:
+        """The documents page opens with what waits for the signed-in person's role."""
+        web.sign_in(web.world.chair_key)
+        page = web.client.get("/").text
+        assert "Dự thảo chờ bạn duyệt" in page and f"/documents/{web.world.draft_id}" in page
+        web.sign_in(web.world.clerk_key)
+        page = web.client.get("/").text
+        assert "Dự thảo chờ bạn duyệt" not in page
+        assert "1 lượt gửi thất bại cần xử lý" in page
+
+    def test_reporter_sees_the_units_owed_report(self, web: Web) -> None:
+        """A unit's reporter sees its open request with a link to the form."""
+        web.sign_in(web.world.reporter_key)
+        page = web.client.get("/").text
+        assert "Báo cáo đơn vị phải nộp" in page
+        assert f'href="/bao-cao/{web.world.late_request_id}"' in page
+
+
+class TestReviewerView:
+    def test_changes_from_the_previous_version_are_shown(self, web: Web) -> None:
+        """After a return and a revised resubmission the page shows the body's diff."""
+        from signing import approvals
+
+        with db.transaction() as session:
+            chair = session.scalar(select(Person).where(Person.key == web.world.chair_key))
+            clerk = session.scalar(select(Person).where(Person.key == web.world.clerk_key))
+            approvals.return_(session=session, document_id=web.world.draft_id, actor=chair,
+                              comment="Sửa hạn báo cáo")
+            approvals.edit(session=session, document_id=web.world.draft_id, actor=clerk,
+                           body="Đề nghị các đơn vị báo cáo trước ngày 15 tháng 12.")
+            approvals.submit(session=session, document_id=web.world.draft_id, actor=clerk,
+                             files_root=web.settings.files_dir)
+        web.sign_in(web.world.chair_key)
+        page = web.client.get(f"/documents/{web.world.draft_id}").text
+        assert "Thay đổi so với lần trước" in page
+        assert '<span class="del">-Đề nghị các đơn vị báo cáo trước ngày 10' in page
+        assert '<span class="add">+Đề nghị các đơn vị báo cáo trước ngày 15' in page
+        assert f"/documents/{web.world.draft_id}/versions/2/pdf" in page
+
+    @pytest.mark.libreoffice
+    def test_draft_pdf_is_served_inline_and_kept(self, web: Web) -> None:
+        """The reviewer reads the current version as a PDF converted once from its .docx."""
+        web.sign_in(web.world.chair_key)
+        url = f"/documents/{web.world.draft_id}/versions/1/pdf"
+        first = web.client.get(url)
+        assert first.status_code == 200, first.text
+        assert first.headers["content-type"] == "application/pdf"
+        assert first.headers["content-disposition"].startswith("inline")
+        assert first.content.startswith(b"%PDF")
+        with db.transaction() as session:
+            version = session.scalar(select(DraftVersion).where(
+                DraftVersion.document_id == web.world.draft_id))
+            assert version is not None and version.pdf_path
+        assert web.client.get(url).content == first.content
+        web.sign_in(web.world.other_clerk_key)
+        assert web.client.get(url).status_code == 404
+
+    def test_signed_file_that_is_not_a_signed_pdf_is_reported(self, web: Web) -> None:
+        """The signatures card says what the verifier found, even for a broken file."""
+        page = web.client.get(f"/documents/{web.world.issued_id}").text
+        assert "Chữ ký số" in page and "PDF" in page and 'class="alert alert-error"' in page

@@ -1,17 +1,72 @@
-"""The JSON door: a unit's reporter posts the figures of an owed report."""
+"""The JSON door, with the same authority as the pages: typed request and response models.
+
+Every unsafe call carries the session's CSRF token in ``X-CSRF-Token`` (from
+``GET /api/session``); errors are ``{"detail": …, "field": …}`` in Vietnamese.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import datetime as dt
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 from starlette.responses import JSONResponse
 
-from congvan.web.deps import ActorDep, SessionDep, require
+from congvan.web.deps import PersonDep, ReviewerDep, SessionDep, WebSessionDep
+from registry import access
+from registry.models import Document, DocumentStatus
 from registry.text import nfc as _nfc
 
-router = APIRouter(prefix="/api")
+ERRORS: dict[int | str, dict[str, Any]] = {
+    403: {"description": "Chưa đăng nhập, thiếu mã CSRF, hoặc không có quyền"},
+    404: {"description": "Không có (hoặc không được xem) văn bản này"},
+}
+router = APIRouter(prefix="/api", responses=ERRORS)
+
+
+class Problem(BaseModel):
+    """An error: what is wrong, and which field."""
+
+    detail: str
+    field: str | None = None
+
+
+class SessionOut(BaseModel):
+    """Who is signed in, and the token unsafe calls must send in ``X-CSRF-Token``."""
+
+    login: str
+    full_name: str
+    organization: str
+    roles: list[str]
+    csrf_token: str
+
+
+class DocumentOut(BaseModel):
+    """A document as the API lists it."""
+
+    id: int
+    direction: str
+    doc_type: str
+    status: DocumentStatus
+    number_symbol: str | None
+    subject: str
+    issue_date: dt.date | None
+    issuer: str | None
+
+    @classmethod
+    def of(cls, doc: Document) -> DocumentOut:
+        """The model of a registry row."""
+        return cls(id=doc.id, direction=doc.direction.value, doc_type=doc.doc_type,
+                   status=doc.status, number_symbol=doc.number_symbol, subject=doc.subject,
+                   issue_date=doc.issue_date,
+                   issuer=" ".join(doc.issuer.name.split()) if doc.issuer else None)
+
+
+class DecisionIn(BaseModel):
+    """A reviewer's comment (required to return a draft)."""
+
+    comment: str = Field(default="", max_length=5000)
 
 
 class SubmissionIn(BaseModel):
@@ -20,18 +75,94 @@ class SubmissionIn(BaseModel):
     values: dict[str, Any] = Field(description="Số liệu theo mã chỉ tiêu của mẫu báo cáo")
 
 
+class IndicatorProblem(BaseModel):
+    """One wrong figure."""
+
+    field: str | None
+    label: str | None = None
+    cell: str | None = None
+    message: str | None = None
+
+
+class SubmissionOut(BaseModel):
+    """The receipt of a filed report, or why it was refused."""
+
+    ok: bool
+    submission_id: int | None = None
+    replaced: bool = False
+    message: str = ""
+    detail: str | None = None
+    field: str | None = None
+    errors: list[IndicatorProblem] = []
+
+
+@router.get("/session", response_model=SessionOut, name="api_session")
+def whoami(actor: PersonDep, row: WebSessionDep) -> SessionOut:
+    """The signed-in person and the CSRF token of this session."""
+    assert row is not None and row.account is not None
+    return SessionOut(login=row.account.login, full_name=actor.full_name,
+                      organization=" ".join(actor.organization.name.split()),
+                      roles=list(actor.roles or []), csrf_token=row.csrf_token)
+
+
+@router.get("/documents", response_model=list[DocumentOut], name="api_documents")
+def list_documents(session: SessionDep, actor: PersonDep,
+                   status: Annotated[DocumentStatus | None, Query()] = None,
+                   limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[DocumentOut]:
+    """The documents the signed-in person may see, newest first."""
+    return [DocumentOut.of(d) for d in access.documents(session=session, actor=actor,
+                                                        status=status, limit=limit)]
+
+
+@router.get("/documents/{document_id}", response_model=DocumentOut, name="api_document")
+def get_document(document_id: int, session: SessionDep, actor: PersonDep) -> DocumentOut:
+    """One document (404 when it is not the person's to see)."""
+    return DocumentOut.of(access.document(session=session, document_id=document_id,
+                                          actor=actor))
+
+
+@router.post("/documents/{document_id}/approve", response_model=DocumentOut,
+             name="api_approve", responses={409: {"model": Problem}})
+def approve(document_id: int, body: DecisionIn, session: SessionDep,
+            actor: ReviewerDep) -> DocumentOut:
+    """The reviewer whose turn it is approves the draft."""
+    from signing import approvals
+
+    access.document(session=session, document_id=document_id, actor=actor)
+    doc = approvals.approve(session=session, document_id=document_id, actor=actor,
+                            comment=_nfc(body.comment).strip() or None)
+    return DocumentOut.of(doc)
+
+
+@router.post("/documents/{document_id}/return", response_model=DocumentOut,
+             name="api_return", responses={409: {"model": Problem}, 422: {"model": Problem}})
+def return_(document_id: int, body: DecisionIn, session: SessionDep,
+            actor: ReviewerDep) -> DocumentOut:
+    """The reviewer whose turn it is returns the draft with a comment."""
+    from signing import approvals
+
+    access.document(session=session, document_id=document_id, actor=actor)
+    doc = approvals.return_(session=session, document_id=document_id, actor=actor,
+                            comment=_nfc(body.comment).strip())
+    return DocumentOut.of(doc)
+
+
 @router.post("/requests/{request_id}/submission", name="api_submission",
-             responses={422: {"description": "Số liệu chưa đúng; mỗi lỗi nêu chỉ tiêu, cách sửa"},
-                        409: {"description": "Kỳ báo cáo đã khép lại (báo cáo tổng hợp đã ban "
+             response_model=SubmissionOut,
+             responses={422: {"model": SubmissionOut,
+                              "description": "Số liệu chưa đúng; mỗi lỗi nêu chỉ tiêu, cách sửa"},
+                        409: {"model": SubmissionOut,
+                              "description": "Kỳ báo cáo đã khép lại (báo cáo tổng hợp đã ban "
                                              "hành); gửi báo cáo đính chính có số"}})
 def submit(request_id: int, body: SubmissionIn, session: SessionDep,
-           actor: ActorDep) -> JSONResponse:
+           actor: PersonDep) -> Any:
     """File the report for the signed-in reporter's own unit; 422 names each wrong indicator,
     409 says the period is closed and how to correct.
 
     A refused submission stores nothing but its audit line, so the answer is
     returned (not raised): the request's transaction still commits that line.
     """
+    from congvan.web.deps import require
     from reporting.submissions import submit_json
 
     reporter = require(actor, "reporter", "clerk")
@@ -39,10 +170,11 @@ def submit(request_id: int, body: SubmissionIn, session: SessionDep,
                           unit_key=reporter.organization.key, values=_nfc(body.values),
                           actor=reporter)
     if receipt.ok:
-        return JSONResponse({"ok": True, "submission_id": receipt.submission_id,
-                             "replaced": receipt.replaced, "message": receipt.message})
-    errors = [{"field": e.get("indicator"), "label": e.get("label"), "cell": e.get("cell"),
-               "message": e.get("message")} for e in receipt.errors]
-    return JSONResponse({"ok": False, "detail": receipt.message,
-                         "field": errors[0]["field"] if errors else None, "errors": errors},
-                        status_code=409 if receipt.closed_by else 422)
+        return SubmissionOut(ok=True, submission_id=receipt.submission_id,
+                             replaced=bool(receipt.replaced), message=receipt.message)
+    errors = [IndicatorProblem(field=e.get("indicator"), label=e.get("label"),
+                               cell=e.get("cell"), message=e.get("message"))
+              for e in receipt.errors]
+    out = SubmissionOut(ok=False, detail=receipt.message,
+                        field=errors[0].field if errors else None, errors=errors)
+    return JSONResponse(out.model_dump(), status_code=409 if receipt.closed_by else 422)

@@ -8,29 +8,32 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from starlette.responses import RedirectResponse, Response
 
-from congvan.web.deps import ActorDep, SessionDep, require
+from congvan.web.deps import ReviewerDep, SessionDep
+from registry import access
 
-router = APIRouter()
+router = APIRouter(include_in_schema=False)
 
 
 @router.post("/documents/{document_id}/approve", name="approve")
-def approve(request: Request, document_id: int, session: SessionDep, actor: ActorDep,
-            comment: Annotated[str, Form()] = "") -> Response:
+def approve(request: Request, document_id: int, session: SessionDep, actor: ReviewerDep,
+            comment: Annotated[str, Form(max_length=5000)] = "") -> Response:
     """Record the signed-in reviewer's approval (signing.approvals checks role and turn)."""
     from signing import approvals
 
-    approvals.approve(session=session, document_id=document_id, actor=require(actor),
+    access.document(session=session, document_id=document_id, actor=actor)
+    approvals.approve(session=session, document_id=document_id, actor=actor,
                       comment=_text(comment) or None)
     return _back(request, document_id)
 
 
 @router.post("/documents/{document_id}/return", name="return")
-def return_(request: Request, document_id: int, session: SessionDep, actor: ActorDep,
-            comment: Annotated[str, Form()] = "") -> Response:
-    """Return the draft to its drafter with the comment (required)."""
+def return_(request: Request, document_id: int, session: SessionDep, actor: ReviewerDep,
+            comment: Annotated[str, Form(max_length=5000)] = "") -> Response:
+    """Return the draft to its drafter with the comment (required; the service checks role)."""
     from signing import approvals
 
-    approvals.return_(session=session, document_id=document_id, actor=require(actor),
+    access.document(session=session, document_id=document_id, actor=actor)
+    approvals.return_(session=session, document_id=document_id, actor=actor,
                       comment=_text(comment))
     return _back(request, document_id)
 

@@ -10,35 +10,38 @@ from sqlalchemy.orm import Session
 from starlette.responses import FileResponse, HTMLResponse
 
 from congvan.runtime import files_dir
-from congvan.web.deps import ReaderDep, SessionDep, SettingsDep
+from congvan.web import dashboard, document_view
+from congvan.web.deps import PersonDep, SessionDep, SettingsDep
 from congvan.web.render import page
+from congvan.web.routes import incoming
 from outbox import deliveries
-from registry import audit, documents
+from registry import access, audit
 from registry.doctypes import DOC_TYPES
 from registry.errors import NotFound
-from registry.models import Delivery, DocumentStatus, Person
+from registry.models import Delivery, Direction, DocumentStatus, Person
 
-router = APIRouter()
+router = APIRouter(include_in_schema=False)
 
 
 @router.get("/", response_class=HTMLResponse, name="documents")
-def list_documents(request: Request, session: SessionDep, actor: ReaderDep,
+def list_documents(request: Request, session: SessionDep, actor: PersonDep,
                    status: Annotated[str | None, Query()] = None) -> HTMLResponse:
     """The documents, newest first; ``?status=`` filters; an HTMX request gets the table only."""
     wanted = DocumentStatus(status) if status in {s.value for s in DocumentStatus} else None
-    rows = documents.list_(session=session, status=wanted)
-    context = {"documents": rows, "status": wanted.value if wanted else "",
+    rows = access.documents(session=session, actor=actor, status=wanted)
+    context: dict[str, Any] = {"documents": rows, "status": wanted.value if wanted else "",
                "doc_types": DOC_TYPES}
     if request.headers.get("HX-Request") and not request.headers.get("HX-History-Restore-Request"):
         return page(request, "_documents_table.html", context)
+    context["todo"] = dashboard.for_person(session=session, actor=actor)
     return page(request, "documents.html", context)
 
 
 @router.get("/documents/{document_id}", response_class=HTMLResponse, name="document")
 def show_document(request: Request, document_id: int, session: SessionDep,
-                  actor: ReaderDep) -> HTMLResponse:
+                  settings: SettingsDep, actor: PersonDep) -> HTMLResponse:
     """Metadata, recipients with their delivery state, files, versions and audit history."""
-    document = documents.get(session=session, document_id=document_id)
+    document = access.document(session=session, document_id=document_id, actor=actor)
     sent = deliveries.for_document(session=session, document_id=document_id)
     by_recipient: dict[int | None, list[Delivery]] = {}
     for delivery in sent:
@@ -55,20 +58,48 @@ def show_document(request: Request, document_id: int, session: SessionDep,
         "events": events, "people": people,
         "delivery_labels": {d.id: d.recipient_label for d in sent},
         "review": _review(session, document_id),
+        "latest": document_view.latest_version(document),
+        "changes": document_view.changes(session=session, document=document),
+        "signatures": {s.file_id: s for s in document_view.signatures(
+            settings=settings, document=document)},
+        "duplicate": request.query_params.get("trung") == "1",
+        **(incoming.handling_context(session, document, actor)
+           if document.direction is Direction.INCOMING else {}),
     })
+
+
+@router.get("/documents/{document_id}/versions/{version}/pdf", name="version_pdf")
+def version_pdf(document_id: int, version: int, session: SessionDep, settings: SettingsDep,
+                actor: PersonDep) -> FileResponse:
+    """The PDF of one draft version, shown inline (converted once from its .docx)."""
+    document = access.document(session=session, document_id=document_id, actor=actor)
+    path = document_view.cached_pdf(settings=settings, document=document, version=version)
+    if path is None:
+        docx = document_view.docx_of(settings=settings, document=document, version=version)
+        # End the read before LibreOffice works for seconds: on SQLite every transaction
+        # holds the write lock (BEGIN IMMEDIATE), and the other pages must not wait for it.
+        session.commit()
+        pdf = document_view.convert(settings=settings, docx=docx)
+        path = document_view.keep_pdf(session=session, settings=settings,
+                                      document_id=document_id, version=version, pdf=pdf)
+    return FileResponse(path, media_type="application/pdf",
+                        content_disposition_type="inline",
+                        filename=f"du-thao-{document_id}-lan-{version}.pdf")
 
 
 @router.get("/documents/{document_id}/files/{file_id}", name="document_file")
 def download_file(document_id: int, file_id: int, session: SessionDep,
-                  settings: SettingsDep, actor: ReaderDep) -> FileResponse:
+                  settings: SettingsDep, actor: PersonDep) -> FileResponse:
     """A stored file of the document, under a name built from its number and symbol."""
-    document = documents.get(session=session, document_id=document_id)
+    document = access.document(session=session, document_id=document_id, actor=actor)
     stored = next((f for f in document.files if f.id == file_id), None)
     if stored is None:
         raise NotFound(f"văn bản #{document_id} không có tệp #{file_id}")
     path = Path(stored.path)
-    path = path if path.is_absolute() else files_dir(settings) / path
-    if not path.is_file():
+    root = files_dir(settings).resolve()
+    path = (path if path.is_absolute() else root / path).resolve()
+    # A stored path is ours, but never serve anything outside the file store.
+    if not path.is_relative_to(root) or not path.is_file():
         raise NotFound(f"tệp {path.name} của văn bản #{document_id} không còn trên máy chủ")
     stem = (document.number_symbol or f"van-ban-{document.id}").replace("/", "-")
     suffix = path.suffix or (".docx" if stored.kind == "docx" else ".pdf")

@@ -1,0 +1,110 @@
+"""What the document page adds for a reviewer: the current draft as PDF, the change from the
+previous version, and the signatures of the signed PDF as the verifier reads them."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from congvan.settings import Settings
+from registry import files
+from registry.errors import NotFound
+from registry.models import Document, DraftVersion
+
+# One conversion at a time per process: LibreOffice is heavy and the result is cached.
+_CONVERT = threading.Lock()
+
+
+@dataclass(frozen=True)
+class Signatures:
+    """The verifier's report of one signed file (or why it could not be read)."""
+
+    file_id: int
+    report: Any | None
+    error: str | None
+
+
+def latest_version(document: Document) -> DraftVersion | None:
+    """The newest draft version, or None before the first submission."""
+    return max(document.versions, key=lambda v: v.version) if document.versions else None
+
+
+def changes(*, session: Session, document: Document) -> list[str]:
+    """Unified diff lines from the previous version to the newest (empty with one version)."""
+    from signing.diff import diff_versions
+
+    versions = sorted(v.version for v in document.versions)
+    if len(versions) < 2:
+        return []
+    return diff_versions(session=session, document_id=document.id, v1=versions[-2],
+                         v2=versions[-1])
+
+
+def cached_pdf(*, settings: Settings, document: Document, version: int) -> Path | None:
+    """The stored PDF of a draft version, or None when it was never converted."""
+    row = _version(document, version)
+    return files.resolve(_root(settings), row.pdf_path) if row.pdf_path else None
+
+
+def docx_of(*, settings: Settings, document: Document, version: int) -> bytes:
+    """The .docx of a draft version, checked against its recorded SHA-256."""
+    row = _version(document, version)
+    assert row.docx_path is not None
+    return files.read(_root(settings), row.docx_path, expected_sha256=row.docx_sha256)
+
+
+def convert(*, settings: Settings, docx: bytes) -> bytes:
+    """The .docx as PDF through LibreOffice (one conversion at a time in this process)."""
+    from doc_templates.pdf import PdfConverter
+
+    with _CONVERT, PdfConverter(settings.soffice) as converter:
+        return converter.convert_bytes(docx)
+
+
+def keep_pdf(*, session: Session, settings: Settings, document_id: int, version: int,
+             pdf: bytes) -> Path:
+    """Store the PDF beside the version's .docx and remember it on the version row."""
+    row = session.scalar(select(DraftVersion).where(DraftVersion.document_id == document_id,
+                                                    DraftVersion.version == version))
+    if row is None:
+        raise NotFound(f"văn bản #{document_id} không có bản dự thảo {version}")
+    stored = files.store(_root(settings), document_id=document_id, year=row.created_at.year,
+                         stem=f"v{version}", suffix=".pdf", data=pdf)
+    row.pdf_path = stored.path
+    session.flush()
+    return files.resolve(_root(settings), stored.path)
+
+
+def _version(document: Document, version: int) -> DraftVersion:
+    row = next((v for v in document.versions if v.version == version), None)
+    if row is None or not row.docx_path:
+        raise NotFound(f"văn bản #{document.id} không có bản dự thảo {version}")
+    return row
+
+
+def signatures(*, settings: Settings, document: Document) -> list[Signatures]:
+    """The verification report of each signed PDF of the document."""
+    from signing.errors import SigningError
+    from signing.verify import load_trust_roots, verify_pdf
+
+    roots = load_trust_roots(settings.trust_roots) if settings.trust_roots else []
+    out = []
+    for stored in document.files:
+        if stored.kind != "signed_pdf":
+            continue
+        try:
+            data = files.read(_root(settings), stored.path, expected_sha256=stored.sha256)
+            out.append(Signatures(stored.id, verify_pdf(data, trust_roots=roots), None))
+        except (SigningError, OSError, ValueError) as exc:
+            out.append(Signatures(stored.id, None, str(exc)))
+    return out
+
+
+def _root(settings: Settings) -> Path:
+    assert settings.files_dir is not None
+    return settings.files_dir
