@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 from sqlalchemy.orm import Session
 
 from congvan.settings import Settings
@@ -20,6 +20,9 @@ from congvan.web import security
 from registry.db import transaction
 from registry.errors import PermissionDenied
 from registry.models import Person, WebSession
+
+# Row ids in paths: a positive 32-bit integer (larger ones overflow the database driver).
+IdPath = Annotated[int, Path(ge=1, le=2_147_483_647)]
 
 
 def get_session() -> Iterator[Session]:

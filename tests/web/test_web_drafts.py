@@ -24,12 +24,12 @@ def _new(web: Web, **extra: object) -> object:
 
 class TestNewDraft:
     def test_clerk_drafts_to_three_units_and_sees_the_plan(self, web: Web) -> None:
-        """The edit page lists one e-mail delivery per unit and warns about the free line."""
+        """The edit page lists one delivery per unit — edXML where the unit has an address on
+        the axis, e-mail where the line asks for it — and warns about the free line."""
         answer = _new(web)
         assert answer.status_code == 303, answer.text
         edit = web.client.get(answer.headers["location"]).text
-        for address in ("ca.dak-ha@example.test", "ca.sa-thay@example.test",
-                        "ca.ngoc-hoi@example.test"):
+        for address in ("000.01.01.H34", "000.01.02.H34", "ca.ngoc-hoi@example.test"):
             assert address in edit
         assert "“Thường trực Huyện ủy” — không gửi qua hệ thống" in edit
 
@@ -76,4 +76,4 @@ class TestNewDraft:
         """Typing 'ngoc hoi' offers the unit with the channel it would use."""
         options = web.client.get("/danh-ba", params={"to": "ngoc hoi"},
                                  headers={"HX-Request": "true"}).text
-        assert 'value="ca-ngoc-hoi"' in options and "thư điện tử" in options
+        assert 'value="ca-ngoc-hoi"' in options and "trục liên thông (edXML)" in options

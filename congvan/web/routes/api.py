@@ -13,7 +13,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 from starlette.responses import JSONResponse
 
-from congvan.web.deps import PersonDep, ReviewerDep, SessionDep, WebSessionDep
+from congvan.web.deps import IdPath, PersonDep, ReviewerDep, SessionDep, WebSessionDep
 from registry import access
 from registry.models import Document, DocumentStatus
 from registry.text import nfc as _nfc
@@ -115,7 +115,7 @@ def list_documents(session: SessionDep, actor: PersonDep,
 
 
 @router.get("/documents/{document_id}", response_model=DocumentOut, name="api_document")
-def get_document(document_id: int, session: SessionDep, actor: PersonDep) -> DocumentOut:
+def get_document(document_id: IdPath, session: SessionDep, actor: PersonDep) -> DocumentOut:
     """One document (404 when it is not the person's to see)."""
     return DocumentOut.of(access.document(session=session, document_id=document_id,
                                           actor=actor))
@@ -123,7 +123,7 @@ def get_document(document_id: int, session: SessionDep, actor: PersonDep) -> Doc
 
 @router.post("/documents/{document_id}/approve", response_model=DocumentOut,
              name="api_approve", responses={409: {"model": Problem}})
-def approve(document_id: int, body: DecisionIn, session: SessionDep,
+def approve(document_id: IdPath, body: DecisionIn, session: SessionDep,
             actor: ReviewerDep) -> DocumentOut:
     """The reviewer whose turn it is approves the draft."""
     from signing import approvals
@@ -136,7 +136,7 @@ def approve(document_id: int, body: DecisionIn, session: SessionDep,
 
 @router.post("/documents/{document_id}/return", response_model=DocumentOut,
              name="api_return", responses={409: {"model": Problem}, 422: {"model": Problem}})
-def return_(document_id: int, body: DecisionIn, session: SessionDep,
+def return_(document_id: IdPath, body: DecisionIn, session: SessionDep,
             actor: ReviewerDep) -> DocumentOut:
     """The reviewer whose turn it is returns the draft with a comment."""
     from signing import approvals
@@ -154,7 +154,7 @@ def return_(document_id: int, body: DecisionIn, session: SessionDep,
                         409: {"model": SubmissionOut,
                               "description": "Kỳ báo cáo đã khép lại (báo cáo tổng hợp đã ban "
                                              "hành); gửi báo cáo đính chính có số"}})
-def submit(request_id: int, body: SubmissionIn, session: SessionDep,
+def submit(request_id: IdPath, body: SubmissionIn, session: SessionDep,
            actor: PersonDep) -> Any:
     """File the report for the signed-in reporter's own unit; 422 names each wrong indicator,
     409 says the period is closed and how to correct.

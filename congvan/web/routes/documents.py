@@ -11,7 +11,7 @@ from starlette.responses import FileResponse, HTMLResponse
 
 from congvan.runtime import files_dir
 from congvan.web import dashboard, document_view
-from congvan.web.deps import PersonDep, SessionDep, SettingsDep
+from congvan.web.deps import IdPath, PersonDep, SessionDep, SettingsDep
 from congvan.web.render import page
 from congvan.web.routes import incoming
 from outbox import deliveries
@@ -38,7 +38,7 @@ def list_documents(request: Request, session: SessionDep, actor: PersonDep,
 
 
 @router.get("/documents/{document_id}", response_class=HTMLResponse, name="document")
-def show_document(request: Request, document_id: int, session: SessionDep,
+def show_document(request: Request, document_id: IdPath, session: SessionDep,
                   settings: SettingsDep, actor: PersonDep) -> HTMLResponse:
     """Metadata, recipients with their delivery state, files, versions and audit history."""
     document = access.document(session=session, document_id=document_id, actor=actor)
@@ -69,7 +69,7 @@ def show_document(request: Request, document_id: int, session: SessionDep,
 
 
 @router.get("/documents/{document_id}/versions/{version}/pdf", name="version_pdf")
-def version_pdf(document_id: int, version: int, session: SessionDep, settings: SettingsDep,
+def version_pdf(document_id: IdPath, version: IdPath, session: SessionDep, settings: SettingsDep,
                 actor: PersonDep) -> FileResponse:
     """The PDF of one draft version, shown inline (converted once from its .docx)."""
     document = access.document(session=session, document_id=document_id, actor=actor)
@@ -88,7 +88,7 @@ def version_pdf(document_id: int, version: int, session: SessionDep, settings: S
 
 
 @router.get("/documents/{document_id}/files/{file_id}", name="document_file")
-def download_file(document_id: int, file_id: int, session: SessionDep,
+def download_file(document_id: IdPath, file_id: IdPath, session: SessionDep,
                   settings: SettingsDep, actor: PersonDep) -> FileResponse:
     """A stored file of the document, under a name built from its number and symbol."""
     document = access.document(session=session, document_id=document_id, actor=actor)
@@ -106,7 +106,7 @@ def download_file(document_id: int, file_id: int, session: SessionDep,
     return FileResponse(path, filename=f"{stem}-{stored.kind}{suffix}")
 
 
-def _review(session: Session, document_id: int) -> Any:
+def _review(session: Session, document_id: IdPath) -> Any:
     from signing import approvals
 
     return approvals.review_state(session=session, document_id=document_id)

@@ -12,7 +12,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from congvan.web.deps import SessionDep, SettingsDep, StaffDep
+from congvan.web.deps import IdPath, SessionDep, SettingsDep, StaffDep
 from congvan.web.render import page
 from registry import access
 from registry.doctypes import DOC_TYPES
@@ -57,7 +57,7 @@ def create(request: Request, session: SessionDep, actor: StaffDep,
 
 
 @router.get("/van-ban/{document_id}/sua", response_class=HTMLResponse, name="draft_edit")
-def edit_form(request: Request, document_id: int, session: SessionDep,
+def edit_form(request: Request, document_id: IdPath, session: SessionDep,
               actor: StaffDep) -> HTMLResponse:
     """The draft with its planned deliveries and the submission form."""
     document = access.document(session=session, document_id=document_id, actor=actor)
@@ -65,7 +65,7 @@ def edit_form(request: Request, document_id: int, session: SessionDep,
 
 
 @router.post("/van-ban/{document_id}/sua", name="draft_save")
-def save(request: Request, document_id: int, session: SessionDep, actor: StaffDep,
+def save(request: Request, document_id: IdPath, session: SessionDep, actor: StaffDep,
          subject: Text, body: Text = "", to: Line = [],  # noqa: B006
          cc: Line = []) -> Response:  # noqa: B006
     """Save the subject, body and lines (drafts and returned drafts only)."""
@@ -81,7 +81,7 @@ def save(request: Request, document_id: int, session: SessionDep, actor: StaffDe
 
 
 @router.post("/van-ban/{document_id}/trinh", name="draft_submit")
-def submit(request: Request, document_id: int, session: SessionDep, settings: SettingsDep,
+def submit(request: Request, document_id: IdPath, session: SessionDep, settings: SettingsDep,
            actor: StaffDep, reviewer: Line = []) -> Response:  # noqa: B006
     """Submit to the chosen reviewers in order (none: a leader who may sign decides)."""
     from signing import approvals

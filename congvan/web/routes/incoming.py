@@ -17,7 +17,15 @@ from sqlalchemy.orm import Session
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from congvan.settings import Settings
-from congvan.web.deps import ClerkDep, LeaderDep, PersonDep, SessionDep, SettingsDep, StaffDep
+from congvan.web.deps import (
+    ClerkDep,
+    IdPath,
+    LeaderDep,
+    PersonDep,
+    SessionDep,
+    SettingsDep,
+    StaffDep,
+)
 from congvan.web.render import page
 from registry import access
 from registry.errors import ValidationError
@@ -102,7 +110,7 @@ def incoming_register(
 
 
 @router.post("/van-ban-den/{document_id}/trinh", name="incoming_present")
-def present(document_id: int, session: SessionDep, actor: ClerkDep,
+def present(document_id: IdPath, session: SessionDep, actor: ClerkDep,
             leader: Annotated[str, Form(max_length=120)]) -> Response:
     """The clerk presents the document to a leader of the office."""
     from outbox import handling
@@ -114,7 +122,7 @@ def present(document_id: int, session: SessionDep, actor: ClerkDep,
 
 
 @router.post("/van-ban-den/{document_id}/giao", name="incoming_assign")
-def assign(document_id: int, session: SessionDep, actor: LeaderDep,
+def assign(document_id: IdPath, session: SessionDep, actor: LeaderDep,
            main: Annotated[str, Form(max_length=120)],
            due: Annotated[str, Form(max_length=10)] = "",
            opinion: Annotated[str, Form(max_length=5000)] = "") -> Response:
@@ -129,7 +137,7 @@ def assign(document_id: int, session: SessionDep, actor: LeaderDep,
 
 
 @router.post("/van-ban-den/{document_id}/tien-do", name="incoming_progress")
-def progress(document_id: int, session: SessionDep, actor: PersonDep,
+def progress(document_id: IdPath, session: SessionDep, actor: PersonDep,
              note: Annotated[str, Form(max_length=5000)] = "",
              xong: Annotated[str, Form(max_length=5)] = "",
              answer: Annotated[str, Form(max_length=120)] = "") -> Response:

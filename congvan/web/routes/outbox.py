@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import HTMLResponse
 
 from congvan.web import outbox_view
-from congvan.web.deps import ClerkDep, SessionDep
+from congvan.web.deps import ClerkDep, IdPath, SessionDep
 from congvan.web.render import page
 from outbox import deliveries
 from registry import access
@@ -26,7 +26,7 @@ def show_outbox(request: Request, session: SessionDep, actor: ClerkDep) -> HTMLR
 
 @router.post("/outbox/deliveries/{delivery_id}/retry", response_class=HTMLResponse,
              name="retry_delivery")
-def retry_delivery(request: Request, delivery_id: int, session: SessionDep,
+def retry_delivery(request: Request, delivery_id: IdPath, session: SessionDep,
                    actor: ClerkDep) -> HTMLResponse:
     """Put a dead letter back in the queue; answers with the updated table row."""
     access.delivery(session=session, delivery_id=delivery_id, actor=actor)

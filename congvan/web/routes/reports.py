@@ -14,7 +14,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from congvan.web import security
-from congvan.web.deps import ActorDep, SessionDep, SettingsDep, WebSessionDep
+from congvan.web.deps import ActorDep, IdPath, SessionDep, SettingsDep, WebSessionDep
 from congvan.web.render import page
 
 router = APIRouter(include_in_schema=False)
@@ -48,7 +48,7 @@ def use_link(request: Request, token: str, session: SessionDep, settings: Settin
 
 
 @router.get("/bao-cao/{request_id}", response_class=HTMLResponse, name="report_form")
-def report_form(request: Request, request_id: int, session: SessionDep, actor: ActorDep,
+def report_form(request: Request, request_id: IdPath, session: SessionDep, actor: ActorDep,
                 row: WebSessionDep) -> HTMLResponse:
     """The unit's form: one field per indicator."""
     owed = _owed(request, session, request_id, actor)
@@ -57,7 +57,7 @@ def report_form(request: Request, request_id: int, session: SessionDep, actor: A
 
 
 @router.post("/bao-cao/{request_id}", response_class=HTMLResponse, name="report_submit")
-async def report_submit(request: Request, request_id: int, session: SessionDep,
+async def report_submit(request: Request, request_id: IdPath, session: SessionDep,
                         actor: ActorDep, row: WebSessionDep) -> HTMLResponse:
     """File the figures; errors come back next to their fields, success with a receipt."""
     from reporting.submissions import submit_json
@@ -79,7 +79,7 @@ async def report_submit(request: Request, request_id: int, session: SessionDep,
     }, status_code=200 if receipt.ok else 422)
 
 
-def _owed(request: Request, session: SessionDep, request_id: int, actor: Any) -> Any:
+def _owed(request: Request, session: SessionDep, request_id: IdPath, actor: Any) -> Any:
     from reporting import requests as report_requests
 
     return report_requests.for_submission(

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from starlette.responses import HTMLResponse
 
-from congvan.web.deps import PersonDep, SessionDep, SettingsDep, StaffDep
+from congvan.web.deps import IdPath, PersonDep, SessionDep, SettingsDep, StaffDep
 from congvan.web.render import page
 from registry.clock import local_today
 from reporting import requests as report_requests
@@ -35,7 +35,7 @@ def list_requests(request: Request, session: SessionDep, actor: PersonDep,
 
 
 @router.post("/requests/{request_id}/lien-ket", response_class=HTMLResponse, name="make_link")
-def make_link(request: Request, request_id: int, session: SessionDep, settings: SettingsDep,
+def make_link(request: Request, request_id: IdPath, session: SessionDep, settings: SettingsDep,
               actor: StaffDep) -> HTMLResponse:
     """A single-use link for the unit to file this report; shown once, to pass on."""
     from congvan.auth import links
