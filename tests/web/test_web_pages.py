@@ -198,3 +198,26 @@ class TestReviewerView:
         """The signatures card says what the verifier found, even for a broken file."""
         page = web.client.get(f"/documents/{web.world.issued_id}").text
         assert "Chữ ký số" in page and "PDF" in page and 'class="alert alert-error"' in page
+
+
+class TestDeadlinesBoard:
+    def test_totals_days_late_and_figures_so_far(self, web: Web) -> None:
+        """The board counts submitted and late units, says how many days late, and shows the
+        figures aggregated from what was filed."""
+        page = web.client.get("/requests", params={"period": "2022-Q4"}).text
+        assert 'class="count r-submitted"><span class="n">1<' in page
+        assert 'class="count late"><span class="n">1<' in page
+        assert "Chậm nộp" in page and " ngày</span>" in page
+        assert "Số liệu tổng hợp đến nay" in page and "1.500" in page
+        assert "Chưa nộp: " in page
+
+    def test_remind_now_sends_once(self, web: Web) -> None:
+        """The button queues one notice per owing unit; pressing again queues none."""
+        first = web.client.post("/requests/nhac", data={"period": "2022-Q4"},
+                                headers={"HX-Request": "true"})
+        assert first.status_code == 200 and "Đã đưa 1 thông báo nhắc" in first.text
+        again = web.client.post("/requests/nhac", data={"period": "2022-Q4"},
+                                headers={"HX-Request": "true"})
+        assert "Đã đưa 0 thông báo nhắc" in again.text
+        web.sign_in(web.world.reporter_key)
+        assert web.client.post("/requests/nhac", data={"period": "2022-Q4"}).status_code == 403

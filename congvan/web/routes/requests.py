@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-from typing import Annotated
+from collections.abc import Sequence
+from datetime import date, timedelta
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Form, Query, Request
+from sqlalchemy.orm import Session
 from starlette.responses import HTMLResponse
 
 from congvan.web.deps import IdPath, PersonDep, SessionDep, SettingsDep, StaffDep
@@ -28,7 +30,8 @@ def list_requests(request: Request, session: SessionDep, actor: PersonDep,
                                     actor=actor)
     context = {"rows": rows, "periods": periods, "period": chosen or "", "late": late,
                "today": today, "late_count": sum(1 for r in rows if r.late),
-               "staff": bool({"clerk", "leader"} & set(actor.roles or []))}
+               "staff": bool({"clerk", "leader"} & set(actor.roles or [])),
+               **board(session=session, rows=rows, period=chosen, today=today)}
     if request.headers.get("HX-Request") and not request.headers.get("HX-History-Restore-Request"):
         return page(request, "_requests_table.html", context)
     return page(request, "requests.html", context)
@@ -44,3 +47,51 @@ def make_link(request: Request, request_id: IdPath, session: SessionDep, setting
                       valid_for=timedelta(days=settings.reporter_link_days))
     url = f"{settings.public_base_url.rstrip('/')}/nop-bao-cao/{made.token}"
     return page(request, "_link.html", {"url": url, "link": made.row})
+
+
+@router.post("/requests/nhac", response_class=HTMLResponse, name="remind_now")
+def remind_now(request: Request, session: SessionDep, actor: StaffDep,
+               period: Annotated[str, Form(max_length=20)]) -> HTMLResponse:
+    """Send the reminder notice now to every unit that still owes the period's report (of the
+    duties the person's organisation collects). Once per unit and stage: pressing again
+    sends nothing more."""
+    from reporting import reminders
+
+    owed = [r.request for r in report_requests.overview(
+        session=session, today=local_today(), period=period, actor=actor)
+        if report_requests.is_owed(r.request) and r.request.duty is not None
+        and r.request.duty.collector_id == actor.organization_id]
+    claimed = reminders.claim(session=session, request_ids=[r.id for r in owed], stage="notice")
+    reminders.enqueue_notices(session=session, request_ids=claimed, stage="notice",
+                              channels=("email", "folder"))
+    return page(request, "_message.html", {
+        "code": 200, "title": "Đã gửi nhắc",
+        "message": f"Đã đưa {len(claimed)} thông báo nhắc vào hộp thư đi"
+                   + (f"; {len(owed) - len(claimed)} đơn vị đã được nhắc trước đó."
+                      if len(owed) > len(claimed) else ".")})
+
+
+def board(*, session: Session, rows: Sequence[Any], period: str | None, today: date
+          ) -> dict[str, Any]:
+    """Totals by state, days late per request, the aggregated figures so far per duty."""
+    from reporting.aggregation import aggregate
+    from reporting.forms import form_of
+
+    totals = {"submitted": 0, "late": 0, "waiting": 0}
+    late_days: dict[int, int] = {}
+    for row in rows:
+        if not report_requests.is_owed(row.request):
+            totals["submitted"] += 1
+        elif row.late:
+            totals["late"] += 1
+            late_days[row.request.id] = (today - row.request.due_date).days
+        else:
+            totals["waiting"] += 1
+    figures = []
+    if period:
+        duties = {r.request.duty_id: r.request for r in rows if r.request.duty_id is not None}
+        for duty_id, sample in duties.items():
+            form = form_of(sample.form)
+            figures.append((sample.form.name, form, aggregate(
+                session=session, duty_id=duty_id, period_key=period, form=form)))
+    return {"totals": totals, "late_days": late_days, "figures": figures}
