@@ -1,7 +1,7 @@
 """web accounts: user_accounts (argon2 hashes), web_sessions, sign_in_failures, reporter_links
 
-Revision ID: 0010_web_accounts
-Revises: 0009_edxml_axis
+Revision ID: 0011_web_accounts
+Revises: 0010_person_signatures
 Create Date: 2026-11-29 17:45:00
 """
 from __future__ import annotations
@@ -11,8 +11,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0010_web_accounts"
-down_revision: str | None = "0009_edxml_axis"
+revision: str = "0011_web_accounts"
+down_revision: str | None = "0010_person_signatures"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
