@@ -19,6 +19,11 @@ MAX_EVENTS = 1_000_000
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+def _n(number: int) -> str:
+    """A count as Vietnamese writes it: 5.242.880."""
+    return f"{number:,}".replace(",", ".")
+
+
 class UnsafeYaml(ValueError):
     """A YAML text refused before loading; ``line`` is 1-based when known."""
 
@@ -34,8 +39,8 @@ def check(text: str, *, max_bytes: int = MAX_BYTES, max_events: int = MAX_EVENTS
     """
     size = len(text.encode("utf-8", "surrogatepass"))
     if size > max_bytes:
-        raise UnsafeYaml(f"tệp quá lớn ({size:,} byte, tối đa {max_bytes:,}); hãy chia nhỏ "
-                         "tệp".replace(",", "."))
+        raise UnsafeYaml(f"tệp quá lớn ({_n(size)} byte, tối đa {_n(max_bytes)}); hãy chia nhỏ "
+                         "tệp")
     count = 0
     try:
         for event in yaml.parse(text, Loader=_Loader):
@@ -46,8 +51,8 @@ def check(text: str, *, max_bytes: int = MAX_BYTES, max_events: int = MAX_EVENTS
                     "tệp dùng neo/bí danh YAML (&… / *…), không được hỗ trợ; hãy viết đầy đủ "
                     "giá trị thay cho bí danh", line=line)
             if count > max_events:
-                raise UnsafeYaml(f"tệp có quá nhiều phần tử (hơn {max_events:,}); hãy chia nhỏ "
-                                 "tệp".replace(",", "."))
+                raise UnsafeYaml(f"tệp có quá nhiều phần tử (hơn {_n(max_events)}); hãy chia "
+                                 "nhỏ tệp")
     except yaml.YAMLError:
         return
 
