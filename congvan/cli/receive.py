@@ -120,10 +120,13 @@ def receive(
 ) -> None:
     """Vào sổ văn bản đến: cấp số đến, ghi nơi gửi, số ký hiệu, ngày, trích yếu.
 
-    Bản quét được đọc bằng Tesseract (tiếng Việt); mọi trường đọc được đều sửa được bằng
-    --number --symbol --date --issuer --subject --urgency --secret. Cùng một văn bản đến lần
-    thứ hai (ví dụ qua thư điện tử rồi qua edXML) được nhận ra, không cấp số đến mới.
-    Một thông điệp trạng thái edXML (biên nhận) được ghi vào lượt gửi tương ứng.
+    Bản quét được đọc bằng Tesseract (tiếng Việt), rồi thêm lớp chữ để tra cứu.
+
+    Sửa hoặc nhập mọi trường: --number --symbol --date --issuer --subject.
+
+    Cùng một văn bản đến lần nữa (thư điện tử rồi edXML) không được cấp số mới.
+
+    Thông điệp trạng thái edXML (biên nhận) được ghi vào lượt gửi tương ứng.
     """
     from outbox import intake
 
