@@ -396,7 +396,9 @@ def _choice(value: str, option: str, words: dict[str, str]) -> str | None:
 def missing_fields(incoming: Incoming) -> list[str]:
     """The options the clerk still has to type (``--number``, ``--symbol``, …)."""
     number, _, symbol = incoming.number_symbol.partition("/")
-    checks = (("--number", number), ("--symbol", symbol), ("--date", incoming.original_date),
+    # The date is not required: a copy without a readable date is still registered (the
+    # register's "Ngày tháng" stays empty until corrected) and simply never matched as a repeat.
+    checks = (("--number", number), ("--symbol", symbol),
               ("--issuer", incoming.sender_name.strip()), ("--subject", incoming.subject.strip()))
     return [option for option, value in checks if not value]
 
@@ -406,7 +408,7 @@ _FIELD_NAMES = {"--number": "số", "--symbol": "ký hiệu", "--date": "ngày v
 
 
 def require_complete(incoming: Incoming) -> None:
-    """Refuse an incoming document whose number, symbol, date, issuer or subject is missing."""
+    """Refuse an incoming document whose number, symbol, issuer or subject is missing."""
     missing = missing_fields(incoming)
     if missing:
         where = {"scan": "bản quét", "paper": "văn bản giấy"}.get(incoming.channel, "tệp")

@@ -99,7 +99,7 @@ class TestHeader:
 
         scan = Incoming(number_symbol="152/CAH-TH", subject="", sender_name="CÔNG AN HUYỆN",
                         channel="scan")
-        with pytest.raises(IntakeError, match=r"--date … --subject ….*số «152»"):
+        with pytest.raises(IntakeError, match=r"nhập --subject ….*số «152»"):
             require_complete(scan)
 
     def test_not_an_image(self, tmp_path: Path) -> None:
