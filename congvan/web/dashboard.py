@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from registry import access
@@ -14,8 +14,11 @@ from registry.access import delivery_visible_to
 from registry.models import (
     Delivery,
     DeliveryStatus,
+    Direction,
     Document,
     DocumentStatus,
+    HandlingAssignment,
+    HandlingEvent,
     Person,
     ReportRequest,
     RequestStatus,
@@ -33,13 +36,17 @@ class Todo:
     to_issue: Sequence[Document] = ()
     dead_letters: int = 0
     reports: Sequence[ReportRequest] = ()
+    to_assign: Sequence[Document] = ()
+    to_present: Sequence[Document] = ()
+    assigned_to_me: Sequence[HandlingAssignment] = ()
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def empty(self) -> bool:
         """True when nothing waits."""
         return not (self.to_review or self.to_sign or self.returned or self.to_issue
-                    or self.dead_letters or self.reports)
+                    or self.dead_letters or self.reports or self.to_assign or self.to_present
+                    or self.assigned_to_me)
 
 
 def for_person(*, session: Session, actor: Person, limit: int = 20) -> Todo:
@@ -69,12 +76,39 @@ def for_person(*, session: Session, actor: Person, limit: int = 20) -> Todo:
             Document.issuer_id == actor.organization_id).order_by(Document.id).limit(limit)).all()
         todo.dead_letters = int(session.scalar(select(func.count(Delivery.id)).where(
             delivery_visible_to(actor), Delivery.status == DeliveryStatus.DEAD)) or 0)
+    _incoming(session, actor, roles, todo, limit)
     if "reporter" in roles:
         todo.reports = session.scalars(select(ReportRequest).where(
             ReportRequest.unit_id == actor.organization_id,
             ReportRequest.status.in_((RequestStatus.OPEN, RequestStatus.REJECTED)))
             .order_by(ReportRequest.due_date).limit(limit)).all()
     return todo
+
+
+def _incoming(session: Session, actor: Person, roles: set[str], todo: Todo, limit: int) -> None:
+    # Incoming documents: presented to this leader and not yet assigned; registered here and
+    # not yet presented (for the clerk); open assignments of this person or their unit.
+    open_assignment = select(HandlingAssignment.id).where(
+        HandlingAssignment.document_id == Document.id,
+        HandlingAssignment.status != "replaced").exists()
+    received = and_(Document.direction == Direction.INCOMING, access.visible_to(actor))
+    if "leader" in roles:
+        presented_to_me = select(HandlingEvent.id).where(
+            HandlingEvent.document_id == Document.id, HandlingEvent.kind == "present",
+            HandlingEvent.to_person_id == actor.id).exists()
+        todo.to_assign = session.scalars(select(Document).where(
+            received, presented_to_me, ~open_assignment).order_by(Document.id).limit(limit)).all()
+    if "clerk" in roles:
+        presented = select(HandlingEvent.id).where(HandlingEvent.document_id == Document.id,
+                                                   HandlingEvent.kind == "present").exists()
+        todo.to_present = session.scalars(select(Document).where(
+            received, ~presented, ~open_assignment).order_by(Document.id).limit(limit)).all()
+    todo.assigned_to_me = session.scalars(select(HandlingAssignment).where(
+        HandlingAssignment.role == "main",
+        HandlingAssignment.status.in_(("assigned", "in_progress")),
+        or_(HandlingAssignment.person_id == actor.id,
+            HandlingAssignment.organization_id == actor.organization_id))
+        .order_by(HandlingAssignment.due_date).limit(limit)).all()
 
 
 def _waiting_for(session: Session, actor: Person, limit: int) -> Sequence[Document]:

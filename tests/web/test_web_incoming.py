@@ -76,15 +76,18 @@ class TestHandling:
         """Clerk presents to the chair, the chair assigns the clerk with a due date, the clerk
         reports progress and completes."""
         document_id = int(_register(web).headers["location"].split("/")[2])
+        assert "Văn bản đến chưa trình lãnh đạo" in web.client.get("/").text
         presented = web.client.post(f"/van-ban-den/{document_id}/trinh",
                                     data={"leader": web.world.chair_key})
         assert presented.status_code == 200 and "trình lãnh đạo" in presented.text
         web.sign_in(web.world.chair_key)
+        assert "Văn bản đến chờ bạn giao xử lý" in web.client.get("/").text
         assigned = web.client.post(f"/van-ban-den/{document_id}/giao", data={
             "main": f"p:{web.world.clerk_key}", "due": "2030-12-31",
             "opinion": "Giao văn thư tổng hợp, báo cáo trước hạn."})
         assert assigned.status_code == 200 and "giao xử lý" in assigned.text
         web.sign_in(web.world.clerk_key)
+        assert "Văn bản đến được giao xử lý" in web.client.get("/").text
         step = web.client.post(f"/van-ban-den/{document_id}/tien-do",
                                data={"note": "Đã gửi các đơn vị", "xong": ""})
         assert step.status_code == 200 and "Đã gửi các đơn vị" in step.text
