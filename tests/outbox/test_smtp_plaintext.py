@@ -78,7 +78,7 @@ class TestPlaintextAuth:
     def test_cli_names_the_settings(self, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         """`congvan outbox run` refuses the settings with a Vietnamese message, exit 1."""
         monkeypatch.setenv("CONGVAN_HOME", str(tmp_path))
-        monkeypatch.setenv("CONGVAN_SECRET_KEY", "k" * 32)
+        monkeypatch.setenv("CONGVAN_SECRET_KEY", "khoa-that-cho-kiem-thu-0123456789")
         monkeypatch.setenv("CONGVAN_SMTP_USERNAME", USER)
         monkeypatch.delenv("CONGVAN_DATABASE_URL", raising=False)
         get_settings.cache_clear()
