@@ -61,21 +61,15 @@ def reserved_date(place: str, year: int) -> str:
 
 
 def render_reserved_docx(spec: DocumentSpec, *, year: int) -> bytes:
-    """The approved document's .docx with ô 2 and ô 4 reserved (see module docstring)."""
-    from docxtpl import DocxTemplate
-    from markupsafe import Markup
+    """The approved document's .docx with ô 2 and ô 4 reserved (see module docstring).
 
-    from doc_templates.body import xml_text
-    from doc_templates.render import build_context
+    Rendered through doc_templates' one renderer, so footnotes, appendices, tables, measured
+    rules and the PDF metadata are those of the document of record.
+    """
+    from doc_templates.render import render_docx
 
-    context = build_context(spec)
-    context["number"] = Markup(reserved_number())
-    context["place_date"] = Markup(xml_text(reserved_date(spec.place, year)))
-    template = DocxTemplate(str(spec.doctype.template_file))
-    template.render(context, autoescape=True)
-    out = io.BytesIO()
-    template.save(out)
-    return out.getvalue()
+    return render_docx(spec, overrides={"number": reserved_number(),
+                                        "place_date": reserved_date(spec.place, year)})
 
 
 def _key(text: str) -> str:
