@@ -80,6 +80,11 @@ def configure(url: str, **kwargs: Any) -> Engine:
     return _engine
 
 
+def is_configured() -> bool:
+    """Whether an engine has been configured in this process."""
+    return _engine is not None
+
+
 def get_engine() -> Engine:
     """The configured engine; configures from CONGVAN_DATABASE_URL if nobody did."""
     if _engine is None:

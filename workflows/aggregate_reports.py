@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from prefect import flow, task
 
-from workflows import steps
+from workflows import flow_env, steps
 
 
 @task(retries=2, retry_delay_seconds=1)
@@ -16,6 +16,7 @@ def aggregate_and_draft(duty_id: int, period_key: str, signer_key: str, superior
 
 @flow(name="aggregate_reports")
 def aggregate_reports(duty_id: int, period_key: str, signer_key: str, superior_key: str,
-                      settings: steps.CycleSettings = steps.DEFAULT_SETTINGS) -> int:
+                      settings: steps.CycleSettings | None = None) -> int:
     """Returns the Báo cáo's id; it awaits the leader's approval."""
+    settings = flow_env.ready(settings)
     return aggregate_and_draft(duty_id, period_key, signer_key, superior_key, settings)

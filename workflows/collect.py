@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from registry import db
 from reporting import staging, submissions
 from reporting.batching import chunks
-from workflows import steps
+from workflows import flow_env, steps
 
 
 class Upload(BaseModel):
@@ -56,9 +56,10 @@ def ingest_chunk(uploads: list[Upload], files_dir: str) -> list[Answer]:
 
 
 @flow(name="collect")
-def collect(uploads: list[Upload], settings: steps.CycleSettings = steps.DEFAULT_SETTINGS
+def collect(uploads: list[Upload], settings: steps.CycleSettings | None = None
             ) -> list[Answer]:
     """Ingest ``uploads`` in chunks; returns one answer per upload, in order."""
+    settings = flow_env.ready(settings)
     futures = [ingest_chunk.submit(chunk, settings.files_dir) for chunk in chunks(uploads, 200)]
     return [a for f in futures for a in f.result()]
 
@@ -83,6 +84,7 @@ def ingest_staged_chunk(first_id: int, last_id: int) -> int:
 def ingest_posts(batch_id: int) -> int:
     """Ingest one staged batch of JSON posts (:func:`reporting.staging.stage_posts`) in chunks;
     returns how many are accepted."""
+    flow_env.ready()
     with db.transaction() as s:
         ranges = staging.pending_ranges(session=s, batch_id=batch_id)
     return sum(f.result() for f in [ingest_staged_chunk.submit(a, b) for a, b in ranges])

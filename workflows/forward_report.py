@@ -7,7 +7,7 @@ from datetime import date
 from prefect import flow, task
 
 from registry.clock import local_today
-from workflows import steps
+from workflows import flow_env, steps
 
 
 @task(retries=2, retry_delay_seconds=1)
@@ -18,6 +18,7 @@ def issue(document_id: int, on: date, settings: steps.CycleSettings) -> str | No
 
 @flow(name="forward_report")
 def forward_report(report_id: int, on: date | None = None,
-                   settings: steps.CycleSettings = steps.DEFAULT_SETTINGS) -> str | None:
+                   settings: steps.CycleSettings | None = None) -> str | None:
     """Issue and enqueue the report; the outbox relay delivers it."""
+    settings = flow_env.ready(settings)
     return issue(report_id, on or local_today(), settings)

@@ -13,7 +13,7 @@ from prefect import flow, task
 
 from registry.clock import local_today
 from reporting.batching import chunks
-from workflows import steps
+from workflows import flow_env, steps
 from workflows.steps import CycleSettings, InstructionIn
 
 
@@ -42,16 +42,18 @@ def open_chunk(duty_id: int, period_key: str, unit_ids: list[int], roll_forward:
 
 
 @flow(name="instruct_units")
-def instruct_units(instr: InstructionIn, settings: CycleSettings = steps.DEFAULT_SETTINGS) -> int:
+def instruct_units(instr: InstructionIn, settings: CycleSettings | None = None) -> int:
     """Draft the instruction and route it to approval; returns its id ("awaiting approval")."""
+    settings = flow_env.ready(settings)
     return draft(instr, settings)
 
 
 @flow(name="issue_instruction")
 def issue_instruction(instruction_id: int, on: date,
-                      settings: CycleSettings = steps.DEFAULT_SETTINGS,
+                      settings: CycleSettings | None = None,
                       period_keys: list[str] | None = None) -> int:
     """Issue a signed instruction and open its requests; returns how many were opened."""
+    settings = flow_env.ready(settings)
     if issue(instruction_id, on, settings) is None:
         return 0
     opened = 0
@@ -65,7 +67,8 @@ def issue_instruction(instruction_id: int, on: date,
 
 @flow(name="reconcile_approved")
 def reconcile_approved(on: date | None = None,
-                       settings: CycleSettings = steps.DEFAULT_SETTINGS) -> list[str]:
+                       settings: CycleSettings | None = None) -> list[str]:
     """Issue whatever was signed but not issued (scheduled)."""
+    settings = flow_env.ready(settings)
     issued = steps.reconcile(on or local_today(), settings)
     return issued

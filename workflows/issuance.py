@@ -112,6 +112,14 @@ def sign_for_signer(*, session: Session, doc: Document, tools: Tools, files_root
 _lock = threading.Lock()
 _installed: list[Tools] = []
 _opened: dict[tuple[str, str], Tools] = {}
+# The organisation's key named in the settings (.p12 or token), set by workflows.flow_env.
+_configured: list[KeySource] = []
+
+
+def configure(*, organization: KeySource | None) -> None:
+    """Issue with this organisation key (from the settings) instead of keys_dir's .p12."""
+    with _lock:
+        _configured[:] = [organization] if organization is not None else []
 
 
 @contextmanager
@@ -166,24 +174,35 @@ def current(*, keys_dir: str | None, soffice: str = "soffice") -> Tools:
             return _installed[-1]
         if keys_dir is None:
             raise ValidationError(
-                "chưa cấu hình khoá ký số để ban hành: đặt keys_dir trong tham số chu kỳ "
-                "(thư mục có organization.p12 và seal.png, tạo bằng `congvan keys dev-ca`)",
-                field="keys_dir")
+                "chưa cấu hình khoá ký số để ban hành: đặt CONGVAN_KEYS_DIR (mặc định "
+                "CONGVAN_HOME/keys: organization.p12 và seal.png, tạo bằng `congvan keys "
+                "dev-ca`) hoặc CONGVAN_ORG_P12 / CONGVAN_ORG_TOKEN", field="CONGVAN_KEYS_DIR")
         key = (str(Path(keys_dir).resolve()), soffice)
         if key not in _opened:
             password = os.environ.get(PASSWORD_ENV)
-            if not password:
+            organization = _configured[0] if _configured else None
+            if organization is None and not password:
                 raise ValidationError(
                     f"chưa có mật khẩu tệp khoá: đặt biến môi trường {PASSWORD_ENV}",
                     field=PASSWORD_ENV)
+            needed = (pkcs12.SEAL_PNG,) if organization else (pkcs12.ORGANIZATION_P12,
+                                                               pkcs12.SEAL_PNG)
+            for name in needed:
+                if not (Path(keys_dir) / name).is_file():
+                    raise ValidationError(
+                        f"không có tệp {Path(keys_dir) / name}: đặt CONGVAN_KEYS_DIR (hoặc "
+                        "CONGVAN_HOME) tới thư mục khoá, hoặc CONGVAN_ORG_P12 / CONGVAN_ORG_TOKEN",
+                        field="CONGVAN_KEYS_DIR")
             from doc_templates.pdf import PdfConverter
 
             org_keys = keyring.issuing_keys(
-                organization=_p12(Path(keys_dir) / pkcs12.ORGANIZATION_P12, password),
+                organization=organization or _p12(Path(keys_dir) / pkcs12.ORGANIZATION_P12,
+                                                  password),
                 seal_png=Path(keys_dir) / pkcs12.SEAL_PNG)
             atexit.register(keyring.close, org_keys)
-            people = PersonKeys(Path(keys_dir), password)
-            atexit.register(people.close)
+            people = PersonKeys(Path(keys_dir), password) if password else None
+            if people is not None:
+                atexit.register(people.close)
             converter = PdfConverter(soffice).__enter__()
             atexit.register(converter.__exit__, None, None, None)
             _opened[key] = Tools(converter, org_keys, people)

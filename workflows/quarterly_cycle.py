@@ -17,7 +17,7 @@ from prefect import flow
 
 from registry.clock import local_today
 from reporting.batching import chunks
-from workflows import aggregate_reports, collect, forward_report, instruct_units, steps
+from workflows import aggregate_reports, collect, flow_env, forward_report, instruct_units, steps
 from workflows import remind_late_units as remind
 
 
@@ -25,9 +25,10 @@ from workflows import remind_late_units as remind
 def quarterly_cycle(instruction_id: int, period_key: str, signer_key: str, superior_key: str,
                     today: date | None = None,
                     uploads: list[collect.Upload] | None = None,
-                    settings: steps.CycleSettings = steps.DEFAULT_SETTINGS,
+                    settings: steps.CycleSettings | None = None,
                     aggregate: bool | None = None) -> dict[str, object]:
     """Run one period's cycle as of ``today``; returns a summary of what each step did."""
+    settings = flow_env.ready(settings)
     today = today or local_today()
     summary: dict[str, object] = {}
     plan = instruct_units.plan(instruction_id, [period_key])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from prefect import flow, task
 
 from reporting.guidance import GuidanceIn
-from workflows import steps
+from workflows import flow_env, steps
 
 
 @task(retries=2, retry_delay_seconds=1)
@@ -17,4 +17,5 @@ def register(guidance: GuidanceIn) -> int:
 @flow(name="receive_guidance")
 def receive_guidance(guidance: GuidanceIn) -> int:
     """Register ``guidance``; returns the incoming document's id."""
+    flow_env.ready()
     return register(guidance)

@@ -10,7 +10,7 @@ from prefect import flow, task
 
 from registry.clock import local_today
 from reporting.batching import chunks
-from workflows import collect, steps
+from workflows import collect, flow_env, steps
 
 
 @task
@@ -53,12 +53,28 @@ def overdue_handling(today: date, settings: steps.CycleSettings) -> int:
         return len(remind_overdue(session=session, today=today, channels=channels))
 
 
-@flow(name="remind_late_units")
-def remind_late_units(duty_id: int, period_key: str, signer_key: str,
-                      today: date | None = None,
-                      settings: steps.CycleSettings = steps.DEFAULT_SETTINGS) -> dict[str, object]:
-    """Run every stage that is due today; returns what was sent."""
-    today = today or local_today()
+@task
+def due_periods(duty_id: int | None, period_key: str | None, today: date,
+                settings: steps.CycleSettings) -> list[tuple[int, str]]:
+    """The duties and periods whose reminders may be due today (from the calendar)."""
+    from registry import db
+    from reporting import reminder_plan
+
+    with db.transaction() as session:
+        return reminder_plan.due_periods(session=session, today=today, policy=settings.reminder,
+                                         duty_id=duty_id, period_key=period_key)
+
+
+def _signer(duty_id: int) -> str | None:
+    from registry import db
+    from reporting import reminder_plan
+
+    with db.transaction() as session:
+        return reminder_plan.instruction_signer(session=session, duty_id=duty_id)
+
+
+def _remind(duty_id: int, period_key: str, signer_key: str | None, today: date,
+            settings: steps.CycleSettings) -> dict[str, object]:
     sent: dict[str, object] = {}
     # A unit whose post is staged (reporting.staging) has reported: ingest before reminding.
     for first_id, last_id in collect.staged_ranges(duty_id, period_key):
@@ -68,9 +84,33 @@ def remind_late_units(duty_id: int, period_key: str, signer_key: str,
         futures = [notify_chunk.submit(duty_id, period_key, stage, today, settings, c)
                    for c in chunks(ids)]
         sent[stage] = sum(f.result() for f in futures)
-    document_id = don_doc(duty_id, period_key, today, signer_key, settings)
+    signer = signer_key or _signer(duty_id)
+    document_id = don_doc(duty_id, period_key, today, signer, settings) if signer else None
     sent["don_doc"] = document_id
     if document_id is not None:
         sent["don_doc_number"] = issue(document_id, today, settings)
+    return sent
+
+
+@flow(name="remind_late_units")
+def remind_late_units(duty_id: int | None = None, period_key: str | None = None,
+                      signer_key: str | None = None, today: date | None = None,
+                      settings: steps.CycleSettings | None = None) -> dict[str, object]:
+    """Run every reminder stage due today (Vietnam time); returns what was sent.
+
+    With ``duty_id`` and ``period_key`` it works on that period and returns its stages;
+    without them (the daily schedule) on every period whose notice window has begun, by the
+    working-day calendar, keyed "duty/period". The đôn đốc is signed by ``signer_key``, else by
+    whoever signed the duty's instruction. The same run reminds the handlers of overdue
+    incoming documents ("handling").
+    """
+    settings = flow_env.ready(settings)
+    today = today or local_today()
+    sent: dict[str, object]
+    if duty_id is not None and period_key is not None:
+        sent = _remind(duty_id, period_key, signer_key, today, settings)
+    else:
+        sent = {f"{d}/{p}": _remind(d, p, signer_key, today, settings)
+                for d, p in due_periods(duty_id, period_key, today, settings)}
     sent["handling"] = overdue_handling(today, settings)
     return sent
