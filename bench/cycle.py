@@ -25,6 +25,16 @@ server before any timing, so its one-time start (≈ 10 s) is excluded.
 
     python bench/cycle.py [--sizes 100,1000,3321] [--engines sqlite,postgresql]
                           [--postgres URL] [--phases] [--profile]
+    python bench/cycle.py --server [--runs 3] [--query-seconds 10,1]
+
+``--server``: the path of a scheduled run on a real Prefect server instead. A PostgreSQL-backed
+server on loopback, the deployments on a process work pool, one ``congvan flows worker``; the
+time from creating a run of the ``reconcile-approved`` deployment to its Completed state, split
+by the run's state history into the poll wait (Scheduled → Pending: until the worker's next
+poll picks it up; PREFECT_WORKER_QUERY_SECONDS), the process start (Pending → Running: a new
+Python process imports congvan and Prefect) and the flow itself (Running → Completed) — for
+each worker poll interval given, next to the same flow run in-process against the same server
+in the same session (the baseline).
 
 The PostgreSQL admin URL defaults to CONGVAN_TEST_POSTGRES_URL or 127.0.0.1:5432/test; each
 run creates databases of its own and drops them.
@@ -310,6 +320,125 @@ def timed(kind: str, template: tuple[str, list[str], int], admin_url: str, label
         _drop(kind, url, admin_url)
 
 
+# ---- the server path --------------------------------------------------------------------
+
+
+def _states(api: str, run_id: object) -> dict[str, float]:
+    """First timestamp (epoch seconds) of each state type in the run's history."""
+    import asyncio
+
+    from prefect.client.orchestration import get_client
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    async def read() -> dict[str, float]:
+        async with get_client() as client:
+            states = await client.read_flow_run_states(run_id)  # type: ignore[arg-type]
+        out: dict[str, float] = {}
+        for st in sorted(states, key=lambda x: x.timestamp):
+            out.setdefault(st.type.value, st.timestamp.timestamp())
+        return out
+
+    with temporary_settings(updates={PREFECT_API_URL: api}):
+        return asyncio.run(read())
+
+
+def _trigger_and_wait(api: str, deployment: str, timeout: float = 300) -> tuple[float, str,
+                                                                               object]:
+    """Create a run of ``deployment``; wait for a final state. (seconds, state, run id)."""
+    import asyncio
+
+    from prefect.client.orchestration import get_client
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    async def go() -> tuple[float, str, object]:
+        async with get_client() as client:
+            dep = await client.read_deployment_by_name(deployment)
+            t0 = time.time()
+            run = await client.create_flow_run_from_deployment(dep.id)
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline:
+                run = await client.read_flow_run(run.id)
+                if run.state is not None and run.state.is_final():
+                    return time.time() - t0, run.state.type.value, run.id
+                await asyncio.sleep(0.1)
+            raise TimeoutError(f"{deployment}: no final state after {timeout} s")
+
+    with temporary_settings(updates={PREFECT_API_URL: api}):
+        return asyncio.run(go())
+
+
+def server_path(args: argparse.Namespace) -> None:
+    """The server path next to the in-process run of the same flow (see the module doc)."""
+    import statistics
+    import subprocess
+
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    from workflows import prefect_env
+
+    home = TMP / "home"
+    url = f"sqlite:///{home / 'congvan.db'}"
+    engine = db.make_engine(url)
+    schema.upgrade(engine)
+    engine.dispose()
+    prefect_db = _pg_create(args.postgres)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CONGVAN_", "PREFECT_"))}
+    env.update(prefect_env.QUIET)
+    env.update({"CONGVAN_HOME": str(home), "PREFECT_HOME": str(TMP / "client"),
+                "CONGVAN_CHANNELS": '["folder"]'})
+    try:
+        async_url = make_url(prefect_db).set(drivername="postgresql+asyncpg").render_as_string(
+            hide_password=False)
+        with prefect_env.local_server(home=TMP / "server", database_url=async_url) as api:
+            env["PREFECT_API_URL"] = api
+            subprocess.run([sys.executable, "-m", "congvan", "flows", "deploy", "--pool",
+                            "bench"], env=env, check=True, capture_output=True, cwd=TMP)
+            # The baseline: the same flow in this process against the same server.
+            os.environ["CONGVAN_HOME"] = str(home)
+            from workflows.instruct_units import reconcile_approved
+
+            with temporary_settings(updates={PREFECT_API_URL: api}):
+                reconcile_approved()  # first run: imports, registry opened
+                inproc = []
+                for _ in range(args.runs):
+                    t0 = time.perf_counter()
+                    reconcile_approved()
+                    inproc.append(time.perf_counter() - t0)
+            base = statistics.median(inproc)
+            print(f"in-process reconcile_approved against the server: median {base:.2f} s "
+                  f"over {args.runs} runs", flush=True)
+            print(f"{'poll s':>7}{'trigger→done s':>16}{'poll wait':>11}{'process':>9}"
+                  f"{'flow':>7}{'ratio':>7}", flush=True)
+            for q in [float(x) for x in args.query_seconds.split(",")]:
+                wenv = dict(env, PREFECT_WORKER_QUERY_SECONDS=str(q),
+                            PREFECT_WORKER_PREFETCH_SECONDS=str(max(q, 1.0)))
+                log = (TMP / f"worker-{q}.log").open("wb")
+                worker = subprocess.Popen(
+                    [sys.executable, "-m", "congvan", "flows", "worker", "--pool", "bench"],
+                    env=wenv, cwd=TMP, stdout=log, stderr=subprocess.STDOUT,
+                    start_new_session=True)
+                try:
+                    _trigger_and_wait(api, "reconcile_approved/reconcile-approved")  # warm
+                    rows = []
+                    for _ in range(args.runs):
+                        total, state, run_id = _trigger_and_wait(
+                            api, "reconcile_approved/reconcile-approved")
+                        st = _states(api, run_id)
+                        rows.append((total, st.get("PENDING", st["SCHEDULED"])
+                                     - st["SCHEDULED"],
+                                     st["RUNNING"] - st.get("PENDING", st["SCHEDULED"]),
+                                     st[state] - st["RUNNING"], state))
+                finally:
+                    prefect_env.stop(worker)
+                    log.close()
+                med = [statistics.median(r[i] for r in rows) for i in range(4)]
+                states = ",".join(sorted({r[4] for r in rows}))
+                print(f"{q:>7.1f}{med[0]:>16.2f}{med[1]:>11.2f}{med[2]:>9.2f}{med[3]:>7.2f}"
+                      f"{med[0] / base:>7.1f}  ({states}; median of {args.runs})", flush=True)
+    finally:
+        _pg_drop(args.postgres, prefect_db)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="100,1000,3321")
@@ -319,7 +448,18 @@ def main() -> None:
     parser.add_argument("--phases", action="store_true", help="print seconds per phase")
     parser.add_argument("--profile", action="store_true", help="cProfile the plain runs")
     parser.add_argument("--no-prefect", action="store_true", help="plain runs only")
+    parser.add_argument("--server", action="store_true",
+                        help="the path through a Prefect server and a process worker")
+    parser.add_argument("--runs", type=int, default=3, help="--server: runs per setting")
+    parser.add_argument("--query-seconds", default="10,1",
+                        help="--server: worker poll intervals to compare")
     args = parser.parse_args()
+    if args.server:
+        try:
+            server_path(args)
+        finally:
+            shutil.rmtree(TMP, ignore_errors=True)
+        return
     sizes = [int(s) for s in args.sizes.split(",")]
     global CONVERTER
     from dataclasses import replace

@@ -1,0 +1,318 @@
+"""The lifecycle on a real Prefect server: a PostgreSQL-backed server on loopback, congvan's
+deployments on a process work pool, a process worker, and the scheduler creating the reminder
+and reconciler runs that the worker completes against a congvan PostgreSQL database.
+
+Runs alone with ``make test-prefect-server`` (marker ``prefect_server``). Everything it starts
+(server, workers, their flow processes) runs in its own process group and is stopped at the
+end, also on failure.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
+
+from registry import db
+from registry.models import Delivery, Document, DocumentStatus, Reminder
+from tests.conftest import create_pg_database, drop_pg_database
+from workflows import prefect_env
+
+pytestmark = [pytest.mark.prefect_server, pytest.mark.postgres, pytest.mark.slow,
+              pytest.mark.libreoffice]
+
+KEY_PASSWORD = "thu-nghiem-may-chu"
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _wait(what: str, check: Callable[[], Any], timeout: float, logs: list[Path]) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(2)
+    tails = "\n".join(f"--- {p.name}\n{p.read_text(errors='replace')[-3000:]}"
+                      for p in logs if p.exists())
+    pytest.fail(f"{what}: not within {timeout:.0f} s\n{tails}")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """A Prefect server on PostgreSQL with a short scheduler loop; yields (API URL, its home)."""
+    home = tmp_path_factory.mktemp("prefect-server")
+    url = create_pg_database()
+    async_url = make_url(url).set(drivername="postgresql+asyncpg").render_as_string(
+        hide_password=False)
+    try:
+        with prefect_env.local_server(home=home, database_url=async_url, extra_env={
+                "PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS": "5"}) as api:
+            yield api, home
+    finally:
+        drop_pg_database(url)
+
+
+@pytest.fixture(scope="module")
+def congvan_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str]]:
+    """CONGVAN_HOME with the demo keys, and a migrated PostgreSQL registry holding the Kon Tum
+    directory and an instruction signed but not issued; yields (home, database URL)."""
+    from registry import schema
+    from registry.directory import import_file
+    from signing.keys import create_dev_ca
+    from workflows import scenario, steps
+
+    home = tmp_path_factory.mktemp("congvan-home")
+    create_dev_ca(home / "keys", password=KEY_PASSWORD)
+    url = create_pg_database()
+    engine = db.make_engine(url)
+    schema.upgrade(engine)
+    engine.dispose()
+    db.configure(url)
+    try:
+        with db.transaction() as s:
+            import_file(session=s, path=scenario.DIRECTORY_FILE)
+        settings = steps.CycleSettings(files_dir=str(home / "files"), channels=["folder"])
+        gid = steps.receive_guidance(scenario.guidance())
+        iid = steps.draft_instruction(
+            scenario.instruction(gid, reporting_unit_keys=scenario.DISTRICTS), settings)
+        assert steps.record_decision(iid, "le-ngoc-tuan") == "signed"
+        yield home, url
+    finally:
+        db.get_engine().dispose()
+        drop_pg_database(url)
+
+
+def _env(api: str, home: Path, url: str, client_home: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CONGVAN_", "PREFECT_"))}
+    env.update(prefect_env.QUIET)
+    env.update({
+        "PREFECT_API_URL": api, "PREFECT_HOME": str(client_home),
+        "CONGVAN_HOME": str(home), "CONGVAN_DATABASE_URL": url,
+        "CONGVAN_KEY_PASSWORD": KEY_PASSWORD, "CONGVAN_CHANNELS": '["folder"]',
+        # A worker that polls every 2 s and looks 5 s ahead, so a test waits seconds, not 10 s.
+        "PREFECT_WORKER_QUERY_SECONDS": "2", "PREFECT_WORKER_PREFETCH_SECONDS": "5",
+        # Heartbeats every 30 s (Prefect's minimum); deployed with --crashed-after 60.
+        "PREFECT_FLOWS_HEARTBEAT_FREQUENCY": "30",
+    })
+    return env
+
+
+def _congvan(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "congvan", *args], env=env, cwd=cwd,
+                          capture_output=True, text=True, timeout=300)
+
+
+class TestScheduledRunsOnAServer:
+    def test_scheduler_creates_runs_and_the_worker_completes_them(
+            self, server: tuple[str, Path], congvan_home: tuple[Path, str],
+            tmp_path: Path) -> None:
+        """Deployed with a 15 s schedule, the reconciler issues the signed instruction and the
+        reminder escalates the late units of 2026-Q3 once, however many times it runs."""
+        from workflows import scenario, steps
+
+        api, _ = server
+        home, url = congvan_home
+        env = _env(api, home, url, tmp_path / "client")
+        # Started from a directory that is not the home: nothing may depend on the cwd.
+        elsewhere = tmp_path / "elsewhere"
+        elsewhere.mkdir()
+        deployed = _congvan(["flows", "deploy", "--pool", "cong-van",
+                             "--schedule", "reconcile-approved=15",
+                             "--schedule", "remind-late-units-daily=15",
+                             "--crashed-after", "60"], env, elsewhere)
+        assert deployed.returncode == 0, deployed.stderr
+        assert "remind_late_units/remind-late-units-daily → cong-van" in deployed.stdout
+        log = tmp_path / "worker.log"
+        with log.open("wb") as out:
+            worker = subprocess.Popen(
+                [sys.executable, "-m", "congvan", "flows", "worker", "--pool", "cong-van"],
+                env=env, cwd=elsewhere, stdout=out, stderr=subprocess.STDOUT,
+                start_new_session=True)
+        try:
+            def issued() -> str | None:
+                with db.transaction() as s:
+                    doc = s.scalars(select(Document).where(
+                        Document.status == DocumentStatus.ISSUED)).first()
+                    return doc.number_symbol if doc else None
+
+            number = _wait("the reconciler issues the signed instruction", issued, 240, [log])
+            assert number.startswith("01/")
+            with db.transaction() as s:
+                instruction = s.scalars(select(Document).where(
+                    Document.status == DocumentStatus.ISSUED)).one()
+                stored = [(f.kind, f.path) for f in instruction.files]
+            # The files root is CONGVAN_HOME/files, not the worker's temporary directory.
+            assert "signed_pdf" in {kind for kind, _ in stored} or stored, stored
+            for _, path in stored:
+                assert (home / "files" / path).is_file() or Path(path).is_file(), path
+                assert str(Path(path)).startswith(str(home)) or not Path(path).is_absolute()
+            assert not list(elsewhere.iterdir())
+            # Open the requests of a quarter already past its due date: escalation is due.
+            for duty_id, period, units in steps.instruction_plan(instruction.id, ["2026-Q3"]):
+                steps.open_requests_chunk(duty_id, period, units)
+
+            def escalated() -> int:
+                with db.transaction() as s:
+                    return int(s.scalar(select(func.count()).select_from(Reminder).where(
+                        Reminder.stage == "escalation")) or 0)
+
+            units = _wait("the scheduled reminder escalates the late units", escalated, 180,
+                          [log])
+            with db.transaction() as s:
+                deliveries = s.scalar(select(func.count()).select_from(Delivery).where(
+                    Delivery.notice_id.is_not(None)))
+            # Two more scheduled reminder runs complete: nobody is reminded twice.
+            before = _completed(env, elsewhere, "remind-late-units-daily")
+            _wait("two more reminder runs complete",
+                  lambda: _completed(env, elsewhere, "remind-late-units-daily") >= before + 2,
+                  120, [log])
+            assert escalated() == units
+            with db.transaction() as s:
+                assert s.scalar(select(func.count()).select_from(Delivery).where(
+                    Delivery.notice_id.is_not(None))) == deliveries
+                assert s.scalar(select(func.count()).select_from(Document).where(
+                    Document.status == DocumentStatus.ISSUED)) == 1
+            status = _congvan(["flows", "status"], dict(env, COLUMNS="200"), elsewhere)
+            assert status.returncode == 0, status.stderr
+            remind = status.stdout[status.stdout.index("remind-late-units-daily"):]
+            assert "lịch: mỗi 15 giây" in remind
+            assert re.search(r"hoàn thành gần nhất: \d\d:\d\d \d\d/\d\d/20\d\d", remind), remind
+
+            # A run whose process dies (kill -9) becomes Crashed (no more heartbeats), leaves
+            # no helper process behind, and a later reconciler run issues what was signed.
+            gid = steps.receive_guidance(scenario.guidance().model_copy(
+                update={"original_number": "23/HD-BCA-V05"}))
+            doc_id = steps.draft_instruction(scenario.instruction(
+                gid, reporting_unit_keys=scenario.DISTRICTS), steps.CycleSettings(
+                files_dir=str(home / "files"), channels=["folder"]))
+            assert steps.record_decision(doc_id, "le-ngoc-tuan") == "signed"
+            run_id = _wait("a reconciler run is running",
+                           lambda: _running(env, elsewhere, "reconcile-approved"), 120, [log])
+            pids = _pids_of(run_id)
+            assert pids, f"no process for flow run {run_id}"
+            for pid in pids:
+                os.kill(pid, signal.SIGKILL)
+            _wait("the killed run becomes Crashed",
+                  lambda: _state_of(env, elsewhere, run_id) == "CRASHED", 180, [log])
+            _wait("no process of the killed run is left", lambda: not _pids_of(run_id), 60,
+                  [log])
+            _wait("a later reconciler run issues the document",
+                  lambda: steps.status_of(doc_id) == "issued", 180, [log])
+            with db.transaction() as s:
+                numbers = [d.number_symbol for d in s.scalars(select(Document).where(
+                    Document.status == DocumentStatus.ISSUED))]
+            assert len(numbers) == len(set(numbers)) == 2, numbers
+        finally:
+            prefect_env.stop(worker)
+        assert "Traceback" not in log.read_text(errors="replace")
+
+
+def _flow_query(env: dict[str, str], cwd: Path, body: str) -> str:
+    code = ("import asyncio\n"
+            "from prefect.client.orchestration import get_client\n"
+            "from prefect.client.schemas.filters import *\n"
+            "async def main():\n"
+            "    async with get_client() as c:\n" + body + "\n"
+            "asyncio.run(main())\n")
+    out = subprocess.run([sys.executable, "-c", code], env=env, cwd=cwd, capture_output=True,
+                         text=True, timeout=120)
+    return out.stdout.strip()
+
+
+def _running(env: dict[str, str], cwd: Path, deployment: str) -> str | None:
+    return _flow_query(env, cwd, (
+        "        runs = await c.read_flow_runs(deployment_filter=DeploymentFilter(\n"
+        f"            name=DeploymentFilterName(any_=[{deployment!r}])),\n"
+        "            flow_run_filter=FlowRunFilter(state=FlowRunFilterState(\n"
+        "                type=FlowRunFilterStateType(any_=['RUNNING']))))\n"
+        "        print(runs[0].id if runs else '')")) or None
+
+
+def _state_of(env: dict[str, str], cwd: Path, run_id: str) -> str:
+    return _flow_query(env, cwd, (
+        f"        run = await c.read_flow_run({run_id!r})\n"
+        "        print(run.state.type.value)"))
+
+
+def _pids_of(run_id: str) -> list[int]:
+    """Processes whose environment names the flow run (its process and what it started)."""
+    needle = f"PREFECT__FLOW_RUN_ID={run_id}".encode()
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if needle in (entry / "environ").read_bytes().split(b"\0"):
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
+def _completed(env: dict[str, str], cwd: Path, deployment: str) -> int:
+    code = ("import asyncio\n"
+            "from prefect.client.orchestration import get_client\n"
+            "from prefect.client.schemas.filters import *\n"
+            "async def main():\n"
+            "    async with get_client() as c:\n"
+            "        runs = await c.read_flow_runs(deployment_filter=DeploymentFilter(\n"
+            f"            name=DeploymentFilterName(any_=[{deployment!r}])),\n"
+            "            flow_run_filter=FlowRunFilter(state=FlowRunFilterState(\n"
+            "                type=FlowRunFilterStateType(any_=['COMPLETED']))))\n"
+            "        print(len(runs))\n"
+            "asyncio.run(main())\n")
+    out = subprocess.run([sys.executable, "-c", code], env=env, cwd=cwd, capture_output=True,
+                         text=True, timeout=120)
+    return int(out.stdout.strip() or 0)
+
+
+class TestWorkerStops:
+    def test_an_idle_worker_stops_on_one_sigterm(self, server: tuple[str, Path],
+                                                 tmp_path: Path) -> None:
+        """`congvan flows worker` on an idle pool exits cleanly after one SIGTERM."""
+        api, _ = server
+        home = tmp_path / "home"
+        env = _env(api, home, f"sqlite:///{home / 'congvan.db'}", tmp_path / "client")
+        log = tmp_path / "worker.log"
+        with log.open("wb") as out:
+            worker = subprocess.Popen(
+                [sys.executable, "-m", "congvan", "flows", "worker", "--pool", "idle-pool"],
+                env=env, cwd=tmp_path, stdout=out, stderr=subprocess.STDOUT,
+                start_new_session=True)
+        try:
+            _wait("the worker polls its pool", lambda: _pool_polled(env, tmp_path), 90, [log])
+            worker.send_signal(signal.SIGTERM)
+            try:
+                code = worker.wait(45)
+            except subprocess.TimeoutExpired:
+                pytest.fail("the worker was still running 45 s after SIGTERM:\n"
+                            + log.read_text(errors="replace")[-3000:])
+            assert code in (0, 130, -signal.SIGINT), log.read_text(errors="replace")[-3000:]
+        finally:
+            prefect_env.stop(worker)
+
+
+def _pool_polled(env: dict[str, str], cwd: Path) -> bool:
+    code = ("import asyncio\n"
+            "from prefect.client.orchestration import get_client\n"
+            "async def main():\n"
+            "    async with get_client() as c:\n"
+            "        ws = await c.read_workers_for_work_pool('idle-pool')\n"
+            "        print(len(ws))\n"
+            "try:\n"
+            "    asyncio.run(main())\n"
+            "except Exception:\n"
+            "    print(0)\n")
+    out = subprocess.run([sys.executable, "-c", code], env=env, cwd=cwd, capture_output=True,
+                         text=True, timeout=120)
+    return (out.stdout.strip() or "0") != "0"
