@@ -27,6 +27,7 @@ MODULES = (
     "congvan.cli.receive",
     "congvan.cli.incoming",
     "congvan.cli.flows",
+    "congvan.cli.files",
     "congvan.cli.trace",
     "congvan.cli.demo",
     "congvan.cli.web",
