@@ -17,7 +17,6 @@ import typer
 
 from congvan.cli._common import console, err_console, user_errors
 
-VN_TZ = "Asia/Ho_Chi_Minh"
 ScheduleOption = Annotated[list[str] | None, typer.Option(
     "--schedule", help="Đổi lịch một triển khai: TÊN=GIÂY hoặc TÊN='cron', ví dụ "
                        "reconcile-approved=600.")]
@@ -53,9 +52,9 @@ STATE_LABELS: dict[str, str] = {
 def _vn_time(value: datetime | None) -> str:
     if value is None:
         return "—"
-    from zoneinfo import ZoneInfo
+    from registry.clock import to_local
 
-    return value.astimezone(ZoneInfo(VN_TZ)).strftime("%H:%M %d/%m/%Y")
+    return to_local(value).strftime("%H:%M %d/%m/%Y")
 
 
 def _state(run: Any) -> str:
