@@ -10,7 +10,7 @@ export DO_NOT_TRACK := 1
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PREFECT_LOGGING_LEVEL := WARNING
 
-.PHONY: demo test test-prefect-server system venv lint lock bench clean i18n
+.PHONY: demo test test-prefect-server scale-demo system venv lint lock bench clean i18n
 
 demo: system venv
 	@bash scripts/demo.sh
@@ -23,6 +23,12 @@ test: system venv
 test-prefect-server: system venv
 	@bash scripts/ensure-postgres.sh
 	@CONGVAN_TEST_POSTGRES_URL="$$(cat var/test-postgres-url)" $(VENV)/bin/pytest -q -p no:cacheprovider -m prefect_server
+
+# congvan scaled out on loopback: Prefect server on PostgreSQL, 2 workers, 2 web processes,
+# 2 outbox relays, a local SMTP server; the Kon Tum cycle through the deployments, checked.
+scale-demo: system venv
+	@bash scripts/ensure-postgres.sh
+	@CONGVAN_TEST_POSTGRES_URL="$$(cat var/test-postgres-url)" $(PY) scripts/scale_demo.py
 
 system:
 	@bash scripts/install-system.sh

@@ -14,7 +14,8 @@ import pytest
 
 from registry import db, schema
 from registry.settings import Settings, get_settings
-from workflows import flow_env, issuance, reminder_plan
+from reporting import reminder_plan
+from workflows import flow_env, issuance
 
 
 @pytest.fixture
@@ -171,9 +172,11 @@ class TestAFlowInItsOwnProcess:
 class TestReminderPlan:
     def test_no_open_request_means_nothing_to_remind(self, kontum_url: str) -> None:
         """Without open requests the daily reminder has no period to work on."""
-        from workflows.reminders import ReminderPolicy
+        from reporting.reminders import ReminderPolicy
 
-        assert reminder_plan.due_periods(today=date(2026, 11, 30), policy=ReminderPolicy()) == []
+        with db.transaction() as s:
+            assert reminder_plan.due_periods(session=s, today=date(2026, 11, 30),
+                                             policy=ReminderPolicy()) == []
 
 
 class TestRunGuard:

@@ -68,8 +68,9 @@ def congvan_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Pat
     directory and an instruction signed but not issued; yields (home, database URL)."""
     from registry import schema
     from registry.directory import import_file
+    from reporting import scenario
     from signing.keys import create_dev_ca
-    from workflows import scenario, steps
+    from workflows import steps
 
     home = tmp_path_factory.mktemp("congvan-home")
     create_dev_ca(home / "keys", password=KEY_PASSWORD)
@@ -118,7 +119,8 @@ class TestScheduledRunsOnAServer:
             tmp_path: Path) -> None:
         """Deployed with a 15 s schedule, the reconciler issues the signed instruction and the
         reminder escalates the late units of 2026-Q3 once, however many times it runs."""
-        from workflows import scenario, steps
+        from reporting import scenario
+        from workflows import steps
 
         api, _ = server
         home, url = congvan_home
