@@ -330,32 +330,31 @@ def status() -> list[DeploymentStatus]:
     from prefect.client.schemas.sorting import FlowRunSort
 
     async def collect() -> list[DeploymentStatus]:
-        out = []
         async with get_client() as client:
-            deps = await client.read_deployments()
+            deps = sorted(await client.read_deployments(), key=lambda d: d.name)
             flows_by_id = {f.id: f.name for f in await client.read_flows()}
-            for dep in sorted(deps, key=lambda d: d.name):
-                only = DeploymentFilter(id=DeploymentFilterId(any_=[dep.id]))
 
-                async def first(types: list[StateType], sort: FlowRunSort,
-                                only: DeploymentFilter = only) -> Any:
-                    runs = await client.read_flow_runs(
-                        deployment_filter=only, sort=sort, limit=1,
-                        flow_run_filter=FlowRunFilter(state=FlowRunFilterState(
-                            type=FlowRunFilterStateType(any_=types))))
-                    return runs[0] if runs else None
+            async def first(dep: Any, types: list[StateType], sort: FlowRunSort) -> Any:
+                runs = await client.read_flow_runs(
+                    deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[dep.id])),
+                    sort=sort, limit=1, flow_run_filter=FlowRunFilter(state=FlowRunFilterState(
+                        type=FlowRunFilterStateType(any_=types))))
+                return runs[0] if runs else None
 
-                nxt = await first([StateType.SCHEDULED], FlowRunSort.EXPECTED_START_TIME_ASC)
-                last = await first([t for t in StateType if t is not StateType.SCHEDULED],
-                                   FlowRunSort.EXPECTED_START_TIME_DESC)
-                done = await first([StateType.COMPLETED], FlowRunSort.EXPECTED_START_TIME_DESC)
-                out.append(DeploymentStatus(
+            async def one(dep: Any) -> DeploymentStatus:
+                nxt, last, done = await asyncio.gather(
+                    first(dep, [StateType.SCHEDULED], FlowRunSort.EXPECTED_START_TIME_ASC),
+                    first(dep, [t for t in StateType if t is not StateType.SCHEDULED],
+                          FlowRunSort.EXPECTED_START_TIME_DESC),
+                    first(dep, [StateType.COMPLETED], FlowRunSort.EXPECTED_START_TIME_DESC))
+                return DeploymentStatus(
                     name=dep.name, flow_name=flows_by_id.get(dep.flow_id, "?"),
-                    pool=dep.work_pool_name, schedules=[_describe(s) for s in dep.schedules
-                                                        if s.active],
+                    pool=dep.work_pool_name,
+                    schedules=[_describe(s) for s in dep.schedules if s.active],
                     active=not dep.paused, next_run=_info(nxt), last_run=_info(last),
-                    last_completed=_info(done)))
-        return out
+                    last_completed=_info(done))
+
+            return list(await asyncio.gather(*(one(d) for d in deps)))
 
     return asyncio.run(collect())
 

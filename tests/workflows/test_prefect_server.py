@@ -110,7 +110,7 @@ def _env(api: str, home: Path, url: str, client_home: Path) -> dict[str, str]:
 
 def _congvan(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "congvan", *args], env=env, cwd=cwd,
-                          capture_output=True, text=True, timeout=300)
+                          capture_output=True, text=True, timeout=600)
 
 
 class TestScheduledRunsOnAServer:
