@@ -143,8 +143,11 @@ def deployments(schedules: dict[str, str | int] | None = None, *,
     for flow_name, fl in flows().items():
         name = deployment_name(flow_name)
         spec = plan.get(name)
+        # A scheduled deployment runs one at a time: a slow run is not overtaken by the next
+        # one working on the same documents (both would race to issue them).
         out.append(fl.to_deployment(
             name=name, schedule=_schedule(spec) if spec is not None else None,
+            concurrency_limit=1 if name in SCHEDULES else None,
             entrypoint_type=kind, description=(fl.description or "").split("\n")[0] or None))
     return out
 
