@@ -7,6 +7,7 @@ Run after adding or changing a setting:  python scripts/gen_settings_doc.py
 from __future__ import annotations
 
 import importlib
+import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,10 @@ TEXT: dict[str, tuple[str, str]] = {
                     '["/etc/congvan/root-ca.pem"]'),
     "pkcs11_module": ("Thư viện PKCS#11 của token ký số (đường dẫn tuyệt đối).",
                       "/usr/lib/softhsm/libsofthsm2.so"),
+    "keys_dir": ("Thư mục khoá ký (.p12) và ảnh chữ ký, con dấu. Trống: CONGVAN_HOME/keys.",
+                 "/srv/congvan/keys"),
+    "channels": ("Kênh các luồng (flows) gửi văn bản: email, folder, edxml (danh sách JSON). "
+                 "`congvan draft issue` chọn kênh theo từng nơi nhận.", '["edxml", "email"]'),
     "key_password": ("Mật khẩu tệp .p12 (nếu không đặt sẽ hỏi).", "(bí mật)"),
     "person_p12": ("Tệp .p12 của người ký.", "/srv/congvan/keys/signer.p12"),
     "person_token": ("Nhãn token PKCS#11 của người ký (thay cho .p12).", "nguoi-ky"),
@@ -115,6 +120,8 @@ def _default(field: Any) -> str:
         return "1" if value else "0"
     if hasattr(value, "get_secret_value"):
         return "(bí mật)"
+    if isinstance(value, list):
+        return f"`{json.dumps([str(v) for v in value])}`"
     return f"`{value}`"
 
 
