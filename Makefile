@@ -1,6 +1,7 @@
 # Two commands do all the set-up on a fresh Debian 12 machine (as root):
 #   make demo   — installs what is missing, then runs one real cycle on the embedded default
-#   make test   — installs what is missing, starts PostgreSQL if needed, runs the whole suite
+#   make test   — installs what is missing, lints (ruff, mypy, import contracts), starts
+#                 PostgreSQL if needed, runs the whole suite
 SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -15,7 +16,7 @@ export PREFECT_LOGGING_LEVEL := WARNING
 demo: system venv
 	@bash scripts/demo.sh
 
-test: system venv
+test: system venv lint
 	@bash scripts/ensure-postgres.sh
 	@CONGVAN_TEST_POSTGRES_URL="$$(cat var/test-postgres-url)" $(VENV)/bin/pytest -q -p no:cacheprovider
 
@@ -41,6 +42,7 @@ $(STAMP):
 
 lint: venv
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
 
 # Extract the web's messages, merge them into the vi/en catalogs, compile the .mo files.
