@@ -28,7 +28,7 @@ HOME = "var/guide"  # how the guide names CONGVAN_HOME
 ENV = {  # the guide's "export" block says the same
     "CONGVAN_KEY_PASSWORD": "mat-khau-thu",
     "CONGVAN_SECRET_KEY": "khoa-bi-mat-cua-huong-dan-0123456789",
-    "COLUMNS": "100",
+    "COLUMNS": "200",  # wide enough that no line wraps, wherever the repository lies
     "TERM": "dumb",
     "NO_COLOR": "1",
 }
@@ -93,7 +93,8 @@ def run(command: str) -> str:
                PATH=f"{ROOT / '.venv' / 'bin'}{os.pathsep}{env.get('PATH', '')}")
     done = subprocess.run(["bash", "-c", command], cwd=ROOT, env=env, capture_output=True,
                           text=True, timeout=600, check=False)
-    out = done.stdout + done.stderr
+    # CONGVAN_HOME may be printed resolved (absolute): the guide names it var/guide.
+    out = (done.stdout + done.stderr).replace(str(ROOT / HOME), HOME)
     if done.returncode != 0:
         out += f"\n(mã thoát {done.returncode})"
     return out
