@@ -207,8 +207,10 @@ def ensure_zombie_automation(after_seconds: int | None = None) -> None:
         name=ZOMBIE_AUTOMATION,
         description="Tiến trình chạy luồng đã chết (kill -9, hết bộ nhớ, mất điện): đánh dấu "
                     "Crashed để lượt sau và bộ đối soát làm tiếp.",
+        # The clock also starts at Running: a process killed before its first heartbeat
+        # reached the server is as dead as one killed later.
         trigger=EventTrigger(
-            after={"prefect.flow-run.heartbeat"},
+            after={"prefect.flow-run.heartbeat", "prefect.flow-run.Running"},
             expect={"prefect.flow-run.heartbeat", "prefect.flow-run.Completed",
                     "prefect.flow-run.Failed", "prefect.flow-run.Cancelled",
                     "prefect.flow-run.Crashed"},
