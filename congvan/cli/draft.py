@@ -192,6 +192,14 @@ def _person_keys_dir(keys_dir: Path, person_key: str) -> Path:
     return own if (own / "signer.p12").is_file() else keys_dir
 
 
+
+# The options sign and issue share: where the token library is, and how the secret arrives.
+Pkcs11ModuleOption = Annotated[Path | None, typer.Option(
+    "--pkcs11-module", help="Thư viện PKCS#11 (mặc định: CONGVAN_PKCS11_MODULE)")]
+PasswordFileOption = Annotated[Path | None, typer.Option(
+    "--password-file", dir_okay=False, help=PASSWORD_FILE_HELP)]
+PasswordStdinOption = Annotated[bool, typer.Option("--password-stdin", help=PASSWORD_STDIN_HELP)]
+
 def sign(
     document_id: Annotated[int, typer.Argument()],
     as_: Annotated[str, typer.Option("--as", help="Khoá người ký (chính người ký)")],
@@ -204,13 +212,9 @@ def sign(
     key_label: Annotated[str | None, typer.Option(
         "--key-label", help="Nhãn khoá trên token (mặc định: CONGVAN_PERSON_KEY_LABEL)",
     )] = None,
-    pkcs11_module: Annotated[Path | None, typer.Option(
-        "--pkcs11-module", help="Thư viện PKCS#11 (mặc định: CONGVAN_PKCS11_MODULE)",
-    )] = None,
-    password_file: Annotated[Path | None, typer.Option(
-        "--password-file", dir_okay=False, help=PASSWORD_FILE_HELP)] = None,
-    password_stdin: Annotated[bool, typer.Option(
-        "--password-stdin", help=PASSWORD_STDIN_HELP)] = False,
+    pkcs11_module: Pkcs11ModuleOption = None,
+    password_file: PasswordFileOption = None,
+    password_stdin: PasswordStdinOption = False,
     signature_png: Annotated[Path | None, typer.Option(
         "--signature-png",
         help="Ảnh chữ ký của người ký (mặc định var/keys/people/<khoá>/signature.png)")] = None,
@@ -290,13 +294,9 @@ def issue(
     org_key_label: Annotated[str | None, typer.Option(
         "--org-key-label", help="Nhãn khoá cơ quan trên token (CONGVAN_ORG_KEY_LABEL)",
     )] = None,
-    pkcs11_module: Annotated[Path | None, typer.Option(
-        "--pkcs11-module", help="Thư viện PKCS#11 (mặc định: CONGVAN_PKCS11_MODULE)",
-    )] = None,
-    password_file: Annotated[Path | None, typer.Option(
-        "--password-file", dir_okay=False, help=PASSWORD_FILE_HELP)] = None,
-    password_stdin: Annotated[bool, typer.Option(
-        "--password-stdin", help=PASSWORD_STDIN_HELP)] = False,
+    pkcs11_module: Pkcs11ModuleOption = None,
+    password_file: PasswordFileOption = None,
+    password_stdin: PasswordStdinOption = False,
     no_delivery: Annotated[bool, typer.Option(
         "--no-delivery", "--no-outbox",
         help="Ban hành mà không gửi qua hệ thống (chỉ gửi bản giấy)")] = False,
