@@ -130,7 +130,7 @@ def pdf_text(data: bytes) -> str:
     except subprocess.TimeoutExpired as error:
         raise IntakeError("Đọc tệp PDF quá lâu: kiểm tra lại tệp.") from error
     if result.returncode != 0:
-        raise IntakeError(f"Không đọc được tệp PDF: {result.stderr.decode(errors='replace')}")
+        raise IntakeError(f"Không đọc được tệp PDF: {ocr.poppler_reason(result.stderr)}")
     return _nfc(result.stdout.decode("utf-8", errors="replace"))
 
 

@@ -43,6 +43,13 @@ PARAGRAPH = "¶"  # in header_lines: a vertical gap inside a column
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff")
 
 
+def poppler_reason(stderr: bytes) -> str:
+    """The last line poppler printed about a file it refused, at most 200 characters: a
+    damaged file makes it print one line per bad byte, which no person should have to read."""
+    lines = [line.strip() for line in stderr.decode(errors="replace").splitlines() if line.strip()]
+    return lines[-1][:200] if lines else "tệp hỏng hoặc không phải PDF"
+
+
 @functools.cache
 def available() -> bool:
     """Whether the tesseract program and its Vietnamese model are installed (asked once per
@@ -102,8 +109,7 @@ def _rasterise(data: bytes) -> list[Image]:
         except subprocess.TimeoutExpired as error:
             raise IntakeError("Đọc bản quét PDF quá lâu: kiểm tra lại tệp.") from error
         if result.returncode != 0:
-            raise IntakeError("Không đọc được tệp PDF: "
-                              f"{result.stderr.decode(errors='replace').strip()}")
+            raise IntakeError(f"Không đọc được tệp PDF: {poppler_reason(result.stderr)}")
         files = sorted(Path(folder).glob("page-*.png"))
         if len(files) > MAX_PAGES:
             raise IntakeError(f"Bản quét có hơn {MAX_PAGES} trang: tách thành nhiều tệp.")
