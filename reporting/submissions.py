@@ -31,7 +31,7 @@ from registry.models import (
 )
 from registry.permissions import require_member, require_role
 from reporting.forms import FormDef, Indicator, form_of, validate_values
-from reporting.xlsx import XlsxRejected, read_workbook
+from reporting.xlsx import FormMeta, XlsxRejected, check_sheet, read_workbook
 
 
 @dataclass
@@ -184,6 +184,45 @@ def submit_xlsx(*, session: Session, data: bytes, unit_key: str, files_dir: Path
                        errors=[{"indicator": None, "cell": None, "message": str(exc)}])
     return submit_values(session=session, request_id=request_id, unit_key=unit_key, values=raw,
                          channel=channel, file_bytes=data, files_dir=files_dir, now=now)
+
+
+def submit_upload(*, session: Session, request: ReportRequest, data: bytes,
+                  actor: Person | None, files_dir: Path | None = None,
+                  now: datetime | None = None) -> Receipt:
+    """The web door for a filled form workbook: ``request`` is the one the page was opened
+    for (the signed-in reporter's unit, or the single-use link's request), and the workbook
+    must be that request's own form — same request, unit, period and form — with typed
+    values, no formula and no oversized sheet. Refusals store nothing but an audit line."""
+    form = form_of(request.form)
+    unit_key = request.unit.key
+    try:
+        check_sheet(data, form)
+        meta, raw = read_workbook(data, form)
+        _same_request(meta, request, form)
+    except XlsxRejected as exc:
+        return _refuse(session, request_id=request.id, unit_key=unit_key, channel="xlsx",
+                       actor=actor, errors=[{"indicator": None, "cell": None,
+                                             "message": str(exc)}])
+    return submit_values(session=session, request_id=request.id, unit_key=unit_key, values=raw,
+                         channel="xlsx", file_bytes=data, files_dir=files_dir, now=now,
+                         actor=actor)
+
+
+def _same_request(meta: FormMeta, request: ReportRequest, form: FormDef) -> None:
+    period = Period.from_key(request.period).in_sentence
+    if meta.request_id is None:
+        raise XlsxRejected("không tìm thấy mã yêu cầu trong tệp (cột ẩn Z); hãy tải mẫu .xlsx "
+                           "của kỳ này trên trang này và nhập số liệu vào đó")
+    if meta.form_code != form.code:
+        raise XlsxRejected(f"tệp là mẫu '{meta.form_code}', không phải mẫu '{form.code}' "
+                           f"({form.name}); hãy tải đúng mẫu trên trang này")
+    if meta.unit_key != request.unit.key:
+        raise XlsxRejected(f"tệp là mẫu của đơn vị '{meta.unit_key}', không phải của "
+                           f"{request.unit.name_in_text}; hãy tải mẫu của đơn vị mình")
+    if meta.period != request.period or meta.request_id != request.id:
+        raise XlsxRejected(f"tệp là mẫu của kỳ {meta.period} (yêu cầu #{meta.request_id}), không "
+                           f"phải của {period} (yêu cầu #{request.id}); hãy tải mẫu của kỳ "
+                           "này trên trang này")
 
 
 def submit_email(*, session: Session, sender_email: str, data: bytes,

@@ -21,6 +21,8 @@ MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_UNCOMPRESSED_BYTES = 20 * 1024 * 1024
 MAX_MEMBERS = 200
 MAX_RATIO = 200  # a form compresses ~10:1; a bomb compresses 1000:1
+MAX_ROWS = 1000  # the form has a few dozen rows; a sheet declaring more is not the form
+MAX_COLUMNS = 52
 
 
 class XlsxRejected(ValueError):
@@ -134,9 +136,10 @@ def read_workbook(data: bytes, form: FormDef) -> tuple[FormMeta, dict[str, Any]]
                                "đã tải về, không đổi tên trang tính")
         ws = wb[SHEET]
         last = FIRST_ROW + len(form.indicators) - 1
-        cells = {row[0].row: row for row in ws.iter_rows(min_row=1, max_row=max(last, 4),
-                                                          min_col=1, max_col=26)
-                 if row and hasattr(row[0], "row")}
+        # Rows by position: a row whose first cell is empty (A4 when the form has no source
+        # line, once Excel or openpyxl re-saves the file) starts with an EmptyCell, no .row.
+        cells = dict(enumerate(ws.iter_rows(min_row=1, max_row=max(last, 4), min_col=1,
+                                            max_col=26), start=1))
         meta_cells = {r: cells.get(r) for r in (1, 2, 3, 4)}
 
         def hidden(r: int) -> Any:
@@ -152,6 +155,46 @@ def read_workbook(data: bytes, form: FormDef) -> tuple[FormMeta, dict[str, Any]]
             row = cells.get(FIRST_ROW + index)
             raw[ind.key] = row[3].value if row is not None and len(row) > 3 else None
         return meta, raw
+    finally:
+        wb.close()
+
+
+def check_sheet(data: bytes, form: FormDef) -> None:
+    """Refuse what a filled form never holds: a value or hidden key computed by a formula
+    (it can fetch, or hide, what the unit reports) or a sheet far larger than the form.
+
+    Reads the zip-checked bytes once more without cached values, in read-only mode, up to
+    the form's last row only.
+    """
+    guard_zip(data)
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds for a broken file
+        raise XlsxRejected(f"không đọc được bảng tính ({exc.__class__.__name__}); hãy tải lại "
+                           "mẫu và nhập lại") from None
+    try:
+        if SHEET not in wb.sheetnames:
+            return  # read_workbook names the missing sheet
+        ws = wb[SHEET]
+        rows, columns = ws.max_row or 0, ws.max_column or 0
+        if rows > MAX_ROWS or columns > MAX_COLUMNS:
+            raise XlsxRejected(
+                f"trang tính '{SHEET}' khai báo {rows} dòng × {columns} cột, quá lớn với mẫu "
+                f"{len(form.indicators)} chỉ tiêu; hãy nhập số liệu vào đúng tệp mẫu đã tải về")
+        last = FIRST_ROW + len(form.indicators) - 1
+        formulas = [cell.coordinate for row in ws.iter_rows(min_row=1, max_row=max(last, 4),
+                                                            min_col=1, max_col=26)
+                    for cell in row
+                    if getattr(cell, "data_type", None) == "f"
+                    or (isinstance(getattr(cell, "value", None), str)
+                        and str(cell.value).startswith("="))]
+        if formulas:
+            shown = ", ".join(formulas[:5]) + (" …" if len(formulas) > 5 else "")
+            raise XlsxRejected(f"ô {shown} chứa công thức; mẫu chỉ nhận số liệu gõ trực tiếp — "
+                               "hãy thay công thức bằng giá trị (Dán đặc biệt → Giá trị) rồi "
+                               "gửi lại")
     finally:
         wb.close()
 

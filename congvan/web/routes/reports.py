@@ -11,6 +11,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
+from sqlalchemy.orm import Session
+from starlette.datastructures import UploadFile
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from congvan.web import security
@@ -52,8 +54,52 @@ def report_form(request: Request, request_id: IdPath, session: SessionDep, actor
                 row: WebSessionDep) -> HTMLResponse:
     """The unit's form: one field per indicator."""
     owed = _owed(request, session, request_id, actor)
-    return page(request, "report_form.html", {"owed": owed, "values": {}, "errors": {},
-                                              "receipt": None, "general": []})
+    return _form_page(request, owed)
+
+
+@router.get("/bao-cao/{request_id}/mau.xlsx", name="report_workbook")
+def report_workbook(request: Request, request_id: IdPath, session: SessionDep, actor: ActorDep,
+                    row: WebSessionDep) -> Response:
+    """The unit's own form workbook for this period, to fill in and upload back."""
+    from registry.calendar import Period
+    from reporting.forms import form_of
+    from reporting.xlsx import build_workbook
+
+    owed = _owed(request, session, request_id, actor)
+    data = build_workbook(form_of(owed.form), unit_name=owed.unit.name, unit_key=owed.unit.key,
+                          period_key=owed.period, period_label=Period.from_key(owed.period).label,
+                          request_id=owed.id, due=f"{owed.due_date:%d/%m/%Y}")
+    name = f"mau-{owed.form.code}-{owed.unit.key}-{owed.period}.xlsx"
+    return Response(data, media_type=XLSX_TYPE,
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@router.post("/bao-cao/{request_id}/xlsx", response_class=HTMLResponse, name="report_upload")
+async def report_upload(request: Request, request_id: IdPath, session: SessionDep,
+                        settings: SettingsDep, actor: ActorDep,
+                        row: WebSessionDep) -> HTMLResponse:
+    """File the report as the filled form workbook: refused files say why next to the upload
+    (or the field), over the size limit answers 413; success shows the receipt."""
+    from congvan.runtime import files_dir
+    from reporting.submissions import submit_upload
+    from reporting.xlsx import MAX_FILE_BYTES
+
+    owed = _owed(request, session, request_id, actor)
+    form = await request.form(max_files=1, max_fields=10)
+    upload = form.get("tep")
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        return _form_page(request, owed, upload=True, general=[
+            "Chưa chọn tệp: hãy bấm “Chọn tệp”, chọn mẫu .xlsx đã nhập số liệu rồi gửi."],
+            status_code=422)
+    data = await upload.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        return _form_page(request, owed, upload=True, general=[
+            f"Tệp {upload.filename} lớn hơn {MAX_FILE_BYTES // 1024 // 1024} MB, quá lớn với một "
+            "mẫu thống kê; hãy gửi đúng tệp mẫu .xlsx đã tải về (thường dưới 50 kB)."],
+            status_code=413)
+    receipt = submit_upload(session=session, request=owed, data=data, actor=actor,
+                            files_dir=files_dir(settings))
+    return _answer(request, session, owed, receipt, values={}, upload=True)
 
 
 @router.post("/bao-cao/{request_id}", response_class=HTMLResponse, name="report_submit")
@@ -71,12 +117,40 @@ async def report_submit(request: Request, request_id: IdPath, session: SessionDe
     receipt = submit_json(session=session, request_id=owed.id, unit_key=owed.unit.key,
                           values={k: _number(v) for k, v in typed.items() if v != ""},
                           actor=actor)
-    errors = {e.get("indicator"): e.get("message") for e in receipt.errors if e.get("indicator")}
+    return _answer(request, session, owed, receipt, values=typed)
+
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _answer(request: Request, session: Session, owed: Any, receipt: Any, *,
+            values: dict[str, str], upload: bool = False) -> HTMLResponse:
+    """The form again: errors beside their fields (with the workbook cell), or the receipt."""
+    errors = {e["indicator"]: (f"Ô {e['cell']}: " if upload and e.get("cell") else "")
+              + e["message"] for e in receipt.errors if e.get("indicator")}
     general = [e.get("message") for e in receipt.errors if not e.get("indicator")]
+    submitted = _submitted_at(session, receipt.submission_id) if receipt.ok else None
+    return _form_page(request, owed, values=values, errors=errors, general=general,
+                      receipt=receipt if receipt.ok else None, now=submitted,
+                      upload=upload, status_code=200 if receipt.ok else 422)
+
+
+def _form_page(request: Request, owed: Any, *, values: dict[str, str] | None = None,
+               errors: dict[str, str] | None = None, general: list[str] | None = None,
+               receipt: Any = None, now: datetime | None = None, upload: bool = False,
+               status_code: int = 200) -> HTMLResponse:
     return page(request, "report_form.html", {
-        "owed": owed, "values": typed, "errors": errors, "general": general,
-        "receipt": receipt if receipt.ok else None, "now": datetime.now(UTC),
-    }, status_code=200 if receipt.ok else 422)
+        "owed": owed, "values": values or {}, "errors": errors or {}, "general": general or [],
+        "receipt": receipt, "now": now or datetime.now(UTC), "upload": upload},
+        status_code=status_code)
+
+
+def _submitted_at(session: Session, submission_id: int | None) -> datetime | None:
+    # The receipt's time is the one recorded on the submission, not the page's.
+    from registry.models import Submission
+
+    row = session.get(Submission, submission_id) if submission_id else None
+    return row.submitted_at if row is not None else None
 
 
 def _owed(request: Request, session: SessionDep, request_id: IdPath, actor: Any) -> Any:
