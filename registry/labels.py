@@ -110,7 +110,18 @@ AUDIT_ACTION: dict[str, str] = {
     "status:13": "Trạng thái 13: đề nghị thu hồi",
     "status:15": "Trạng thái 15: đồng ý thu hồi/cập nhật",
     "status:16": "Trạng thái 16: từ chối thu hồi/cập nhật",
+    # Hồ sơ (records): file plan, files, filing, closing, handover.
+    "records.plan_import": "Nhập danh mục hồ sơ",
+    "records.plan_approve": "Phê duyệt danh mục hồ sơ",
+    "records.open": "Mở hồ sơ",
+    "records.file": "Xếp văn bản vào hồ sơ",
+    "records.close": "Đóng hồ sơ",
+    "records.handover_warning": "Nhắc nộp lưu hồ sơ",
+    "records.handover": "Nộp lưu hồ sơ vào lưu trữ cơ quan",
 }
+
+CASE_FILE_STATUS: dict[str, str] = {"open": "Đang lập", "closed": "Đã đóng",
+                                    "handed_over": "Đã nộp lưu trữ cơ quan"}
 
 REMINDER_STAGE: dict[str, str] = {
     "notice": "thông báo sắp đến hạn",
@@ -148,7 +159,8 @@ def label(table: dict[str, str], key: object) -> str:
     return table.get(str(value), str(value))
 
 
-__all__ = ["AUDIT_ACTION", "CHANNEL", "DELIVERY_STATE", "DIRECTION", "DOCUMENT_STATUS",
+__all__ = ["AUDIT_ACTION", "CASE_FILE_STATUS", "CHANNEL", "DELIVERY_STATE", "DIRECTION",
+           "DOCUMENT_STATUS",
            "DOCUMENT_STATUS_IN_TEXT", "FILE_KIND", "HANDLING_EVENT", "HANDLING_ROLE",
            "HANDLING_STATUS", "REMINDER_STAGE", "REQUEST_STATUS", "ROLE",
            "label"]

@@ -806,3 +806,135 @@ class AuditEvent(Base):
     object_type: Mapped[str] = mapped_column(String(40))
     object_id: Mapped[int | None] = mapped_column(Integer)
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class FilePlan(Base):
+    """The year's list of files (Danh mục hồ sơ, ND30 art. 28) of an organisation.
+
+    Imported as a draft, approved by the head (an audited act); an approved plan's entries are
+    the files handlers open during the year.
+    """
+
+    __tablename__ = "file_plans"
+    __table_args__ = (UniqueConstraint("organization_id", "year"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(12), default="draft")  # draft | approved
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    approved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    organization: Mapped[Organization] = relationship()
+    approved_by: Mapped[Person | None] = relationship()
+    entries: Mapped[list[FilePlanEntry]] = relationship(
+        back_populates="plan", cascade="all, delete-orphan", order_by="FilePlanEntry.position")
+
+
+class FilePlanEntry(Base):
+    """One line of the Danh mục hồ sơ: file code (số và ký hiệu hồ sơ), title, retention, who
+    keeps it, and what it is meant to hold (document types, subject words, drafting unit) so a
+    document can be proposed a file."""
+
+    __tablename__ = "file_plan_entries"
+    __table_args__ = (
+        UniqueConstraint("plan_id", "code"),
+        CheckConstraint("(retention_years IS NULL) = (permanent = true)", name="one_retention"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("file_plans.id", ondelete="CASCADE"),
+                                         index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    section: Mapped[str] = mapped_column(Text, default="")  # heading of the plan it sits under
+    code: Mapped[str] = mapped_column(String(20))  # FileNotation: "01.TH", "02/KH-NC"
+    title: Mapped[str] = mapped_column(Text)
+    retention_years: Mapped[int | None] = mapped_column(Integer)
+    permanent: Mapped[bool] = mapped_column(Boolean, default=False)  # "vĩnh viễn"
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    doc_types: Mapped[list[str]] = mapped_column(JSON, default=list)
+    keywords: Mapped[list[str]] = mapped_column(JSON, default=list)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    plan: Mapped[FilePlan] = relationship(back_populates="entries")
+    unit: Mapped[Organization | None] = relationship()
+    person: Mapped[Person | None] = relationship()
+
+
+class CaseFile(Base):
+    """A file (hồ sơ, ND30 art. 29): opened from a plan entry or by its handler with the same
+    fields; closed when the work ends; handed to the agency archive (then read-only).
+
+    The Appendix VI file metadata (11 fields) is these columns; documents are linked through
+    :class:`CaseFileDocument`, never copied.
+    """
+
+    __tablename__ = "case_files"
+    __table_args__ = (
+        UniqueConstraint("organization_id", "year", "code"),
+        CheckConstraint("(retention_years IS NULL) = (permanent = true)", name="one_retention"),
+        Index("ix_case_files_status", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
+    year: Mapped[int] = mapped_column(Integer)  # FileCatalog
+    code: Mapped[str] = mapped_column(String(20))  # FileNotation
+    title: Mapped[str] = mapped_column(Text)
+    retention_years: Mapped[int | None] = mapped_column(Integer)  # Maintenance
+    permanent: Mapped[bool] = mapped_column(Boolean, default=False)
+    rights: Mapped[str] = mapped_column(String(100), default="Công khai")  # chế độ sử dụng
+    language: Mapped[str] = mapped_column(String(30), default="Tiếng Việt")
+    description: Mapped[str] = mapped_column(Text, default="")
+    plan_entry_id: Mapped[int | None] = mapped_column(ForeignKey("file_plan_entries.id"))
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"))
+    handler_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), index=True)  # Creator
+    # open | closed | handed_over (archive mode: read-only)
+    status: Mapped[str] = mapped_column(String(12), default="open")
+    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    start_date: Mapped[date | None] = mapped_column(Date)  # StartDate, fixed at closing
+    end_date: Mapped[date | None] = mapped_column(Date)  # EndDate
+    doc_total: Mapped[int | None] = mapped_column(Integer)  # DocTotal
+    page_total: Mapped[int | None] = mapped_column(Integer)  # PageTotal
+    handover_due: Mapped[date | None] = mapped_column(Date)  # art. 30: a year after closing
+    handed_over_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    handover_warned_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    organization: Mapped[Organization] = relationship(foreign_keys=[organization_id])
+    unit: Mapped[Organization | None] = relationship(foreign_keys=[unit_id])
+    handler: Mapped[Person | None] = relationship()
+    plan_entry: Mapped[FilePlanEntry | None] = relationship()
+    items: Mapped[list[CaseFileDocument]] = relationship(
+        back_populates="case_file", order_by="CaseFileDocument.ordinal")
+
+
+class CaseFileDocument(Base):
+    """A document filed in a file, by reference (the document exists once, in the registry).
+
+    ``ordinal`` is DocOrdinal; ``frozen`` is set when the document is recalled: it stays in every
+    file that holds it and can no longer be removed.
+    """
+
+    __tablename__ = "case_file_documents"
+    __table_args__ = (UniqueConstraint("case_file_id", "document_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_file_id: Mapped[int] = mapped_column(ForeignKey("case_files.id"), index=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
+    ordinal: Mapped[int] = mapped_column(Integer)
+    page_count: Mapped[int | None] = mapped_column(Integer)  # PageAmount, counted at closing
+    frozen: Mapped[bool] = mapped_column(Boolean, default=False)
+    added_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    case_file: Mapped[CaseFile] = relationship(back_populates="items")
+    document: Mapped[Document] = relationship()
+    added_by: Mapped[Person | None] = relationship()
+
+
+# The filing tables' guard (archived files read-only, recalled documents frozen) must hold for
+# every door that loads these models.
+from registry import filing as _filing  # noqa: E402, F401
