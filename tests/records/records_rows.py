@@ -6,14 +6,17 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy.orm import Session
 
+from registry import files as file_store
 from registry.models import (
     Direction,
     Document,
+    DocumentFile,
     DocumentStatus,
     Organization,
     Person,
@@ -94,3 +97,40 @@ def received(session: Session, office: Office, **kw: Any) -> Document:
     session.add(doc)
     session.flush()
     return doc
+
+
+def pdf_bytes(pages: int, label: str) -> bytes:
+    """A small valid PDF of ``pages`` pages whose text names ``label`` (xref offsets exact)."""
+    objects = ["<< /Type /Catalog /Pages 2 0 R >>",
+               "<< /Type /Pages /Kids [{}] /Count {} >>".format(
+                   " ".join(f"{3 + 2 * i} 0 R" for i in range(pages)), pages)]
+    for i in range(pages):
+        stream = f"BT /F1 12 Tf 72 720 Td ({label} trang {i + 1}) Tj ET".encode("latin-1")
+        objects.append(f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
+                       f"/Contents {4 + 2 * i} 0 R >>")
+        objects.append(f"<< /Length {len(stream)} >>\nstream\n{stream.decode('latin-1')}\n"
+                       "endstream")
+    out = bytearray(b"%PDF-1.7\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += f"{number} 0 obj\n{body}\nendobj\n".encode("latin-1")
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
+    out += (f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n"
+            .encode())
+    return bytes(out)
+
+
+def attach_pdf(session: Session, document: Document, root: Path, data: bytes,
+               kind: str = "signed_pdf") -> DocumentFile:
+    """Store ``data`` as the document's PDF in the file store under ``root``."""
+    stored = file_store.store(root, document_id=document.id, year=2026, stem="van-ban",
+                              suffix=".pdf", data=data)
+    row = DocumentFile(document_id=document.id, kind=kind, path=stored.path,
+                       sha256=stored.sha256, size=stored.size)
+    session.add(row)
+    session.flush()
+    session.refresh(document, ["files"])
+    return row
