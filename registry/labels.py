@@ -148,6 +148,34 @@ HANDLING_EVENT: dict[str, str] = {"present": "trình lãnh đạo", "assign": "g
                                   "acknowledge": "ký nhận", "progress": "cập nhật tiến độ",
                                   "done": "hoàn thành"}
 
+# Prefect flows and the states of their runs (congvan flows status, the deadlines board).
+FLOW: dict[str, str] = {
+    "receive_guidance": "Vào sổ văn bản hướng dẫn của cấp trên và tạo các nhiệm vụ báo cáo",
+    "instruct_units": "Soạn công văn chỉ đạo các đơn vị và trình người ký duyệt",
+    "issue_instruction": "Ban hành công văn chỉ đạo đã ký và mở yêu cầu báo cáo cho từng đơn vị",
+    "reconcile_approved": "Đối soát: ban hành mọi văn bản đã ký mà chưa ban hành (theo lịch)",
+    "collect": "Nhận báo cáo các đơn vị gửi lên (tệp .xlsx, JSON)",
+    "ingest_posts": "Nhận một lô báo cáo JSON đã xếp hàng",
+    "remind_late_units": "Nhắc hạn, đôn đốc và báo cấp trên các đơn vị chậm báo cáo (07:30 hằng "
+                         "ngày)",
+    "aggregate_reports": "Tổng hợp số liệu kỳ báo cáo và soạn báo cáo gửi cấp trên",
+    "forward_report": "Ban hành và gửi báo cáo tổng hợp đã được duyệt",
+    "quarterly_cycle": "Chạy cả chu kỳ một kỳ báo cáo: mở yêu cầu, nhận, nhắc, tổng hợp, gửi",
+}
+
+FLOW_RUN_STATE: dict[str, str] = {
+    "SCHEDULED": "đã lên lịch",
+    "PENDING": "đang chờ chạy",
+    "RUNNING": "đang chạy",
+    "COMPLETED": "hoàn thành",
+    "FAILED": "lỗi",
+    "CRASHED": "đổ vỡ (tiến trình chết)",
+    "CANCELLED": "đã huỷ",
+    "CANCELLING": "đang huỷ",
+    "PAUSED": "tạm dừng",
+    "LATE": "trễ (chưa có worker nhận)",
+}
+
 # Every enum value has a label (tests/registry/test_labels.py checks it against the models).
 ENUM_TABLES = ((DocumentStatus, DOCUMENT_STATUS), (DocumentStatus, DOCUMENT_STATUS_IN_TEXT),
                (DeliveryStatus, DELIVERY_STATE), (RequestStatus, REQUEST_STATUS))
@@ -161,6 +189,7 @@ def label(table: dict[str, str], key: object) -> str:
 
 __all__ = ["AUDIT_ACTION", "CASE_FILE_STATUS", "CHANNEL", "DELIVERY_STATE", "DIRECTION",
            "DOCUMENT_STATUS",
-           "DOCUMENT_STATUS_IN_TEXT", "FILE_KIND", "HANDLING_EVENT", "HANDLING_ROLE",
+           "DOCUMENT_STATUS_IN_TEXT", "FILE_KIND", "FLOW", "FLOW_RUN_STATE", "HANDLING_EVENT",
+           "HANDLING_ROLE",
            "HANDLING_STATUS", "REMINDER_STAGE", "REQUEST_STATUS", "ROLE",
            "label"]

@@ -102,6 +102,8 @@ class Settings(BaseSettings):
     signin_failures_per_client: int = 20
     reporter_link_days: int = 14
     upload_max_mb: int = 20
+    # The Prefect server whose flow runs the deadlines board shows (None: "not connected").
+    prefect_api_url: str | None = None
     # The agency's single sign-on in front: the header naming the login, and the proxy
     # addresses allowed to set it. Off unless both are set.
     trusted_user_header: str | None = None

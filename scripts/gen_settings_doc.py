@@ -89,6 +89,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "reporter_link_days": ("Số ngày hiệu lực của đường dẫn nộp báo cáo dùng một lần.", "14"),
     "upload_max_mb": ("Dung lượng tối đa (MB) của một yêu cầu gửi lên web; quá thì trả 413.",
                       "20"),
+    "prefect_api_url": ("Máy chủ Prefect mà bảng theo dõi hạn báo cáo đọc các lượt chạy luồng "
+                        "của kỳ (thường bằng PREFECT_API_URL của worker). Trống: trang ghi "
+                        "“chưa kết nối”.", "http://127.0.0.1:4200/api"),
     "trusted_user_header": ("Tiêu đề HTTP mang tên đăng nhập do máy chủ đăng nhập một lần (SSO) "
                             "đặt; chỉ dùng khi CONGVAN_TRUSTED_PROXIES cũng được đặt. Trống: tắt.",
                             "X-Remote-User"),

@@ -16,37 +16,15 @@ from typing import Annotated, Any
 import typer
 
 from congvan.cli._common import console, err_console, user_errors
+from registry.labels import FLOW, FLOW_RUN_STATE
 
 ScheduleOption = Annotated[list[str] | None, typer.Option(
     "--schedule", help="Đổi lịch một triển khai: TÊN=GIÂY hoặc TÊN='cron', ví dụ "
                        "reconcile-approved=600.")]
 
-# What each flow does, in words a văn thư or an IT officer reads.
-FLOW_LABELS: dict[str, str] = {
-    "receive_guidance": "Vào sổ văn bản hướng dẫn của cấp trên và tạo các nhiệm vụ báo cáo",
-    "instruct_units": "Soạn công văn chỉ đạo các đơn vị và trình người ký duyệt",
-    "issue_instruction": "Ban hành công văn chỉ đạo đã ký và mở yêu cầu báo cáo cho từng đơn vị",
-    "reconcile_approved": "Đối soát: ban hành mọi văn bản đã ký mà chưa ban hành (theo lịch)",
-    "collect": "Nhận báo cáo các đơn vị gửi lên (tệp .xlsx, JSON)",
-    "ingest_posts": "Nhận một lô báo cáo JSON đã xếp hàng",
-    "remind_late_units": "Nhắc hạn, đôn đốc và báo cấp trên các đơn vị chậm báo cáo (07:30 hằng "
-                         "ngày)",
-    "aggregate_reports": "Tổng hợp số liệu kỳ báo cáo và soạn báo cáo gửi cấp trên",
-    "forward_report": "Ban hành và gửi báo cáo tổng hợp đã được duyệt",
-    "quarterly_cycle": "Chạy cả chu kỳ một kỳ báo cáo: mở yêu cầu, nhận, nhắc, tổng hợp, gửi",
-}
-
-STATE_LABELS: dict[str, str] = {
-    "SCHEDULED": "đã lên lịch",
-    "PENDING": "đang chờ chạy",
-    "RUNNING": "đang chạy",
-    "COMPLETED": "hoàn thành",
-    "FAILED": "lỗi",
-    "CRASHED": "đổ vỡ (tiến trình chết)",
-    "CANCELLED": "đã huỷ",
-    "CANCELLING": "đang huỷ",
-    "PAUSED": "tạm dừng",
-}
+# What each flow does and its runs' states, in words a văn thư or an IT officer reads.
+FLOW_LABELS: dict[str, str] = FLOW
+STATE_LABELS: dict[str, str] = FLOW_RUN_STATE
 
 
 def _vn_time(value: datetime | None) -> str:
@@ -61,7 +39,7 @@ def _state(run: Any) -> str:
     if run is None:
         return "—"
     if run.state_type == "SCHEDULED" and run.state_name == "Late":
-        return "trễ (chưa có worker nhận)"
+        return STATE_LABELS["LATE"]
     return str(STATE_LABELS.get(run.state_type, run.state_name))
 
 

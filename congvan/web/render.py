@@ -67,6 +67,8 @@ LABEL_FUNCTIONS = {
     "handling_status": labels.HANDLING_STATUS,
     "handling_event": labels.HANDLING_EVENT,
     "handling_role": labels.HANDLING_ROLE,
+    "flow_label": labels.FLOW,
+    "run_state": labels.FLOW_RUN_STATE,
 }
 
 

@@ -37,6 +37,17 @@ def list_requests(request: Request, session: SessionDep, actor: PersonDep,
     return page(request, "requests.html", context)
 
 
+@router.get("/requests/luot-chay", response_class=HTMLResponse, name="cycle_runs")
+def cycle_runs(request: Request, settings: SettingsDep, actor: StaffDep,
+               period: Annotated[str, Query(max_length=20)] = "") -> HTMLResponse:
+    """The period's Prefect flow runs with their state (loaded after the board, so a slow or
+    absent Prefect server never holds the board up); "not connected" when there is none."""
+    from workflows.cycle_runs import runs_for_period
+
+    return page(request, "_flow_runs.html", {
+        "period": period, "runs": runs_for_period(period, api_url=settings.prefect_api_url)})
+
+
 @router.post("/requests/{request_id}/lien-ket", response_class=HTMLResponse, name="make_link")
 def make_link(request: Request, request_id: IdPath, session: SessionDep, settings: SettingsDep,
               actor: StaffDep) -> HTMLResponse:
