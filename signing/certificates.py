@@ -12,7 +12,9 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from registry import audit
@@ -97,20 +99,40 @@ def register(*, session: Session, certificate: bytes, actor: Person | None,
         raise CertificateMismatch(
             f"Chứng thư “{info.common_name}” (SHA-256 {info.fingerprint[:16]}…) đã đăng ký cho "
             f"{_owner_label(existing)}; một chứng thư chỉ thuộc một người hoặc một cơ quan.")
-    row = SigningCertificate(
-        person_id=person.id if person else None,
-        organization_id=organization.id if organization else None,
-        fingerprint=info.fingerprint, subject=info.subject, issuer=info.issuer,
-        serial=info.serial, valid_from=info.valid_from, valid_until=info.valid_until,
-        der=info.der)
-    session.add(row)
-    session.flush()
+    row, inserted = _insert_once(session, info, person=person, organization=organization)
+    if not inserted:  # registered by a concurrent transaction just now
+        return register(session=session, certificate=certificate, actor=actor, person=person,
+                        organization=organization)
     audit.record(session=session, action="register_certificate",
                  object_type="person" if person else "organization",
                  object_id=person.id if person else organization.id,  # type: ignore[union-attr]
                  actor=actor, detail={"fingerprint": info.fingerprint, "subject": info.subject,
                                       "valid_until": info.valid_until.isoformat()})
     return row
+
+
+def _insert_once(session: Session, info: CertificateInfo, *, person: Person | None,
+                 organization: Organization | None) -> tuple[SigningCertificate, bool]:
+    """The row of ``info``'s fingerprint, inserted unless a concurrent transaction did (it
+    waits for that one's commit): (row, True when this call inserted it)."""
+    values = {"person_id": person.id if person else None,
+              "organization_id": organization.id if organization else None,
+              "fingerprint": info.fingerprint, "subject": info.subject, "issuer": info.issuer,
+              "serial": info.serial, "valid_from": info.valid_from,
+              "valid_until": info.valid_until, "der": info.der}
+    dialect = session.get_bind().dialect.name
+    if dialect in ("postgresql", "sqlite"):
+        make = pg_insert if dialect == "postgresql" else sqlite_insert
+        inserted = session.execute(make(SigningCertificate).values(values).on_conflict_do_nothing(
+            index_elements=["fingerprint"]).returning(SigningCertificate.id)).scalar()
+    else:  # pragma: no cover - other engines are not supported yet
+        inserted = session.execute(insert(SigningCertificate).values(values).returning(
+            SigningCertificate.id)).scalar()
+    row = session.scalar(select(SigningCertificate).where(
+        SigningCertificate.fingerprint == info.fingerprint).execution_options(
+        populate_existing=True))
+    assert row is not None
+    return row, inserted is not None
 
 
 def revoke(*, session: Session, fingerprint: str, actor: Person | None,
@@ -181,13 +203,10 @@ def require_organization_certificate(*, session: Session, organization: Organiza
             raise CertificateMismatch(
                 f"Chứng thư “{info.common_name}” không phải chứng thư đã đăng ký của cơ quan "
                 f"{organization.code or organization.key}; hãy dùng khoá của cơ quan.")
-        row = SigningCertificate(
-            organization_id=organization.id, fingerprint=info.fingerprint,
-            subject=info.subject, issuer=info.issuer, serial=info.serial,
-            valid_from=info.valid_from, valid_until=info.valid_until, der=info.der)
-        session.add(row)
-        session.flush()
-    elif row.organization_id != organization.id:
+        # Two issuing processes may use the key for the first time at once: one row wins,
+        # the other transaction waits for it and reads it (no unique-constraint failure).
+        row, _ = _insert_once(session, info, person=None, organization=organization)
+    if row.organization_id != organization.id:
         raise CertificateMismatch(
             f"Chứng thư dùng để ký phát hành là của {_owner_label(row)}, không phải của cơ quan "
             f"{organization.code or organization.key}; hãy dùng khoá của cơ quan ban hành.")

@@ -18,6 +18,7 @@ all happen before the counter is locked. signing does not import outbox.
 from __future__ import annotations
 
 import io
+import threading
 import time
 import zipfile
 from collections.abc import Callable
@@ -94,6 +95,14 @@ class NotSignedByPerson(SigningError):
     """The document has no valid person's signature to issue."""
 
 
+# asn1crypto builds each ASN.1 class's field tables on its first use, without a lock: two
+# threads meeting a class for the first time at once can read a half-built table
+# ("KeyError: No field numbered 1 … PublicKeyInfo", seen with two concurrent issues in a fresh
+# web process). Until one issue has gone through in this process, issues run one at a time.
+_first_issue = threading.Lock()
+_warm: list[bool] = []
+
+
 def issue(
     *, session: Session, document_id: int, actor: Person, keys: IssuingKeys,
     files_root: Path, on: datetime | None = None,
@@ -104,8 +113,23 @@ def issue(
 
     Never commits; if anything fails the caller's transaction rolls back and the
     number was never consumed. ``timings`` (if given) receives ``locked_at``: the
-    ``time.perf_counter()`` when the register's counter was locked.
+    ``time.perf_counter()`` when the register's counter was locked. Thread-safe.
     """
+    if _warm:
+        return _issue(session=session, document_id=document_id, actor=actor, keys=keys,
+                      files_root=files_root, on=on, on_issued=on_issued, timings=timings)
+    with _first_issue:
+        issued = _issue(session=session, document_id=document_id, actor=actor, keys=keys,
+                        files_root=files_root, on=on, on_issued=on_issued, timings=timings)
+        _warm[:] = [True]
+        return issued
+
+
+def _issue(
+    *, session: Session, document_id: int, actor: Person, keys: IssuingKeys,
+    files_root: Path, on: datetime | None, on_issued: Callable[[Session, Document], None] | None,
+    timings: dict[str, float] | None,
+) -> Issued:
     doc = documents.get(session=session, document_id=document_id)
     require_status(doc, {DocumentStatus.SIGNED}, "ban hành")
     if not actor.has_role("clerk"):

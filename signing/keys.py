@@ -323,8 +323,25 @@ def issue_person(keys_dir: Path, *, password: str, person_key: str, full_name: s
     folder = keys_dir / "people" / person_key
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / "signer.p12"
-    target.write_bytes(pkcs12_bytes(own, chain=[ca.cert], password=password,
-                                    friendly_name=full_name))
-    (folder / "cert.pem").write_bytes(own.cert_pem)
-    (folder / "signature.png").write_bytes(draw_signature(full_name))
+    # The .p12 last and whole (written aside, then renamed): a process that sees it sees the
+    # certificate and the signature image too, never half a file.
+    _write_whole(folder / "cert.pem", own.cert_pem)
+    _write_whole(folder / "signature.png", draw_signature(full_name))
+    _write_whole(target, pkcs12_bytes(own, chain=[ca.cert], password=password,
+                                      friendly_name=full_name))
     return target
+
+
+def _write_whole(path: Path, data: bytes) -> None:
+    """Write ``data`` to a temporary file beside ``path``, then rename it into place."""
+    import os
+    import tempfile
+
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -7,6 +7,7 @@ import datetime as dt
 import hashlib
 import io
 import logging
+import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -105,18 +106,31 @@ class VerificationReport:
         }
 
 
+_quiet_lock = threading.Lock()
+_quiet: list[Any] = [0, []]  # how many threads are inside, the levels to restore
+
+
 @contextlib.contextmanager
 def quiet_validator() -> Iterator[None]:
-    """Keep pyHanko's validator tracebacks out of the user's terminal: we report them."""
+    """Keep pyHanko's validator tracebacks out of the user's terminal: we report them.
+
+    Thread-safe (web processes validate in several threads): the levels are lowered by the
+    first thread in and restored by the last one out."""
     loggers = [logging.getLogger(n) for n in ("pyhanko", "pyhanko_certvalidator")]
-    levels = [lg.level for lg in loggers]
-    for lg in loggers:
-        lg.setLevel(logging.CRITICAL + 1)
+    with _quiet_lock:
+        if _quiet[0] == 0:
+            _quiet[1] = [lg.level for lg in loggers]
+            for lg in loggers:
+                lg.setLevel(logging.CRITICAL + 1)
+        _quiet[0] += 1
     try:
         yield
     finally:
-        for lg, level in zip(loggers, levels, strict=True):
-            lg.setLevel(level)
+        with _quiet_lock:
+            _quiet[0] -= 1
+            if _quiet[0] == 0:
+                for lg, level in zip(loggers, _quiet[1], strict=True):
+                    lg.setLevel(level)
 
 
 def load_trust_roots(paths: Sequence[Path | str]) -> list[bytes]:

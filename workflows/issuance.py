@@ -26,17 +26,21 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from registry.errors import ValidationError
-from registry.models import Document, DocumentStatus, Person, SigningCertificate
-from signing import certificates, keyring, keys, person, pkcs12
-from signing.issuing import IssuingKeys
+from registry.errors import PermissionDenied, ValidationError
+from registry.models import Delivery, Document, DocumentStatus, Person, SigningCertificate
+from signing import certificates, issuing, keyring, keys, person, pkcs12
+from signing.issuing import Issued, IssuingKeys
 from signing.keyring import KeySource
 from signing.person import PdfConverterLike
 from signing.signer import PadesSigner
+
+if TYPE_CHECKING:
+    from registry.settings import Settings
 
 PASSWORD_ENV = "CONGVAN_KEY_PASSWORD"
 
@@ -58,8 +62,12 @@ class PersonKeys:
             if who.key not in self._open:
                 p12 = pkcs12.person_p12(self.keys_dir, who.key)
                 if not p12.is_file():
-                    keys.issue_person(self.keys_dir, password=self.password,
-                                      person_key=who.key, full_name=who.full_name)
+                    # Two worker processes issuing for the same leader at once: one creates
+                    # the key, the other waits and opens that one (not a second key).
+                    with _file_lock(self.keys_dir / "people" / f".{who.key}.lock"):
+                        if not p12.is_file():
+                            keys.issue_person(self.keys_dir, password=self.password,
+                                              person_key=who.key, full_name=who.full_name)
                 signer = KeySource.pkcs12(p12, self.password).open(tsa_url=self.tsa_url)
                 self._open[who.key] = signer
             signer = self._open[who.key]
@@ -75,6 +83,20 @@ class PersonKeys:
         for signer in self._open.values():
             signer.close()
         self._open.clear()
+
+
+@contextmanager
+def _file_lock(path: Path) -> Iterator[None]:
+    """An exclusive lock on ``path`` between processes (flock; created if missing)."""
+    import fcntl
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 @dataclass(frozen=True)
@@ -207,3 +229,73 @@ def current(*, keys_dir: str | None, soffice: str = "soffice") -> Tools:
             atexit.register(converter.__exit__, None, None, None)
             _opened[key] = Tools(converter, org_keys, people)
         return _opened[key]
+
+
+# The organisation's key of this process, opened once from the settings (web processes).
+_org_keys: dict[tuple[str, ...], IssuingKeys] = {}
+
+
+def organization_source(cfg: Settings) -> KeySource:
+    """The organisation's key the settings name: CONGVAN_ORG_TOKEN (+ CONGVAN_ORG_PIN), else
+    CONGVAN_ORG_P12, else KEYS_DIR/organization.p12 (both + CONGVAN_KEY_PASSWORD)."""
+    if cfg.org_token:
+        if cfg.org_pin is None or cfg.pkcs11_module is None:
+            missing = "CONGVAN_ORG_PIN" if cfg.org_pin is None else "CONGVAN_PKCS11_MODULE"
+            raise ValidationError(f"CONGVAN_ORG_TOKEN được đặt nhưng thiếu {missing} trong môi "
+                                  "trường của tiến trình ban hành", field=missing)
+        return KeySource.pkcs11(module=cfg.pkcs11_module, token_label=cfg.org_token,
+                                pin=cfg.org_pin.get_secret_value(),
+                                key_label=cfg.org_key_label, cert_label=cfg.org_cert_label)
+    assert cfg.keys_dir is not None
+    path = cfg.org_p12 or cfg.keys_dir / pkcs12.ORGANIZATION_P12
+    if cfg.key_password is None:
+        raise ValidationError(f"chưa có mật khẩu tệp khoá cơ quan {path}: đặt "
+                              "CONGVAN_KEY_PASSWORD (hoặc CONGVAN_ORG_TOKEN và CONGVAN_ORG_PIN) "
+                              "trong môi trường của tiến trình ban hành",
+                              field="CONGVAN_KEY_PASSWORD")
+    return KeySource.pkcs12(path, cfg.key_password.get_secret_value())
+
+
+def organization_keys(cfg: Settings) -> IssuingKeys:
+    """The organisation's key and seal for this process, opened on first use and kept (closed
+    at exit). Issuing needs no LibreOffice: the person's PDF was rendered at signing."""
+    source = organization_source(cfg)
+    assert cfg.keys_dir is not None
+    key = (source.describe(), str(cfg.keys_dir), cfg.tsa_url or "")
+    with _lock:
+        if key not in _org_keys:
+            opened = keyring.issuing_keys(organization=source,
+                                          seal_png=cfg.keys_dir / pkcs12.SEAL_PNG,
+                                          tsa_url=cfg.tsa_url)
+            atexit.register(keyring.close, opened)
+            _org_keys[key] = opened
+        return _org_keys[key]
+
+
+def issue_by_clerk(*, session: Session, document_id: int, actor: Person, cfg: Settings,
+                   no_delivery: bool = False, skip_unreachable: bool = False,
+                   keys: IssuingKeys | None = None) -> tuple[Issued, list[Delivery]]:
+    """The văn thư issues a signed document of their own organisation: number, date, the
+    organisation's signature, files, register, and the deliveries — in ``session``'s
+    transaction (nothing is consumed if it rolls back). What the web page and the JSON API
+    call; returns the issued document and the deliveries queued."""
+    from outbox import recipients as delivery
+    from registry import documents
+    from signing.approvals import require_status
+
+    doc = documents.get(session=session, document_id=document_id)
+    if not actor.has_role("clerk") or actor.organization_id != doc.issuer_id:
+        raise PermissionDenied(f"{actor.full_name} không phải văn thư của cơ quan ban hành văn "
+                               f"bản #{doc.id}; chỉ văn thư của cơ quan đó cấp số và ban hành")
+    require_status(doc, {DocumentStatus.SIGNED}, "ban hành")
+    # Refuse what would reach nobody before a key is used or a number taken.
+    delivery.check(delivery.plan(session=session, document_id=document_id),
+                   no_delivery=no_delivery, skip_unreachable=skip_unreachable)
+    queued: list[Delivery] = []
+    assert cfg.files_dir is not None
+    issued = issuing.issue(
+        session=session, document_id=document_id, actor=actor,
+        keys=keys or organization_keys(cfg), files_root=cfg.files_dir,
+        on_issued=delivery.on_issued(no_delivery=no_delivery, actor=actor,
+                                     skip_unreachable=skip_unreachable, queued=queued))
+    return issued, queued

@@ -24,6 +24,7 @@ from congvan.web.render import page
 from doc_templates.errors import DocTemplatesError
 from outbox.errors import IntakeError, ReceiptError
 from registry import errors as reg
+from signing.errors import KeyUnavailable, SigningError
 
 STATUS: tuple[tuple[type[Exception], int], ...] = (
     (reg.NotFound, 404),
@@ -35,6 +36,8 @@ STATUS: tuple[tuple[type[Exception], int], ...] = (
     (reg.SchemaOutOfDate, 503),
     (DocTemplatesError, 503),  # LibreOffice missing or failing: the operator must act
     (IntakeError, 422),  # an incoming document that cannot be registered as typed
+    (KeyUnavailable, 503),  # the organisation's key is not reachable: the operator must act
+    (SigningError, 409),  # e.g. not signed by the person yet, or changed since
 )
 
 TITLES = {
@@ -134,6 +137,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(ReceiptError, _ours)
     app.add_exception_handler(DocTemplatesError, _ours)
     app.add_exception_handler(IntakeError, _ours)
+    app.add_exception_handler(SigningError, _ours)
     app.add_exception_handler(SignInRequired, _sign_in)
     app.add_exception_handler(StarletteHTTPException, _http)
     app.add_exception_handler(RequestValidationError, _invalid_request)

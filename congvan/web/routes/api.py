@@ -13,7 +13,15 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 from starlette.responses import JSONResponse
 
-from congvan.web.deps import IdPath, PersonDep, ReviewerDep, SessionDep, WebSessionDep
+from congvan.web.deps import (
+    ClerkDep,
+    IdPath,
+    PersonDep,
+    ReviewerDep,
+    SessionDep,
+    SettingsDep,
+    WebSessionDep,
+)
 from registry import access
 from registry.models import Document, DocumentStatus
 from registry.text import nfc as _nfc
@@ -67,6 +75,24 @@ class DecisionIn(BaseModel):
     """A reviewer's comment (required to return a draft)."""
 
     comment: str = Field(default="", max_length=5000)
+
+
+class IssueIn(BaseModel):
+    """How to issue: ``no_delivery`` (paper only) or ``skip_unreachable`` (send to the others,
+    post the unreachable ones by hand); both off: every recipient must be reachable."""
+
+    no_delivery: bool = False
+    skip_unreachable: bool = False
+
+
+class IssuedOut(BaseModel):
+    """An issued document: its number, the signed PDF's hash and the deliveries queued."""
+
+    document: DocumentOut
+    number: int
+    year: int
+    pdf_sha256: str
+    deliveries: int
 
 
 class SubmissionIn(BaseModel):
@@ -145,6 +171,26 @@ def return_(document_id: IdPath, body: DecisionIn, session: SessionDep,
     doc = approvals.return_(session=session, document_id=document_id, actor=actor,
                             comment=_nfc(body.comment).strip())
     return DocumentOut.of(doc)
+
+
+@router.post("/documents/{document_id}/issue", response_model=IssuedOut, name="api_issue",
+             responses={409: {"model": Problem, "description": "Chưa ký số hoặc đã ban hành"},
+                        422: {"model": Problem, "description": "Có nơi nhận không gửi được"},
+                        503: {"model": Problem, "description": "Chưa có khoá của cơ quan"}})
+def issue(document_id: IdPath, body: IssueIn, session: SessionDep, actor: ClerkDep,
+          settings: SettingsDep) -> IssuedOut:
+    """The văn thư issues a document the person signed: number and date, the organisation's
+    signature, the register and the deliveries, in one transaction (the page's service)."""
+    from workflows.issuance import issue_by_clerk
+
+    access.document(session=session, document_id=document_id, actor=actor)
+    issued, queued = issue_by_clerk(session=session, document_id=document_id, actor=actor,
+                                    cfg=settings, no_delivery=body.no_delivery,
+                                    skip_unreachable=body.skip_unreachable)
+    doc = issued.document
+    assert doc.number is not None and doc.year is not None
+    return IssuedOut(document=DocumentOut.of(doc), number=doc.number, year=doc.year,
+                     pdf_sha256=issued.pdf.sha256, deliveries=len(queued))
 
 
 @router.post("/requests/{request_id}/submission", name="api_submission",
