@@ -58,6 +58,7 @@ class RegisterBook:
     date_from: date | None = None
     date_to: date | None = None
     volume: int = 1
+    note: str = ""  # printed under the volume line, e.g. the filters a partial book was cut by
 
 
 def _cover_values(book: RegisterBook) -> dict[str, str]:
@@ -78,6 +79,22 @@ def _fill_cover(document: DocxDocument, values: dict[str, str]) -> None:
             for placeholder, value in values.items():
                 if placeholder in run.text:
                     run.text = run.text.replace(placeholder, value)
+
+
+def _add_note(document: DocxDocument, after: str, note: str) -> None:
+    """A cover line under the paragraph reading ``after``, in its style, italic."""
+    from docx.text.paragraph import Paragraph
+
+    for paragraph in document.paragraphs:
+        if paragraph.text == after and paragraph.runs:
+            element = copy.deepcopy(paragraph._p)
+            paragraph._p.addnext(element)
+            added = Paragraph(element, paragraph._parent)
+            for extra in added.runs[1:]:
+                extra._r.getparent().remove(extra._r)
+            added.runs[0].text = note
+            added.runs[0].italic = True
+            return
 
 
 def _row_properties(row: object, *, header: bool = False) -> None:
@@ -126,7 +143,10 @@ def _table(document: DocxDocument, book: RegisterBook) -> None:
 def render_register_book(book: RegisterBook) -> bytes:
     """The register book as .docx bytes: cover, then the table on landscape pages."""
     document = Document(str(TEMPLATE))
-    _fill_cover(document, _cover_values(book))
+    values = _cover_values(book)
+    _fill_cover(document, values)
+    if book.note:
+        _add_note(document, values["{{volume}}"], book.note)
     _table(document, book)
     tidy(document)
     out = io.BytesIO()

@@ -107,8 +107,16 @@ def _copies(archive: str) -> int:
 
 def outgoing_rows(*, session: Session, organization_id: int, year: int) -> list[dict[str, str]]:
     """The outgoing register of an organisation for a year, one row per numbered document."""
+    return outgoing_rows_of(session=session, documents=_documents(
+        session, organization_id, Direction.OUTGOING, year))
+
+
+def outgoing_rows_of(*, session: Session, documents: Sequence[Document]
+                     ) -> list[dict[str, str]]:
+    """Outgoing register rows of ``documents`` (numbered, in the order given): the year's
+    register, or the part of it a search selected (the printed book of the registers page)."""
     rows = []
-    for doc in _documents(session, organization_id, Direction.OUTGOING, year):
+    for doc in documents:
         deliveries = session.scalars(select(Delivery).where(Delivery.document_id == doc.id)).all()
         sent = [d.sent_at for d in deliveries if d.sent_at is not None]
         acked = sum(1 for d in deliveries if d.acknowledged_at is not None)
@@ -137,12 +145,18 @@ def outgoing_rows(*, session: Session, organization_id: int, year: int) -> list[
 def incoming_rows(*, session: Session, organization_id: int, year: int) -> list[dict[str, str]]:
     """The incoming register of an organisation for a year, in incoming-number order; the
     handling columns (unit or person, date passed on, signed for) come from outbox.handling."""
+    return incoming_rows_of(session=session, documents=_documents(
+        session, organization_id, Direction.INCOMING, year))
+
+
+def incoming_rows_of(*, session: Session, documents: Sequence[Document]
+                     ) -> list[dict[str, str]]:
+    """Incoming register rows of ``documents`` (numbered, in the order given)."""
     from outbox.handling import register_columns
 
-    docs = _documents(session, organization_id, Direction.INCOMING, year)
-    handling = register_columns(session=session, document_ids=[d.id for d in docs])
+    handling = register_columns(session=session, document_ids=[d.id for d in documents])
     rows = []
-    for doc in docs:
+    for doc in documents:
         handled = handling.get(doc.id, {})
         notes = [doc.urgency, doc.secrecy,
                  f"Hạn trả lời {_d(doc.due_date)}" if doc.due_date else None,

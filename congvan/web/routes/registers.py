@@ -6,10 +6,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from starlette.responses import HTMLResponse, Response
 
-from congvan.web.deps import PersonDep, SessionDep
+from congvan.web.deps import PersonDep, SessionDep, SettingsDep
+from congvan.web.register_book import Filters
 from congvan.web.render import page
 from registry.doctypes import DOC_TYPES
 from registry.models import Direction, DocumentStatus
@@ -19,9 +20,7 @@ router = APIRouter(include_in_schema=False)
 DIRECTIONS = {"di": Direction.OUTGOING, "den": Direction.INCOMING}
 
 
-@router.get("/so-dang-ky", response_class=HTMLResponse, name="registers")
-def register_page(
-    request: Request, session: SessionDep, actor: PersonDep,
+def page_filters(
     q: Annotated[str, Query(max_length=200)] = "",
     huong: Annotated[str, Query(max_length=8)] = "",
     nam: Annotated[str, Query(max_length=4)] = "",
@@ -30,28 +29,16 @@ def register_page(
     tu_ngay: Annotated[str, Query(max_length=10)] = "",
     den_ngay: Annotated[str, Query(max_length=10)] = "",
     co_quan: Annotated[str, Query(max_length=200)] = "",
-) -> HTMLResponse:
-    """The register with its filters; an HTMX request gets the result table only.
-
-    Empty or half-typed filters (the form sends every field) are ignored, not refused.
-    """
-    from registry import search
-
-    status = DocumentStatus(trang_thai) if trang_thai in {s.value for s in DocumentStatus} \
-        else None
-    year = int(nam) if nam.isdigit() and 1900 <= int(nam) <= 2200 else None
-    start, end = _date(tu_ngay), _date(den_ngay)
-    rows = search.search(session=session, actor=actor, query=q,
-                         direction=DIRECTIONS.get(huong), year=year,
-                         doc_type=loai if loai in DOC_TYPES else None, status=status,
-                         date_from=start, date_to=end, party=co_quan or None)
-    context = {"rows": rows, "q": q, "huong": huong if huong in DIRECTIONS else "", "nam": year,
-               "loai": loai, "trang_thai": status.value if status else "",
-               "tu_ngay": start, "den_ngay": end, "co_quan": co_quan,
-               "doc_types": DOC_TYPES, "this_year": dt.date.today().year}
-    if request.headers.get("HX-Request") and not request.headers.get("HX-History-Restore-Request"):
-        return page(request, "_register_rows.html", context)
-    return page(request, "registers.html", context)
+) -> Filters:
+    """The page's filters; empty or half-typed ones (the form sends every field) are ignored,
+    not refused."""
+    statuses = {s.value for s in DocumentStatus}
+    return Filters(
+        query=q, direction=DIRECTIONS.get(huong),
+        year=int(nam) if nam.isdigit() and 1900 <= int(nam) <= 2200 else None,
+        doc_type=loai if loai in DOC_TYPES else None,
+        status=DocumentStatus(trang_thai) if trang_thai in statuses else None,
+        date_from=_date(tu_ngay), date_to=_date(den_ngay), party=co_quan or None)
 
 
 def _date(text: str) -> dt.date | None:
@@ -59,6 +46,60 @@ def _date(text: str) -> dt.date | None:
         return dt.date.fromisoformat(text) if text else None
     except ValueError:
         return None
+
+
+FiltersDep = Annotated[Filters, Depends(page_filters)]
+
+
+@router.get("/so-dang-ky", response_class=HTMLResponse, name="registers")
+def register_page(request: Request, session: SessionDep, actor: PersonDep,
+                  filters: FiltersDep) -> HTMLResponse:
+    """The register with its filters; an HTMX request gets the result table only."""
+    from registry import search
+
+    rows = search.search(session=session, actor=actor, **filters.search_args())
+    huong = next((k for k, v in DIRECTIONS.items() if v is filters.direction), "")
+    context = {"rows": rows, "q": filters.query, "huong": huong, "nam": filters.year,
+               "loai": filters.doc_type or "",
+               "trang_thai": filters.status.value if filters.status else "",
+               "tu_ngay": filters.date_from, "den_ngay": filters.date_to,
+               "co_quan": filters.party or "", "doc_types": DOC_TYPES,
+               "this_year": dt.date.today().year,
+               "print_query": {k: v for k, v in request.query_params.items()
+                               if k != "huong" and v}}
+    if request.headers.get("HX-Request") and not request.headers.get("HX-History-Restore-Request"):
+        return page(request, "_register_rows.html", context)
+    return page(request, "registers.html", context)
+
+
+@router.get("/so-dang-ky/in", response_class=HTMLResponse, name="register_print")
+def register_print(request: Request, session: SessionDep, actor: PersonDep,
+                   filters: FiltersDep) -> HTMLResponse:
+    """The register book to print from the browser (A4 landscape print stylesheet): cover and
+    the Appendix IV table of the numbered documents the page's filters select."""
+    from congvan.web import register_book
+
+    printed = register_book.build(session=session, actor=actor, filters=filters)
+    return page(request, "register_print.html", {
+        "printed": printed, "book": printed.book, "max_rows": register_book.MAX_ROWS,
+        "pdf_query": str(request.query_params)})
+
+
+@router.get("/so-dang-ky/in.pdf", name="register_print_pdf")
+def register_print_pdf(session: SessionDep, settings: SettingsDep, actor: PersonDep,
+                       filters: FiltersDep) -> Response:
+    """The same register book as PDF, through LibreOffice (doc_templates.register_book)."""
+    from congvan.web import document_view, register_book
+    from doc_templates.register_book import render_register_book
+
+    printed = register_book.build(session=session, actor=actor, filters=filters)
+    docx = render_register_book(printed.book)
+    # End the read before LibreOffice works for a second or more (SQLite's write lock).
+    session.commit()
+    pdf = document_view.convert(settings=settings, docx=docx)
+    kind = "di" if printed.direction is Direction.OUTGOING else "den"
+    return Response(pdf, media_type="application/pdf", headers={
+        "Content-Disposition": f'inline; filename="so-{kind}-{printed.book.year}.pdf"'})
 
 
 @router.get("/so-dang-ky/xlsx", name="register_xlsx")
