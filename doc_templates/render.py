@@ -307,13 +307,19 @@ def _sections(document: Any, writer: Writer) -> None:
     body = document.element.body
     final = body.find(f"{{{W}}}sectPr")
     inner = [s for s in body.iter(f"{{{W}}}sectPr") if s is not final]
-    if not inner or final is None:
+    if final is None:
         return
     refs = {
         (etree.QName(r).localname, r.get(f"{{{W}}}type")): r.get(f"{{{R}}}id")
         for r in final
         if etree.QName(r).localname in {"headerReference", "footerReference"}
     }
+    if not inner:
+        # One section: the template's page stands, unless the body asked for landscape (an
+        # appendix rendered as its own file, e.g. a Mục lục hồ sơ).
+        if writer.current.get("orient") == "landscape":
+            _fill_section(final, copy.deepcopy(final), refs, writer.current, first=True)
+        return
     props = [*writer.sections, writer.current]
     targets = [*inner, final]
     template = copy.deepcopy(final)

@@ -135,6 +135,9 @@ class DocumentSpec(_Model):
     tables: dict[str, TableSpec] = Field(default={}, max_length=100)
     appendices: list[Appendix] = Field(default=[], max_length=12)
     meeting: Meeting | None = None
+    # A biên bản of something other than a meeting (giao nhận hồ sơ, kiểm tra): no meeting block;
+    # its body states when, where and who ("Hôm nay, ngày …, tại …, chúng tôi gồm: …").
+    minutes_of: Literal["meeting", "record"] = "meeting"
     secretary_signature: Signature | None = None
 
     @model_validator(mode="before")
@@ -323,9 +326,10 @@ def references(spec: DocumentSpec) -> list[tuple[str, str]]:
         problems.append(("appendices", f"tối đa {len(ROMAN)} phụ lục"))
     kind = spec.doctype.layout
     if kind is doctypes.Layout.MINUTES:
-        if spec.meeting is None:
+        if spec.meeting is None and spec.minutes_of == "meeting":
             problems.append(
-                ("meeting", "biên bản cần meeting: start, place, chair, secretary, participants")
+                ("meeting", "biên bản cần meeting: start, place, chair, secretary, participants "
+                            "(biên bản không phải cuộc họp: minutes_of: record)")
             )
         if spec.secretary_signature is None:
             problems.append(

@@ -1,5 +1,8 @@
 """The outgoing and incoming registers (ND30 Appendix IV) as rows, and their .xlsx export.
 
+Beside the ten Appendix IV columns, "Số, ký hiệu hồ sơ": the codes of the files (hồ sơ) the
+document is filed in (registry.filing), as the "ĐẾN" stamp's "Số và ký hiệu HS" asks.
+
 Rows are plain dicts of printed strings, keyed by the column keys below, so the
 same rows feed the spreadsheet and the printed register book
 (:mod:`doc_templates.register_book`, which knows nothing of the registry).
@@ -19,6 +22,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from registry.clock import VIETNAM as VN_TZ
 from registry.doctypes import get_type
+from registry.filing import file_codes
 from registry.models import Delivery, DeliveryStatus, Direction, Document, Register
 from registry.recipients import archive_line, destinations
 
@@ -38,26 +42,28 @@ class RegisterColumn:
 OUTGOING_COLUMNS = (
     RegisterColumn("so_ky_hieu", "Số, ký hiệu văn bản", 28),
     RegisterColumn("ngay", "Ngày tháng văn bản", 20),
-    RegisterColumn("trich_yeu", "Tên loại và trích yếu nội dung văn bản", 60),
+    RegisterColumn("trich_yeu", "Tên loại và trích yếu nội dung văn bản", 50),
     RegisterColumn("nguoi_ky", "Người ký", 25),
-    RegisterColumn("noi_nhan", "Nơi nhận văn bản", 38),
+    RegisterColumn("noi_nhan", "Nơi nhận văn bản", 30),
     RegisterColumn("ban_luu", "Đơn vị, người nhận bản lưu", 20),
     RegisterColumn("so_luong", "Số lượng bản", 15),
     RegisterColumn("ngay_chuyen", "Ngày chuyển", 19),
     RegisterColumn("ky_nhan", "Ký nhận", 20),
+    RegisterColumn("ho_so", "Số, ký hiệu hồ sơ", 18),
     RegisterColumn("ghi_chu", "Ghi chú", 22),
 )
 
 INCOMING_COLUMNS = (
     RegisterColumn("ngay_den", "Ngày đến", 22),
     RegisterColumn("so_den", "Số đến", 14),
-    RegisterColumn("tac_gia", "Tác giả", 36),
+    RegisterColumn("tac_gia", "Tác giả", 28),
     RegisterColumn("so_ky_hieu", "Số, ký hiệu", 28),
     RegisterColumn("ngay", "Ngày tháng", 20),
-    RegisterColumn("trich_yeu", "Tên loại và trích yếu nội dung", 60),
+    RegisterColumn("trich_yeu", "Tên loại và trích yếu nội dung", 50),
     RegisterColumn("don_vi_nhan", "Đơn vị hoặc người nhận", 25),
     RegisterColumn("ngay_chuyen", "Ngày chuyển", 19),
     RegisterColumn("ky_nhan", "Ký nhận", 20),
+    RegisterColumn("ho_so", "Số, ký hiệu hồ sơ", 18),
     RegisterColumn("ghi_chu", "Ghi chú", 23),
 )
 
@@ -116,6 +122,7 @@ def outgoing_rows_of(*, session: Session, documents: Sequence[Document]
     """Outgoing register rows of ``documents`` (numbered, in the order given): the year's
     register, or the part of it a search selected (the printed book of the registers page)."""
     rows = []
+    filed = file_codes(session=session, document_ids=[d.id for d in documents])
     for doc in documents:
         deliveries = session.scalars(select(Delivery).where(Delivery.document_id == doc.id)).all()
         sent = [d.sent_at for d in deliveries if d.sent_at is not None]
@@ -137,6 +144,7 @@ def outgoing_rows_of(*, session: Session, documents: Sequence[Document]
             "so_luong": str(len(places) + _copies(archive)),
             "ngay_chuyen": _local(min(sent)) if sent else "",
             "ky_nhan": f"Đã xác nhận {acked}/{len(deliveries)}" if deliveries else "",
+            "ho_so": "\n".join(filed.get(doc.id, [])),
             "ghi_chu": "; ".join(notes),
         })
     return rows
@@ -155,6 +163,7 @@ def incoming_rows_of(*, session: Session, documents: Sequence[Document]
     from outbox.handling import register_columns
 
     handling = register_columns(session=session, document_ids=[d.id for d in documents])
+    filed = file_codes(session=session, document_ids=[d.id for d in documents])
     rows = []
     for doc in documents:
         handled = handling.get(doc.id, {})
@@ -171,6 +180,7 @@ def incoming_rows_of(*, session: Session, documents: Sequence[Document]
             "don_vi_nhan": handled.get("don_vi_nhan", ""),
             "ngay_chuyen": handled.get("ngay_chuyen", ""),
             "ky_nhan": handled.get("ky_nhan", ""),
+            "ho_so": "\n".join(filed.get(doc.id, [])),
             "ghi_chu": "; ".join(m for m in notes if m),
         })
     return rows

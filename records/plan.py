@@ -212,7 +212,8 @@ def read_plan(path: Path) -> PlanFile:
 # ------------------------------------------------------------------ checking
 
 
-def _retention(value: str) -> tuple[int | None, bool, str | None]:
+def parse_retention(value: str) -> tuple[int | None, bool, str | None]:
+    """(years, permanent, problem): "10", "10 năm" → 10; "vĩnh viễn" → permanent."""
     folded = value.casefold()
     if folded in PERMANENT_WORDS:
         return None, True, None
@@ -280,7 +281,7 @@ def check_rows(*, session: Session, plan_file: PlanFile, source: str
         if not retention:
             bad("retention", "thiếu thời hạn bảo quản; ghi số năm hoặc «vĩnh viễn»")
         else:
-            row.retention_years, row.permanent, message = _retention(retention)
+            row.retention_years, row.permanent, message = parse_retention(retention)
             if message:
                 bad("retention", message)
         row.unit_key, row.person_key = _text(raw.get("unit")), _text(raw.get("person"))
@@ -464,5 +465,5 @@ def export_yaml(plan: FilePlan) -> bytes:
 
 
 __all__ = ["COLUMNS", "PlanFileError", "PlanRow", "approve", "check_rows", "export_xlsx",
-           "export_yaml", "get_plan", "import_plan", "read_plan", "read_xlsx", "read_yaml",
-           "retention_text"]
+           "export_yaml", "get_plan", "import_plan", "parse_retention", "read_plan", "read_xlsx",
+           "read_yaml", "retention_text"]

@@ -1,6 +1,7 @@
 """Flow (daily 07:30 Asia/Ho_Chi_Minh): notices before the due date, a đôn đốc công văn after it,
 escalation to the superior later. Each unit is reminded once per stage, even under retries.
-The same run reminds the handlers of incoming documents past their handling due date."""
+The same run reminds the handlers of incoming documents past their handling due date, and warns
+about files (hồ sơ) due to the agency archive within 30 days (once per file)."""
 
 from __future__ import annotations
 
@@ -53,6 +54,21 @@ def overdue_handling(today: date, settings: steps.CycleSettings) -> int:
         return len(remind_overdue(session=session, today=today, channels=channels))
 
 
+@task(retries=2, retry_delay_seconds=1)
+def handover_warnings(today: date, settings: steps.CycleSettings) -> int:
+    """Warn the units whose closed files are due to the agency archive within 30 days, once per
+    file (records.closing), by the cycle's notice channels."""
+    from outbox.enqueue import NOTICE_CHANNELS
+    from records.closing import warn_due_handover
+    from registry import db
+    from registry.clock import now_utc
+
+    channels = [c for c in settings.channels if c in NOTICE_CHANNELS] or ["email"]
+    with db.transaction() as session:
+        return len(warn_due_handover(session=session, today=today, now=now_utc(),
+                                     channels=channels))
+
+
 @task
 def due_periods(duty_id: int | None, period_key: str | None, today: date,
                 settings: steps.CycleSettings) -> list[tuple[int, str]]:
@@ -102,7 +118,8 @@ def remind_late_units(duty_id: int | None = None, period_key: str | None = None,
     without them (the daily schedule) on every period whose notice window has begun, by the
     working-day calendar, keyed "duty/period". The đôn đốc is signed by ``signer_key``, else by
     whoever signed the duty's instruction. The same run reminds the handlers of overdue
-    incoming documents ("handling").
+    incoming documents ("handling") and warns about files due to the archive within 30 days
+    ("handover").
     """
     settings = flow_env.ready(settings)
     today = today or local_today()
@@ -113,4 +130,5 @@ def remind_late_units(duty_id: int | None = None, period_key: str | None = None,
         sent = {f"{d}/{p}": _remind(d, p, signer_key, today, settings)
                 for d, p in due_periods(duty_id, period_key, today, settings)}
     sent["handling"] = overdue_handling(today, settings)
+    sent["handover"] = handover_warnings(today, settings)
     return sent

@@ -9,6 +9,7 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from outbox import registers
 from records import casefiles, plan
 from registry.errors import InvalidTransition, PermissionDenied
 from registry.models import AuditEvent, CaseFileDocument, Document, DocumentStatus
@@ -151,6 +152,8 @@ class TestFiling:
             "01.10", "99.KH"]
         assert [f.code for f in casefiles.mine(session=session, actor=office.clerk)] == [
             "01.10", "99.KH"]
+        [row] = registers.outgoing_rows(session=session, organization_id=office.org.id, year=2026)
+        assert row["ho_so"] == "01.10\n99.KH"
 
     def test_proposal_by_type_subject_and_unit(self, session: Session, office: Office) -> None:
         """A report whose subject names the plan's words is proposed that plan line first."""

@@ -165,7 +165,7 @@ class TestAFlowInItsOwnProcess:
         out = subprocess.run([sys.executable, "-c", code], env=env, cwd=elsewhere,
                              capture_output=True, text=True, timeout=300)
         assert out.returncode == 0, out.stderr[-3000:]
-        assert out.stdout.strip().splitlines()[-1] == "[] {'handling': 0}"
+        assert out.stdout.strip().splitlines()[-1] == "[] {'handling': 0, 'handover': 0}"
         assert not (elsewhere / "var").exists()
 
 
