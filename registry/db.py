@@ -102,7 +102,8 @@ def session_factory() -> sessionmaker[Session]:
 
 @contextmanager
 def transaction(session: Session | None = None) -> Iterator[Session]:
-    """One unit of work: commit on success, roll back on any error.
+    """One unit of work: commit on success, roll back on any error — except an error marked
+    ``keep_work`` (a refused read whose refusal is on the access log), which commits first.
 
     With ``session`` given (tests, nested use cases) it only flushes: the owner
     of that session decides when to commit.
@@ -115,8 +116,12 @@ def transaction(session: Session | None = None) -> Iterator[Session]:
     try:
         yield s
         s.commit()
-    except BaseException:
-        s.rollback()
+    except BaseException as exc:
+        # A refused read (registry.errors.RecordedRefusal) keeps its access-log row.
+        if getattr(exc, "keep_work", False):
+            s.commit()
+        else:
+            s.rollback()
         raise
     finally:
         s.close()

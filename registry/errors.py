@@ -6,6 +6,7 @@
     ├── ImmutableDocument        — an issued document cannot change
     ├── NumberConflict           — a (number, symbol, issuer, year) already exists
     ├── PermissionDenied         — the actor lacks the role or right
+    │   └── RecordedRefusal      — a read refused and put on the access log (kept on rollback)
     ├── ValidationError          — bad input; names the field and the fix
     │   └── DirectoryError       — a directory file with a bad line or field
     └── SchemaOutOfDate          — the database needs `congvan db upgrade`
@@ -38,6 +39,21 @@ class NumberConflict(RegistryError):
 
 class PermissionDenied(RegistryError):
     """The actor lacks the role or signing right for the action."""
+
+
+class RecordedRefusal(PermissionDenied):
+    """A read refused and written on the access log. ``registry.db.transaction()`` commits the
+    log row before the error goes on (a rollback would erase the refusal). Raised only by the
+    read services (registry.access_log), before anything else is written in the transaction."""
+
+    keep_work = True
+
+
+class RecordedNotFound(NotFound):
+    """A document of another organisation asked for by id: 404 like a missing one, and the
+    attempt is on the access log (committed as for RecordedRefusal)."""
+
+    keep_work = True
 
 
 class ValidationError(RegistryError):

@@ -96,6 +96,7 @@ AUDIT_ACTION: dict[str, str] = {
     "dead": "Gửi thất bại",
     "requeue": "Gửi lại",
     "acknowledge": "Xác nhận đã nhận",
+    "grant_read": "Cho phép đọc văn bản mật",
     # edXML (trục liên thông): intake, revocations and Status messages (StatusCode).
     "edxml_receive": "Nhận gói edXML (kiểm tra chữ ký số)",
     "edxml_revoke_unknown": "Nơi gửi thu hồi văn bản chưa nhận được",
@@ -176,6 +177,22 @@ FLOW_RUN_STATE: dict[str, str] = {
     "LATE": "trễ (chưa có worker nhận)",
 }
 
+# The access log (registry.access_log): what a person did with a document, and by which right.
+ACCESS_ACT: dict[str, str] = {"open": "Mở xem", "view": "Xem bản PDF", "download": "Tải tệp",
+                              "print": "In", "export": "Xuất tệp"}
+ACCESS_CHANNEL: dict[str, str] = {"web": "Trang web", "api": "API", "cli": "Dòng lệnh"}
+READ_RIGHT: dict[str, str] = {
+    "visible": "văn bản không mật",
+    "author": "người soạn hoặc người ký",
+    "reviewer": "người duyệt",
+    "clerk": "văn thư đăng ký hoặc phát hành",
+    "presented": "lãnh đạo được trình",
+    "handler": "người, đơn vị được giao xử lý",
+    "head": "lãnh đạo cơ quan",
+    "grant": "được lãnh đạo cho phép",
+    "refused": "không có quyền (bị từ chối)",
+}
+
 # Every enum value has a label (tests/registry/test_labels.py checks it against the models).
 ENUM_TABLES = ((DocumentStatus, DOCUMENT_STATUS), (DocumentStatus, DOCUMENT_STATUS_IN_TEXT),
                (DeliveryStatus, DELIVERY_STATE), (RequestStatus, REQUEST_STATUS))
@@ -187,9 +204,7 @@ def label(table: dict[str, str], key: object) -> str:
     return table.get(str(value), str(value))
 
 
-__all__ = ["AUDIT_ACTION", "CASE_FILE_STATUS", "CHANNEL", "DELIVERY_STATE", "DIRECTION",
-           "DOCUMENT_STATUS",
-           "DOCUMENT_STATUS_IN_TEXT", "FILE_KIND", "FLOW", "FLOW_RUN_STATE", "HANDLING_EVENT",
-           "HANDLING_ROLE",
-           "HANDLING_STATUS", "REMINDER_STAGE", "REQUEST_STATUS", "ROLE",
-           "label"]
+__all__ = ["ACCESS_ACT", "ACCESS_CHANNEL", "AUDIT_ACTION", "CASE_FILE_STATUS", "CHANNEL",
+           "DELIVERY_STATE", "DIRECTION", "DOCUMENT_STATUS", "DOCUMENT_STATUS_IN_TEXT",
+           "FILE_KIND", "FLOW", "FLOW_RUN_STATE", "HANDLING_EVENT", "HANDLING_ROLE",
+           "HANDLING_STATUS", "READ_RIGHT", "REMINDER_STAGE", "REQUEST_STATUS", "ROLE", "label"]

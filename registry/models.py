@@ -935,6 +935,48 @@ class CaseFileDocument(Base):
     added_by: Mapped[Person | None] = relationship()
 
 
+class AccessEvent(Base):
+    """Append-only (like AuditEvent): who opened, downloaded, viewed, printed or exported which
+    document, when, through which door — and every read that was refused."""
+
+    __tablename__ = "access_events"
+    __table_args__ = (
+        CheckConstraint("act <> ''", name="act_not_empty"),
+        Index("ix_access_events_document_at", "document_id", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), index=True)
+    actor_label: Mapped[str] = mapped_column(String(200))
+    # No foreign key: the log outlives anything it names (as audit_events.object_id).
+    document_id: Mapped[int | None] = mapped_column(Integer)
+    file_id: Mapped[int | None] = mapped_column(Integer)
+    act: Mapped[str] = mapped_column(String(20))  # open | view | download | print | export
+    channel: Mapped[str] = mapped_column(String(10))  # web | api | cli
+    allowed: Mapped[bool] = mapped_column(Boolean)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class DocumentGrant(Base):
+    """A person explicitly allowed by the head to read one secret document."""
+
+    __tablename__ = "document_grants"
+    __table_args__ = (UniqueConstraint("document_id", "person_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(
+        ForeignKey("documents.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    granted_by_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    granted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    person: Mapped[Person] = relationship(foreign_keys=[person_id])
+    granted_by: Mapped[Person] = relationship(foreign_keys=[granted_by_id])
+
+
 # The filing tables' guard (archived files read-only, recalled documents frozen) must hold for
 # every door that loads these models.
 from registry import filing as _filing  # noqa: E402, F401

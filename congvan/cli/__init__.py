@@ -38,6 +38,7 @@ MODULES = (
     "congvan.cli.sign_agent",
     "congvan.cli.spec",
     "congvan.cli.calendar",
+    "congvan.cli.access_log",
 )
 
 for _name in MODULES:

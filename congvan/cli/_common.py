@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -32,3 +33,24 @@ def user_errors() -> Iterator[None]:
     except _user_error_types() as exc:
         err_console.print(f"[bold red]Lỗi:[/] {exc}")
         raise typer.Exit(1) from None
+
+
+def reader_door(session: Any, as_: str | None) -> Any:
+    """The access log's door for a CLI read: the person ``--as`` names, or the system user."""
+    import getpass
+
+    from registry.access_log import Door
+    from registry.lookup import get_by_key
+    from registry.models import Person
+
+    if as_:
+        return Door(get_by_key(session=session, model=Person, key=as_, active_only=True), "cli")
+    try:
+        who = getpass.getuser()
+    except (KeyError, OSError):
+        who = "?"
+    return Door(None, "cli", f"dòng lệnh (tài khoản máy {who})")
+
+
+ReaderOption = Annotated[str | None, typer.Option(
+    "--as", help="Khoá cán bộ đọc (ghi vào nhật ký truy cập; bắt buộc với văn bản mật).")]

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from congvan.cli import _recipients
-from congvan.cli._common import console, user_errors
+from congvan.cli._common import ReaderOption, console, reader_door, user_errors
 from congvan.cli._keysource import PASSWORD_FILE_HELP, PASSWORD_STDIN_HELP
 
 if TYPE_CHECKING:
@@ -383,20 +383,21 @@ def revoke(
                      else ""))
 
 
-def show(document_id: Annotated[int, typer.Argument()]) -> None:
-    """Trạng thái, lịch sử kèm ý kiến, các phiên bản và tệp của văn bản."""
+def show(document_id: Annotated[int, typer.Argument()], as_: ReaderOption = None) -> None:
+    """Trạng thái, lịch sử kèm ý kiến, các phiên bản và tệp của văn bản (ghi nhật ký truy cập)."""
     from babel.numbers import format_decimal
     from rich.table import Table
     from sqlalchemy import select
 
-    from registry import audit, documents, labels
+    from registry import access_log, audit, labels
     from registry.clock import to_local
     from registry.doctypes import get_type
     from registry.models import DocumentSignature
     from signing import approvals
 
     with _transaction() as session:
-            doc = documents.get(session=session, document_id=document_id)
+            doc = access_log.read(session=session, document_id=document_id, act="open",
+                                  door=reader_door(session, as_))
             console.print(f"[bold]#{doc.id}[/] {get_type(doc.doc_type).name} — {doc.subject}")
             console.print(f"Trạng thái: [bold]{_status(doc)}[/]"
                           + (f" — Số: {doc.number_symbol}, ngày {doc.issue_date:%d/%m/%Y}"

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 import typer
 
-from congvan.cli._common import console, user_errors
+from congvan.cli._common import ReaderOption, console, reader_door, user_errors
 
 incoming_app = typer.Typer(help="Xử lý văn bản đến: trình, giao (bút phê), theo dõi, hoàn thành.",
                            no_args_is_help=True)
@@ -138,13 +138,16 @@ def list_(
 
 
 @incoming_app.command("show")
-def show(number: Number, org: Org, year: Year = None) -> None:
-    """Một văn bản đến: các lần đến, tệp, giao xử lý, lịch sử và văn bản trả lời."""
+def show(number: Number, org: Org, year: Year = None, as_: ReaderOption = None) -> None:
+    """Một văn bản đến: các lần đến, tệp, giao xử lý, lịch sử và văn bản trả lời (ghi nhật ký
+    truy cập)."""
     from outbox import handling
+    from registry import access_log
     from registry.labels import CHANNEL, FILE_KIND, label
 
     with _session() as session:
-        doc = _find(session, org, number, year)
+        doc = access_log.read(session=session, document_id=_find(session, org, number, year).id,
+                              act="open", door=reader_door(session, as_))
         console.print(f"[bold]Văn bản đến số {doc.number:02d}/{doc.year}[/] — "
                       f"{doc.original_number} ngày {doc.original_date:%d/%m/%Y} của "
                       f"{doc.sender_name}", highlight=False)

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from congvan.cli._common import console
+from congvan.cli._common import ReaderOption, console, reader_door
 from congvan.cli.outbox import outbox_errors
 
 
@@ -20,12 +20,13 @@ def _organization(session: Any, key: str) -> Any:
 
 
 def _register_data(
-    org_key: str, year: int, incoming: bool
+    org_key: str, year: int, incoming: bool, *, act: str, as_: str | None
 ) -> tuple[Any, str, Any, list[dict[str, str]]]:
+    """The register's rows; the export (or print) is on the access log."""
     from congvan.runtime import open_registry
     from outbox import registers
     from outbox.compose import one_line
-    from registry import db
+    from registry import access_log, db
     from registry.models import Direction
 
     open_registry()
@@ -34,6 +35,10 @@ def _register_data(
         org = _organization(session, org_key)
         rows_of = registers.incoming_rows if incoming else registers.outgoing_rows
         rows = rows_of(session=session, organization_id=org.id, year=year)
+        access_log.record(session=session, door=reader_door(session, as_), act=act,
+                          document_id=None, detail={"register": "den" if incoming else "di",
+                                                    "organization": org.key, "year": year,
+                                                    "rows": len(rows)})
         columns = registers.INCOMING_COLUMNS if incoming else registers.OUTGOING_COLUMNS
         return org, one_line(org.name), (registers.TITLES[direction], columns), rows
 
@@ -227,12 +232,14 @@ def register(app: typer.Typer) -> None:
         output: Annotated[Path, typer.Option("--output", "-o", help="Tệp .xlsx ghi ra.")],
         incoming: Annotated[bool, typer.Option("--incoming", help="Sổ đến (mặc định: sổ đi).")]
         = False,
+        as_: ReaderOption = None,
     ) -> None:
-        """Xuất sổ đăng ký văn bản ra .xlsx."""
+        """Xuất sổ đăng ký văn bản ra .xlsx (ghi nhật ký truy cập)."""
         from outbox.registers import to_xlsx
 
         with outbox_errors():
-            _, name, (title, columns), rows = _register_data(org, year, incoming)
+            _, name, (title, columns), rows = _register_data(org, year, incoming, act="export",
+                                                             as_=as_)
             output.write_bytes(to_xlsx(title=f"{title} năm {year} — {name}", columns=columns,
                                        rows=rows))
         console.print(f"Đã ghi {len(rows)} dòng vào {output}")
@@ -244,8 +251,10 @@ def register(app: typer.Typer) -> None:
         output: Annotated[Path, typer.Option("--output", "-o", help="Tệp .pdf hoặc .docx.")],
         incoming: Annotated[bool, typer.Option("--incoming", help="Sổ đến (mặc định: sổ đi).")]
         = False,
+        as_: ReaderOption = None,
     ) -> None:
-        """In sổ đăng ký văn bản (bìa, bảng theo Phụ lục IV, số trang) ra PDF hoặc .docx."""
+        """In sổ đăng ký văn bản (bìa, bảng theo Phụ lục IV, số trang) ra PDF hoặc .docx (ghi
+        nhật ký truy cập)."""
         from congvan.settings import get_settings
         from doc_templates.pdf import PdfConverter
         from doc_templates.register_book import (
@@ -256,7 +265,8 @@ def register(app: typer.Typer) -> None:
         )
 
         with outbox_errors():
-            org_row, name, (title, columns), rows = _register_data(org, year, incoming)
+            org_row, name, (title, columns), rows = _register_data(org, year, incoming, act="print",
+                                                                  as_=as_)
             numbers = [r["so_den" if incoming else "so_ky_hieu"] for r in rows]
             register_book = RegisterBook(
                 body_name=name, parent_name=org_row.header_parent or "", title=title, year=year,

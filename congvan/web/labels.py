@@ -8,9 +8,8 @@
 from __future__ import annotations
 
 from registry.labels import (
-    AUDIT_ACTION as _REGISTRY_AUDIT_ACTION,
-)
-from registry.labels import (
+    ACCESS_ACT,
+    ACCESS_CHANNEL,
     CHANNEL,
     DELIVERY_STATE,
     DOCUMENT_STATUS,
@@ -21,9 +20,13 @@ from registry.labels import (
     HANDLING_EVENT,
     HANDLING_ROLE,
     HANDLING_STATUS,
+    READ_RIGHT,
     REQUEST_STATUS,
     ROLE,
     label,
+)
+from registry.labels import (
+    AUDIT_ACTION as _REGISTRY_AUDIT_ACTION,
 )
 
 
@@ -43,7 +46,7 @@ AUDIT_ACTION = {
     "reporter_link": N_("Tạo đường dẫn nộp báo cáo"),
 }
 
-__all__ = ["AUDIT_ACTION", "CHANNEL", "DELIVERY_STATE", "DOCUMENT_STATUS",
-           "DOCUMENT_STATUS_IN_TEXT", "FILE_KIND", "FLOW", "FLOW_RUN_STATE", "HANDLING_EVENT",
-           "HANDLING_ROLE",
-           "HANDLING_STATUS", "REQUEST_STATUS", "ROLE", "N_", "label"]
+__all__ = ["ACCESS_ACT", "ACCESS_CHANNEL", "AUDIT_ACTION", "CHANNEL", "DELIVERY_STATE",
+           "DOCUMENT_STATUS", "DOCUMENT_STATUS_IN_TEXT", "FILE_KIND", "FLOW", "FLOW_RUN_STATE",
+           "HANDLING_EVENT", "HANDLING_ROLE", "HANDLING_STATUS", "READ_RIGHT", "REQUEST_STATUS",
+           "ROLE", "N_", "label"]

@@ -69,6 +69,9 @@ LABEL_FUNCTIONS = {
     "handling_role": labels.HANDLING_ROLE,
     "flow_label": labels.FLOW,
     "run_state": labels.FLOW_RUN_STATE,
+    "access_act": labels.ACCESS_ACT,
+    "access_channel": labels.ACCESS_CHANNEL,
+    "read_right": labels.READ_RIGHT,
 }
 
 

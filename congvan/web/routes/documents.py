@@ -15,7 +15,8 @@ from congvan.web.deps import IdPath, PersonDep, SessionDep, SettingsDep
 from congvan.web.render import page
 from congvan.web.routes import incoming
 from outbox import deliveries
-from registry import access, audit
+from registry import access, access_log, audit
+from registry.access_log import Door
 from registry.doctypes import DOC_TYPES
 from registry.errors import NotFound
 from registry.models import Delivery, Direction, DocumentStatus, Person
@@ -40,8 +41,10 @@ def list_documents(request: Request, session: SessionDep, actor: PersonDep,
 @router.get("/documents/{document_id}", response_class=HTMLResponse, name="document")
 def show_document(request: Request, document_id: IdPath, session: SessionDep,
                   settings: SettingsDep, actor: PersonDep) -> HTMLResponse:
-    """Metadata, recipients with their delivery state, files, versions and audit history."""
-    document = access.document(session=session, document_id=document_id, actor=actor)
+    """Metadata, recipients with their delivery state, files, versions, audit history and who
+    read it (the access log; opening this page is on it)."""
+    document = access_log.read(session=session, document_id=document_id, act="open",
+                               door=Door(actor, "web"))
     sent = deliveries.for_document(session=session, document_id=document_id)
     by_recipient: dict[int | None, list[Delivery]] = {}
     for delivery in sent:
@@ -63,6 +66,8 @@ def show_document(request: Request, document_id: IdPath, session: SessionDep,
         "signatures": {s.file_id: s for s in document_view.signatures(
             settings=settings, document=document)},
         "duplicate": request.query_params.get("trung") == "1",
+        "access_events": access_log.for_document(session=session, document_id=document_id,
+                                                 limit=50),
         **(incoming.handling_context(session, document, actor)
            if document.direction is Direction.INCOMING else {}),
     })
@@ -71,8 +76,9 @@ def show_document(request: Request, document_id: IdPath, session: SessionDep,
 @router.get("/documents/{document_id}/versions/{version}/pdf", name="version_pdf")
 def version_pdf(document_id: IdPath, version: IdPath, session: SessionDep, settings: SettingsDep,
                 actor: PersonDep) -> FileResponse:
-    """The PDF of one draft version, shown inline (converted once from its .docx)."""
-    document = access.document(session=session, document_id=document_id, actor=actor)
+    """The PDF of one draft version, shown inline (converted once from its .docx); logged."""
+    document = access_log.read(session=session, document_id=document_id, act="view",
+                               door=Door(actor, "web"))
     path = document_view.cached_pdf(settings=settings, document=document, version=version)
     if path is None:
         docx = document_view.docx_of(settings=settings, document=document, version=version)
@@ -90,8 +96,9 @@ def version_pdf(document_id: IdPath, version: IdPath, session: SessionDep, setti
 @router.get("/documents/{document_id}/files/{file_id}", name="document_file")
 def download_file(document_id: IdPath, file_id: IdPath, session: SessionDep,
                   settings: SettingsDep, actor: PersonDep) -> FileResponse:
-    """A stored file of the document, under a name built from its number and symbol."""
-    document = access.document(session=session, document_id=document_id, actor=actor)
+    """A stored file of the document, under a name built from its number and symbol; logged."""
+    document = access_log.read(session=session, document_id=document_id, act="download",
+                               door=Door(actor, "web"), file_id=file_id)
     stored = next((f for f in document.files if f.id == file_id), None)
     if stored is None:
         raise NotFound(f"văn bản #{document_id} không có tệp #{file_id}")

@@ -12,6 +12,7 @@ from starlette.responses import HTMLResponse, Response
 from congvan.web.deps import PersonDep, SessionDep, SettingsDep
 from congvan.web.register_book import Filters
 from congvan.web.render import page
+from registry import access_log
 from registry.doctypes import DOC_TYPES
 from registry.models import Direction, DocumentStatus
 
@@ -120,6 +121,9 @@ def register_xlsx(session: SessionDep, actor: PersonDep,
         columns = registers.INCOMING_COLUMNS
     title = f"{registers.TITLES[direction]} năm {nam}"
     data = registers.to_xlsx(title=title, columns=columns, rows=rows)
+    access_log.record(session=session, door=access_log.Door(actor, "web"), act="export",
+                      document_id=None, detail={"register": huong, "year": nam,
+                                                "rows": len(rows)})
     name = f"so-{'di' if direction is Direction.OUTGOING else 'den'}-{nam}.xlsx"
     return Response(data, media_type="application/vnd.openxmlformats-officedocument."
                     "spreadsheetml.sheet",
