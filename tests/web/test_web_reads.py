@@ -1,5 +1,6 @@
-"""The access log through the web: pages, downloads, the API and register exports are logged;
-a secret document without the right is 403 and the refusal stays on the log (committed)."""
+"""The access log through the web: pages, downloads, the API, register exports and printed
+register books are logged; a secret document without the right is 403 and the refusal stays
+on the log (committed)."""
 
 from __future__ import annotations
 
@@ -40,9 +41,10 @@ class TestWebReads:
         assert web.client.get(f"/documents/{w.issued_id}/files/{w.file_id}").status_code == 200
         assert web.client.get(f"/api/documents/{w.issued_id}").status_code == 200
         assert web.client.get("/so-dang-ky/xlsx?huong=di&nam=2022").status_code == 200
+        assert web.client.get("/so-dang-ky/in?huong=di&nam=2022").status_code == 200
         assert _events() == [("Trần Thị B", act, channel, True) for act, channel in
                              (("open", "web"), ("download", "web"), ("open", "api"),
-                              ("export", "web"))]
+                              ("export", "web"), ("print", "web"))]
 
         secret = _secret_draft(web)
         page = web.client.get(f"/documents/{secret}")

@@ -7,14 +7,15 @@ import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
+from sqlalchemy.orm import Session
 from starlette.responses import HTMLResponse, Response
 
 from congvan.web.deps import PersonDep, SessionDep, SettingsDep
-from congvan.web.register_book import Filters
+from congvan.web.register_book import Filters, PrintedBook
 from congvan.web.render import page
 from registry import access_log
 from registry.doctypes import DOC_TYPES
-from registry.models import Direction, DocumentStatus
+from registry.models import Direction, DocumentStatus, Person
 
 router = APIRouter(include_in_schema=False)
 
@@ -81,6 +82,7 @@ def register_print(request: Request, session: SessionDep, actor: PersonDep,
     from congvan.web import register_book
 
     printed = register_book.build(session=session, actor=actor, filters=filters)
+    _log_print(session, actor, printed)
     return page(request, "register_print.html", {
         "printed": printed, "book": printed.book, "max_rows": register_book.MAX_ROWS,
         "pdf_query": str(request.query_params)})
@@ -94,6 +96,7 @@ def register_print_pdf(session: SessionDep, settings: SettingsDep, actor: Person
     from doc_templates.register_book import render_register_book
 
     printed = register_book.build(session=session, actor=actor, filters=filters)
+    _log_print(session, actor, printed)
     docx = render_register_book(printed.book)
     # End the read before LibreOffice works for a second or more (SQLite's write lock).
     session.commit()
@@ -101,6 +104,14 @@ def register_print_pdf(session: SessionDep, settings: SettingsDep, actor: Person
     kind = "di" if printed.direction is Direction.OUTGOING else "den"
     return Response(pdf, media_type="application/pdf", headers={
         "Content-Disposition": f'inline; filename="so-{kind}-{printed.book.year}.pdf"'})
+
+
+def _log_print(session: Session, actor: Person, printed: PrintedBook) -> None:
+    """A printed register book is on the access log (act "print", no document id)."""
+    access_log.record(session=session, door=access_log.Door(actor, "web"), act="print",
+                      document_id=None, detail={
+                          "register": "di" if printed.direction is Direction.OUTGOING else "den",
+                          "year": printed.book.year, "rows": len(printed.book.rows)})
 
 
 @router.get("/so-dang-ky/xlsx", name="register_xlsx")
