@@ -149,6 +149,19 @@ HANDLING_EVENT: dict[str, str] = {"present": "trình lãnh đạo", "assign": "g
                                   "acknowledge": "ký nhận", "progress": "cập nhật tiến độ",
                                   "done": "hoàn thành"}
 
+# Links between documents (registry.documents.link): how the one reads from the other, both
+# ways ("this document …" / "… this document").
+DOCUMENT_LINK: dict[str, str] = {
+    "cites": "căn cứ văn bản", "answers": "trả lời văn bản", "aggregates": "tổng hợp theo",
+    "reminds": "đôn đốc thực hiện", "instructs": "chỉ đạo theo", "forwards": "chuyển tiếp",
+    "corrects": "đính chính",
+}
+DOCUMENT_LINK_BACK: dict[str, str] = {
+    "cites": "được căn cứ bởi", "answers": "được trả lời bằng", "aggregates": "được tổng hợp vào",
+    "reminds": "được đôn đốc bằng", "instructs": "được chỉ đạo thực hiện bằng",
+    "forwards": "được chuyển tiếp bằng", "corrects": "được đính chính bằng",
+}
+
 # Prefect flows and the states of their runs (congvan flows status, the deadlines board).
 FLOW: dict[str, str] = {
     "receive_guidance": "Vào sổ văn bản hướng dẫn của cấp trên và tạo các nhiệm vụ báo cáo",
@@ -205,6 +218,7 @@ def label(table: dict[str, str], key: object) -> str:
 
 
 __all__ = ["ACCESS_ACT", "ACCESS_CHANNEL", "AUDIT_ACTION", "CASE_FILE_STATUS", "CHANNEL",
-           "DELIVERY_STATE", "DIRECTION", "DOCUMENT_STATUS", "DOCUMENT_STATUS_IN_TEXT",
-           "FILE_KIND", "FLOW", "FLOW_RUN_STATE", "HANDLING_EVENT", "HANDLING_ROLE",
-           "HANDLING_STATUS", "READ_RIGHT", "REMINDER_STAGE", "REQUEST_STATUS", "ROLE", "label"]
+           "DELIVERY_STATE", "DIRECTION", "DOCUMENT_LINK", "DOCUMENT_LINK_BACK", "DOCUMENT_STATUS",
+           "DOCUMENT_STATUS_IN_TEXT", "FILE_KIND", "FLOW", "FLOW_RUN_STATE", "HANDLING_EVENT",
+           "HANDLING_ROLE", "HANDLING_STATUS", "READ_RIGHT", "REMINDER_STAGE", "REQUEST_STATUS",
+           "ROLE", "label"]

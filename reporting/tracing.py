@@ -69,7 +69,8 @@ def _deliveries(session: Session, doc_id: int) -> str:
 
 
 def chain(*, session: Session, ref: str) -> dict[str, Any]:
-    """The cycle's tree, rooted at the guidance of the document named by ``ref``."""
+    """The cycle's tree, rooted at the guidance of the document named by ``ref``. Each node has
+    a ``label`` and ``children``; a node that is a document also has its ``document_id``."""
     doc = find(session=session, ref=ref)
     guidance = doc
     for kind in ("cites", "answers", "aggregates", "reminds"):
@@ -83,13 +84,15 @@ def chain(*, session: Session, ref: str) -> dict[str, Any]:
                 if link is not None:
                     guidance = session.get(Document, link.to_id) or guidance
             break
-    root: dict[str, Any] = {"label": _label(guidance, _role(guidance)), "children": []}
+    root: dict[str, Any] = {"label": _label(guidance, _role(guidance)), "children": [],
+                            "document_id": guidance.id}
     instructions = session.scalars(select(Document).join(
         DocumentLink, DocumentLink.from_id == Document.id).where(
         DocumentLink.to_id == guidance.id, DocumentLink.kind == "cites")).all()
     for ins in instructions:
         node: dict[str, Any] = {"label": _label(ins, "Chỉ đạo") + f" — gửi: "
-                                f"{_deliveries(session, ins.id)}", "children": []}
+                                f"{_deliveries(session, ins.id)}", "children": [],
+                                "document_id": ins.id}
         root["children"].append(node)
         for duty in session.scalars(select(ReportingDuty).where(
                 ReportingDuty.instruction_document_id == ins.id)):
@@ -119,11 +122,13 @@ def chain(*, session: Session, ref: str) -> dict[str, Any]:
                     assert report is not None
                     sent = _deliveries(session, report_id)
                     p_node["children"].append(
-                        {"label": _label(report, "Báo cáo") + f" — gửi cấp trên: {sent}"})
+                        {"label": _label(report, "Báo cáo") + f" — gửi cấp trên: {sent}",
+                         "document_id": report.id})
                 node["children"].append(p_node)
         for dd in session.scalars(select(Document).join(
                 DocumentLink, DocumentLink.from_id == Document.id).where(
                 DocumentLink.to_id == ins.id, DocumentLink.kind == "reminds")):
             node["children"].append({"label": _label(dd, "Đôn đốc") +
-                                     f" — gửi: {_deliveries(session, dd.id)}"})
+                                     f" — gửi: {_deliveries(session, dd.id)}",
+                                     "document_id": dd.id})
     return root

@@ -1,12 +1,10 @@
-"""What the document page adds for a reviewer: the current draft as PDF, the change from the
-previous version, and the signatures of the signed PDF as the verifier reads them."""
+"""What the document page adds for a reviewer: the current draft as PDF and the change from the
+previous version (the signatures: :mod:`congvan.web.document_record`)."""
 
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -18,15 +16,6 @@ from registry.models import Document, DraftVersion
 
 # One conversion at a time per process: LibreOffice is heavy and the result is cached.
 _CONVERT = threading.Lock()
-
-
-@dataclass(frozen=True)
-class Signatures:
-    """The verifier's report of one signed file (or why it could not be read)."""
-
-    file_id: int
-    report: Any | None
-    error: str | None
 
 
 def latest_version(document: Document) -> DraftVersion | None:
@@ -85,24 +74,6 @@ def _version(document: Document, version: int) -> DraftVersion:
     if row is None or not row.docx_path:
         raise NotFound(f"văn bản #{document.id} không có bản dự thảo {version}")
     return row
-
-
-def signatures(*, settings: Settings, document: Document) -> list[Signatures]:
-    """The verification report of each signed PDF of the document."""
-    from signing.errors import SigningError
-    from signing.verify import load_trust_roots, verify_pdf
-
-    roots = load_trust_roots(settings.trust_roots) if settings.trust_roots else []
-    out = []
-    for stored in document.files:
-        if stored.kind != "signed_pdf":
-            continue
-        try:
-            data = files.read(_root(settings), stored.path, expected_sha256=stored.sha256)
-            out.append(Signatures(stored.id, verify_pdf(data, trust_roots=roots), None))
-        except (SigningError, OSError, ValueError) as exc:
-            out.append(Signatures(stored.id, None, str(exc)))
-    return out
 
 
 def _root(settings: Settings) -> Path:

@@ -3,13 +3,25 @@ book, the document page's signatures, trace and audit trail."""
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+import html
+import io
+import re
 from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
+from registry import db
+from registry.models import Person
 from tests.outbox.smtp_server import free_port
 from tests.web.conftest import Web
 from tests.web.module_world import module_web
+
+PASSWORD = "thu-nghiem"
 
 
 @pytest.fixture(scope="module")
@@ -103,3 +115,146 @@ class TestRegisterBook:
         text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
                               text=True, check=True, timeout=60).stdout
         assert "SỔ ĐĂNG KÝ VĂN BẢN ĐI" in text and "01/BCĐ-NC" in text
+
+
+@dataclass(frozen=True)
+class Signed:
+    genuine_id: int
+    tampered_id: int
+    guidance_id: int
+
+
+def _nd30_pdf(work: Path) -> tuple[bytes, Path]:
+    """An issued document as the issuing pipeline leaves it — reserved fields, the person's
+    signature, number and date filled, the organisation's signature — on a one-page PDF written
+    by pyHanko (no LibreOffice: this module's one conversion is the register book's)."""
+    from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.writer import PageObject, PdfFileWriter
+
+    from signing import final, keys
+    from signing.keyring import KeySource
+    from signing.signer import ORGANIZATION_FIELD, PERSON_FIELD
+
+    writer = PdfFileWriter()
+    font = writer.add_object(generic.DictionaryObject({
+        generic.pdf_name("/Type"): generic.pdf_name("/Font"),
+        generic.pdf_name("/Subtype"): generic.pdf_name("/Type1"),
+        generic.pdf_name("/BaseFont"): generic.pdf_name("/Times-Roman")}))
+    content = writer.add_object(generic.StreamObject(
+        stream_data=b"BT /F1 13 Tf 72 760 Td (So:      /BCD-NC) Tj ET"))
+    writer.insert_page(PageObject(contents=content, media_box=(0, 0, 595, 842),
+                                  resources=generic.DictionaryObject({generic.pdf_name("/Font"):
+                                      generic.DictionaryObject({generic.pdf_name("/F1"): font})})))
+    out = io.BytesIO()
+    writer.write(out)
+    slots = [final.Slot(final.NUMBER_FIELD, 0, (100, 755, 130, 771), 13),
+             final.Slot(final.DAY_FIELD, 0, (300, 735, 316, 751), 13),
+             final.Slot(final.MONTH_FIELD, 0, (350, 735, 366, 751), 13)]
+    reserved = final.add_reserved_fields(out.getvalue(), slots)
+    ca = keys.create_dev_ca(work / "ca", password=PASSWORD, signer_name="Lê Ngọc Tuấn",
+                            organization="BAN CHỈ ĐẠO 138 TỈNH KON TUM")
+    with KeySource.pkcs12(ca.signer_p12, PASSWORD).open() as person:
+        # No appearance: this page has no signature block to place the image on.
+        signed = person.sign_pdf(reserved, appearance=None, reason="Ký duyệt",
+                                 field_name=PERSON_FIELD)
+    filled = final.fill(signed, number=2, on=dt.date(2022, 12, 20))
+    with KeySource.pkcs12(ca.organization_p12, PASSWORD).open() as org:
+        genuine = org.sign_pdf(filled, appearance=None, reason="Chữ ký số của cơ quan",
+                               field_name=ORGANIZATION_FIELD)
+    return genuine, ca.ca_cert
+
+
+@pytest.fixture(scope="module")
+def signed(web: Web, tmp_path_factory: pytest.TempPathFactory) -> Signed:
+    """Two issued letters with real ND30 signatures (one with bytes appended after signing),
+    the guidance the first letter cites with its reporting duty, and another body's document
+    answering it."""
+    from registry import documents
+    from registry.models import (
+        Direction,
+        Document,
+        DocumentFile,
+        DocumentStatus,
+        Organization,
+        Register,
+        ReportingDuty,
+    )
+
+    genuine, ca_cert = _nd30_pdf(tmp_path_factory.mktemp("nd30"))
+    web.settings.trust_roots = [ca_cert]
+    assert web.settings.files_dir is not None
+    ids = []
+    with db.transaction() as session:
+        issuer = session.scalar(select(Organization).where(Organization.key == "bcd-138"))
+        chair = session.scalar(select(Person).where(Person.key == web.world.chair_key))
+        assert issuer is not None and chair is not None
+        for name, data in (("genuine", genuine), ("tampered", genuine + b"\n% sua sau khi ky\n")):
+            doc = documents.create(session=session, doc_type="cong_van", issuer=issuer,
+                                   subject=f"V/v đôn đốc báo cáo quý IV năm 2022 ({name})",
+                                   drafting_unit="NC", recipients=[("Lưu: VT, NC.", None)])
+            path = f"{name}.signed.pdf"
+            (web.settings.files_dir / path).write_bytes(data)
+            doc.files.append(DocumentFile(kind="signed_pdf", path=path, size=len(data),
+                                          sha256=hashlib.sha256(data).hexdigest()))
+            doc.signer = chair
+            documents.issue_number(session=session, document=doc, on=dt.date(2022, 12, 20))
+            doc.status = DocumentStatus.ISSUED
+            session.flush()
+            ids.append(doc.id)
+        incoming = session.scalar(select(Register).where(Register.organization_id == issuer.id,
+                                                         Register.direction == Direction.INCOMING))
+        guidance = Document(direction=Direction.INCOMING, doc_type="huong_dan",
+                            subject="Hướng dẫn thực hiện Chỉ thị 138 năm 2022",
+                            original_number="22/HD-BCA-V05", sender_name="Bộ Công an",
+                            original_date=dt.date(2022, 11, 1), register=incoming, number=1,
+                            year=2022, status=DocumentStatus.RECEIVED)
+        session.add(guidance)
+        session.flush()
+        issued = session.get(Document, web.world.issued_id)
+        other = session.get(Document, web.world.other_draft_id)
+        assert issued is not None and other is not None
+        documents.link(session=session, source=issued, target=guidance, kind="cites")
+        documents.link(session=session, source=other, target=issued, kind="answers")
+        for duty in session.scalars(select(ReportingDuty)):
+            duty.instruction_document_id = issued.id
+        guidance_id = guidance.id
+    return Signed(ids[0], ids[1], guidance_id)
+
+
+class TestDocumentRecord:
+    def test_genuine_signatures_with_role_time_and_verdict(self, web: Web, signed: Signed
+                                                           ) -> None:
+        """The issued PDF passes the ND30 profile: both signatures valid, each with its role
+        and its time in Vietnam, and the register agrees it is the stored file."""
+        page = web.client.get(f"/documents/{signed.genuine_id}").text
+        section = page.split('id="chu-ky"')[1].split("</section>")[0]
+        assert "Mọi chữ ký hợp lệ, tệp toàn vẹn." in section, section
+        assert "Người có thẩm quyền ký — Trưởng ban" in section
+        assert "Cơ quan ban hành — BAN CHỈ ĐẠO 138 TỈNH KON TUM" in section
+        assert "Không hợp lệ" not in section and "Trong sổ: văn bản số 02/BCĐ-NC" in section
+        assert re.search(r"\d\d:\d\d ngày \d+ tháng \d+ năm 20\d\d", section)
+
+    def test_bytes_after_signing_are_invalid_with_the_reason(self, web: Web, signed: Signed
+                                                             ) -> None:
+        """A file with bytes appended after the organisation's signature is invalid, saying
+        why (the ND30 profile's finding)."""
+        page = web.client.get(f"/documents/{signed.tampered_id}").text
+        section = html.unescape(page.split('id="chu-ky"')[1].split("</section>")[0])
+        assert "Không hợp lệ" in section and "dữ liệu sau %%EOF cuối" in section
+
+    def test_linked_documents_and_the_cycle_trace(self, web: Web, signed: Signed) -> None:
+        """The letter shows the guidance it cites (a link), the other body's answer without its
+        text, and the cycle from the guidance down to the period's requests."""
+        page = web.client.get(f"/documents/{web.world.issued_id}").text
+        section = page.split('id="lien-quan"')[1].split("</section>")[0]
+        assert f'href="/documents/{signed.guidance_id}"' in section
+        assert "căn cứ văn bản" in section and "22/HD-BCA-V05" in section
+        assert "được trả lời bằng" in section and "(văn bản của cơ quan khác)" in section
+        assert "dự thảo nội bộ" not in section
+        assert "Kỳ quý IV năm 2022" in section and "2 yêu cầu" in section
+
+    def test_deliveries_and_audit_trail(self, web: Web) -> None:
+        """Recipients with their delivery state and the audit trail are on the page."""
+        page = web.client.get(f"/documents/{web.world.issued_id}").text
+        for text in ("Nơi nhận và tình trạng gửi", "Đã xác nhận", "Thất bại", "Lịch sử xử lý"):
+            assert text in page, text

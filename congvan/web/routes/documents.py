@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from starlette.responses import FileResponse, HTMLResponse
 
 from congvan.runtime import files_dir
-from congvan.web import dashboard, document_view
+from congvan.web import dashboard, document_record, document_view
 from congvan.web.deps import IdPath, PersonDep, SessionDep, SettingsDep
 from congvan.web.render import page
 from congvan.web.routes import incoming
@@ -63,8 +63,10 @@ def show_document(request: Request, document_id: IdPath, session: SessionDep,
         "review": _review(session, document_id),
         "latest": document_view.latest_version(document),
         "changes": document_view.changes(session=session, document=document),
-        "signatures": {s.file_id: s for s in document_view.signatures(
-            settings=settings, document=document)},
+        "signatures": {s.file_id: s for s in document_record.signatures(
+            session=session, settings=settings, document=document)},
+        "linked": document_record.links(session=session, document=document, actor=actor),
+        "trace": document_record.trace(session=session, document=document, actor=actor),
         "duplicate": request.query_params.get("trung") == "1",
         "access_events": access_log.for_document(session=session, document_id=document_id,
                                                  limit=50),
