@@ -1,6 +1,9 @@
 """Handling an incoming document (ND30 art. 22–24): presented, assigned, followed to its answer.
 
 - :func:`present`: the văn thư presents a registered document to a leader.
+- :func:`refuse`: the văn thư of the receiving office refuses a registered document that is
+  not yet assigned (wrong recipient, unreadable, incomplete): it is marked refused, the reason
+  recorded, and an edXML sender gets Status 02 with that reason.
 - :func:`assign`: the leader (and only a leader of the receiving office) names the unit or
   person who handles it (chủ trì) with a due date and an opinion (bút phê), and others to
   coordinate (phối hợp) or to be informed (để biết). A new assignment replaces the open one.
@@ -20,6 +23,7 @@ gets its Status 04 (assigned), 05 (in progress) or 06 (done) queued back to its 
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -47,6 +51,7 @@ from registry.models import (
     Person,
     Register,
 )
+from registry.permissions import require_role
 from registry.text import nfc
 
 ROLES = HANDLING_ROLE
@@ -88,6 +93,9 @@ class Assignee:
 def incoming(*, session: Session, document_id: int) -> Document:
     """The registered incoming document, or an error saying it is not one."""
     doc = documents.get(session=session, document_id=document_id)
+    if doc.direction is Direction.INCOMING and doc.status is DocumentStatus.REFUSED:
+        raise InvalidTransition(f"văn bản đến số {doc.number or 0:02d} đã bị từ chối tiếp nhận; "
+                                "không xử lý tiếp")
     if doc.direction is not Direction.INCOMING or doc.status is not DocumentStatus.RECEIVED:
         raise InvalidTransition(f"văn bản #{doc.id} không phải văn bản đến đã vào sổ")
     return doc
@@ -149,6 +157,59 @@ def present(*, session: Session, document_id: int, clerk: Person, leader: Person
         raise PermissionDenied(f"{leader.full_name} không phải lãnh đạo của "
                                f"{office.name_in_text}: trình lãnh đạo của cơ quan nhận")
     return _event(session, doc, "present", clerk, to_person=leader, now=now)
+
+
+REFUSAL_REASON_LIMIT = 1000
+
+
+def refuse(*, session: Session, document_id: int, clerk: Person, reason: str,
+           now: datetime | None = None) -> HandlingEvent:
+    """The văn thư of the receiving office refuses a registered incoming document (từ chối
+    tiếp nhận) before it is assigned: the document becomes ``refused``, the reason is in its
+    history and the audit log, and a sender that reached us by edXML gets Status 02 with it."""
+    doc = documents.get(session=session, document_id=document_id)
+    if doc.direction is not Direction.INCOMING:
+        raise InvalidTransition(f"văn bản #{doc.id} không phải văn bản đến; chỉ từ chối tiếp "
+                                "nhận văn bản đến")
+    office = receiver_of(session, doc)
+    require_role(clerk, "clerk", action="từ chối tiếp nhận văn bản đến")
+    if not _in_office(clerk, office):
+        raise PermissionDenied(f"{clerk.full_name} không phải văn thư của {office.name_in_text}; "
+                               "chỉ văn thư của cơ quan nhận từ chối tiếp nhận")
+    if doc.status is DocumentStatus.REFUSED:
+        raise InvalidTransition(f"văn bản đến số {doc.number or 0:02d} đã bị từ chối tiếp nhận "
+                                "trước đây")
+    if doc.status is DocumentStatus.REVOKED:
+        raise InvalidTransition(f"văn bản đến số {doc.number or 0:02d} đã bị nơi gửi thu hồi; "
+                                "không cần từ chối")
+    taken = _assignments(session, doc.id, open_only=False)
+    if taken:
+        raise InvalidTransition(
+            f"văn bản đến số {doc.number or 0:02d} đã được giao xử lý "
+            f"({assignee_label(taken[0])}); văn thư chỉ từ chối văn bản chưa giao — lãnh đạo "
+            "giao lại, hoặc đơn vị chủ trì trả lời bằng văn bản")
+    note = _reason(reason)
+    doc.status = DocumentStatus.REFUSED
+    event = _event(session, doc, "refuse", clerk, note=note, now=now)
+    if _came_by_edxml(session, doc.id):
+        from outbox.edxml.exchange import refuse as status_02
+
+        status_02(session=session, document_id=doc.id, reason=note, actor=clerk, now=now)
+    return event
+
+
+def _reason(text: str) -> str:
+    reason = " ".join(nfc(text).split())
+    if not reason:
+        raise ValidationError("ghi lý do từ chối để báo cho nơi gửi (ví dụ: gửi nhầm cơ quan)",
+                              field="--reason")
+    if len(reason) > REFUSAL_REASON_LIMIT:
+        raise ValidationError(f"lý do dài {len(reason)} ký tự, tối đa {REFUSAL_REASON_LIMIT}; "
+                              "rút gọn lại", field="--reason")
+    if any(unicodedata.category(c) == "Cc" for c in reason):
+        raise ValidationError("lý do có ký tự điều khiển; gõ lại bằng chữ thường",
+                              field="--reason")
+    return reason
 
 
 def assign(*, session: Session, document_id: int, leader: Person, main: Assignee,

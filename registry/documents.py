@@ -31,7 +31,8 @@ from registry.models import (
 from registry.numbering import number_document, register_for
 from registry.text import nfc as _nfc
 
-FROZEN = {DocumentStatus.ISSUED, DocumentStatus.REVOKED, DocumentStatus.RECEIVED}
+FROZEN = {DocumentStatus.ISSUED, DocumentStatus.REVOKED, DocumentStatus.RECEIVED,
+          DocumentStatus.REFUSED}
 EDITABLE_FIELDS = {"subject", "body", "spec", "urgency", "secrecy", "drafting_unit", "due_date",
                    "doc_type"}
 LINK_KINDS = {"cites", "answers", "instructs", "aggregates", "forwards", "corrects", "replaces",
@@ -186,5 +187,7 @@ def _refuse_changes_to_issued(session: Session, _ctx: Any, _instances: Any) -> N
                 f"văn bản {obj.number_symbol or '#' + str(obj.id)} đã ban hành, không được sửa "
                 f"({', '.join(sorted(changed))}); hãy ban hành văn bản đính chính hoặc thay thế"
             )
-        if obj.status not in (was, DocumentStatus.REVOKED):
+        # A registered incoming document may still be refused by the receiving office.
+        refusable = was is DocumentStatus.RECEIVED and obj.status is DocumentStatus.REFUSED
+        if obj.status not in (was, DocumentStatus.REVOKED) and not refusable:
             raise ImmutableDocument(f"văn bản {obj.number_symbol} đã ban hành; chỉ có thể thu hồi")

@@ -20,6 +20,7 @@ DOCUMENT_STATUS: dict[str, str] = {
     "issued": "Đã ban hành",
     "revoked": "Đã thu hồi",
     "received": "Văn bản đến",
+    "refused": "Từ chối tiếp nhận",
 }
 
 DOCUMENT_STATUS_IN_TEXT: dict[str, str] = {
@@ -31,6 +32,7 @@ DOCUMENT_STATUS_IN_TEXT: dict[str, str] = {
     "issued": "đã ban hành",
     "revoked": "đã thu hồi",
     "received": "văn bản đến",
+    "refused": "văn bản đến bị từ chối tiếp nhận",
 }
 
 DELIVERY_STATE: dict[str, str] = {
@@ -89,6 +91,7 @@ AUDIT_ACTION: dict[str, str] = {
     "handling.acknowledge": "Ký nhận",
     "handling.progress": "Cập nhật tiến độ xử lý",
     "handling.done": "Hoàn thành xử lý",
+    "handling.refuse": "Từ chối tiếp nhận",
     "recipients": "Chọn nơi nhận",
     "enqueue": "Đưa vào hộp thư đi",
     "send": "Đã gửi",
@@ -101,6 +104,7 @@ AUDIT_ACTION: dict[str, str] = {
     "edxml_receive": "Nhận gói edXML (kiểm tra chữ ký số)",
     "edxml_revoke_unknown": "Nơi gửi thu hồi văn bản chưa nhận được",
     "edxml_refused": "Từ chối gói edXML",
+    "edxml_quarantined": "Cách ly gói edXML không rõ nơi gửi",
     "enqueue_revoke": "Báo thu hồi qua trục liên thông",
     "status:01": "Trạng thái 01: đã đến",
     "status:02": "Trạng thái 02: từ chối tiếp nhận",
@@ -147,7 +151,7 @@ HANDLING_STATUS: dict[str, str] = {"assigned": "Đã giao", "in_progress": "Đan
                                    "done": "Đã xong", "replaced": "Đã giao lại"}
 HANDLING_EVENT: dict[str, str] = {"present": "trình lãnh đạo", "assign": "giao xử lý",
                                   "acknowledge": "ký nhận", "progress": "cập nhật tiến độ",
-                                  "done": "hoàn thành"}
+                                  "done": "hoàn thành", "refuse": "từ chối tiếp nhận"}
 
 # Links between documents (registry.documents.link): how the one reads from the other, both
 # ways ("this document …" / "… this document").

@@ -51,6 +51,7 @@ class DocumentStatus(str, enum.Enum):
     ISSUED = "issued"
     REVOKED = "revoked"
     RECEIVED = "received"  # an incoming document, registered in the incoming register
+    REFUSED = "refused"  # an incoming document the receiving office refused (Status 02)
 
 
 class DeliveryStatus(str, enum.Enum):

@@ -2,10 +2,11 @@
 
 The edXML standard carries a W3C XML Signature in edXMLHeader: Reference URI=""
 (the whole message, attachments included), the enveloped-signature transform
-then exclusive C14N, SHA-256, and KeyInfo/X509Data with the certificate. The
-signature value comes from a pyHanko signer (``signing.keyring.KeySource.open``):
-a .p12 file or a key on a PKCS#11 token — the private key never leaves it, since
-only the canonical SignedInfo is handed to the key to sign.
+then exclusive C14N, SHA-256, and KeyInfo/X509Data with the certificate, then the
+rest of its chain. The signature value comes from a pyHanko signer
+(``signing.keyring.KeySource.open``): a .p12 file or a key on a PKCS#11 token — the
+private key never leaves it, since only the canonical SignedInfo is handed to the key
+to sign.
 
 The outbox builds the message and calls :meth:`XmlDsigSigner.sign` (it sees only
 the ``EnvelopeSigner`` protocol); verification lives beside the parser.
@@ -54,6 +55,10 @@ class XmlDsigSigner:
         self._closer = closer
         cert = backend.signing_cert
         self._cert_der: bytes = cert.dump()
+        # The rest of the chain the key came with (.p12 or token), so a receiver can build the
+        # path to its trust anchor without fetching anything.
+        registry = getattr(backend, "cert_registry", None) or ()
+        self._chain: list[bytes] = [c.dump() for c in registry if c.dump() != self._cert_der]
         self._subject: str = cert.subject.human_friendly
         algorithm = cert.public_key.algorithm
         if algorithm not in METHODS:
@@ -99,6 +104,7 @@ class XmlDsigSigner:
         value = _ds(signature, "SignatureValue")
         x509 = _ds(_ds(signature, "KeyInfo"), "X509Data")
         _ds(x509, "X509SubjectName", self._subject)
-        _ds(x509, "X509Certificate", base64.b64encode(self._cert_der).decode("ascii"))
+        for der in (self._cert_der, *self._chain):
+            _ds(x509, "X509Certificate", base64.b64encode(der).decode("ascii"))
         parent.append(signature)
         value.text = base64.b64encode(self._sign_value(_c14n(info))).decode("ascii")

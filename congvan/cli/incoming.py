@@ -1,4 +1,5 @@
-"""`congvan incoming list|show|present|assign|progress|done|remind`: handling incoming documents.
+"""`congvan incoming list|show|present|refuse|assign|progress|done|remind`: handling incoming
+documents.
 
 A document is named by its incoming number (số đến) in the office's register, with
 ``--org`` and, when not this year's, ``--year``. The acting person is always given
@@ -109,6 +110,7 @@ def list_(
 
     from outbox import handling
     from registry.clock import local_today
+    from registry.labels import DOCUMENT_STATUS, label
 
     with _session() as session:
         rows = handling.listing(session=session, organization_key=org,
@@ -126,6 +128,8 @@ def list_(
                 continue
             state = handling.STATUS[main.status] if main else (
                 "Đã trình" if row.presented else "Chưa trình")
+            if row.document.status.value in ("refused", "revoked"):
+                state = label(DOCUMENT_STATUS, row.document.status)
             table.add_row(f"{row.document.number:02d}", _local(row.document.arrived_at),
                           row.document.original_number or "", row.document.sender_name or "",
                           row.document.subject,
@@ -188,6 +192,39 @@ def present(
         handling.present(session=session, document_id=doc.id, clerk=_person(session, clerk),
                          leader=chief)
         console.print(f"Đã trình văn bản đến số {doc.number:02d} cho {chief.full_name}.")
+
+
+@incoming_app.command("refuse")
+def refuse(
+    number: Number, org: Org,
+    clerk: Annotated[str, typer.Option("--clerk", help="Văn thư từ chối (khoá người).")],
+    reason: Annotated[str, typer.Option(
+        "--reason", help="Lý do từ chối, gửi cho nơi gửi (ví dụ: gửi nhầm cơ quan).")],
+    year: Year = None,
+) -> None:
+    """Văn thư từ chối tiếp nhận văn bản đến chưa giao xử lý; nơi gửi qua trục liên thông nhận
+    trạng thái 02 kèm lý do."""
+    from sqlalchemy import select
+
+    from outbox import handling
+    from registry.models import Delivery
+
+    with _session() as session:
+        doc = _find(session, org, number, year)
+        event = handling.refuse(session=session, document_id=doc.id,
+                                clerk=_person(session, clerk), reason=reason)
+        answer = session.scalar(select(Delivery).where(Delivery.document_id == doc.id,
+                                                       Delivery.kind == "status:02"))
+        console.print(f"Đã từ chối tiếp nhận văn bản đến số {doc.number:02d} "
+                      f"({doc.original_number} của {doc.sender_name}). Lý do: {event.note}",
+                      highlight=False)
+        if answer is not None:
+            console.print(f"Đã xếp hàng trạng thái 02 gửi {answer.recipient_label} "
+                          f"({answer.address}) qua trục liên thông (gửi bằng: congvan outbox "
+                          "run).", highlight=False)
+        else:
+            console.print("Văn bản không đến qua trục liên thông: hãy báo nơi gửi bằng cách "
+                          "khác (điện thoại, thư điện tử).", highlight=False)
 
 
 @incoming_app.command("assign")

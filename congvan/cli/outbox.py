@@ -39,6 +39,14 @@ def edxml_signer(settings: Settings, stack: ExitStack) -> Any:
     return signer
 
 
+def edxml_trust(settings: Settings) -> Any:
+    """The trust anchors incoming XML-DSig signers are checked against (CONGVAN_TRUST_ROOTS,
+    the same as ``congvan verify``); None when none are configured."""
+    from signing.xmldsig_trust import CertificateTrust
+
+    return CertificateTrust.from_paths(settings.trust_roots)
+
+
 def gateway_channel(settings: Settings, stack: ExitStack, signer: Any) -> Any:
     """The axis gateway channel from CONGVAN_GATEWAY_URL/_SYSTEM_ID/_SECRET."""
     from outbox.channels.gateway import GatewayChannel, GatewayClient, GatewayConfig
@@ -51,6 +59,19 @@ def gateway_channel(settings: Settings, stack: ExitStack, signer: Any) -> Any:
         settings.gateway_url, settings.gateway_system_id or "", secret,
         settings.gateway_timeout)))
     return GatewayChannel(client, signer=signer)
+
+
+def refusal_line(refusal: Any) -> str:
+    """What was done with a refused package, in one line."""
+    kept = f"; bản gói lưu tại {refusal.kept}" if refusal.kept else ""
+    if refusal.answer is not None:
+        return (f"Đã xếp hàng trạng thái 02 (kèm lý do) gửi {refusal.answer.address}{kept} "
+                "(gửi bằng: congvan outbox run).")
+    if refusal.identity.answerable:
+        return (f"Không xếp hàng trạng thái 02: đã báo cho gói này trước đây, hoặc cơ quan nhận "
+                f"chưa có mã định danh edXML{kept}.")
+    return (f"Không đọc được nơi gửi và số hiệu văn bản nên không báo lại được: đã cách ly"
+            f"{kept or ' (gói quá lớn, chỉ ghi mã băm)'} và ghi nhật ký.")
 
 
 def build_channels(settings: Settings, names: list[str], stack: ExitStack) -> dict[str, Any]:
@@ -163,13 +184,19 @@ def register(app: typer.Typer) -> None:
                                              settings.gateway_system_id or "", secret,
                                              settings.gateway_timeout)) as client:
                 report = poll(session_factory=factory, client=client,
-                              organization_id=organization_id, files_root=files_dir(settings))
+                              organization_id=organization_id, files_root=files_dir(settings),
+                              trust=edxml_trust(settings))
         for taken in report.taken:
             what = taken.document.original_number if taken.document is not None else ""
             console.print(f"Đã nhận ({taken.kind}) {what}")
-        for doc_id, reason in report.refused:
-            err_console.print(f"  Từ chối gói {doc_id}: {reason}")
-        console.print(f"Tổng: nhận {len(report.taken)}, từ chối {len(report.refused)}.")
+        for (doc_id, reason), refusal in zip(report.refused, report.refusals, strict=True):
+            err_console.print(f"  Từ chối gói {doc_id}: {reason}", highlight=False)
+            err_console.print(f"    {refusal_line(refusal)}", highlight=False)
+        for doc_id, reason in report.postponed:
+            err_console.print(f"  Chưa lấy được gói {doc_id} (thử lại lần sau): {reason}",
+                              highlight=False)
+        console.print(f"Tổng: nhận {len(report.taken)}, từ chối {len(report.refused)}"
+                      f"{f', chờ lần sau {len(report.postponed)}' if report.postponed else ''}.")
 
     @outbox_app.command("status")
     def status() -> None:

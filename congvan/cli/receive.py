@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from congvan.cli._common import ReaderOption, console, reader_door
+from congvan.cli._common import ReaderOption, console, err_console, reader_door
 from congvan.cli.outbox import outbox_errors
 
 
@@ -45,53 +45,77 @@ def _register_data(
 
 def _receive_edxml(file: Path, org: str, at: str | None, clerk: str | None) -> None:
     """An edXML message: a Status is applied to our deliveries; a document is registered,
-    revoked, updated or replaced as its BussinessDocType says, and answered (01/03/15/16)."""
+    revoked, updated or replaced as its BussinessDocType says, and answered (01/03/15/16).
+    A package that is refused is answered 02 when its sender can be told, else quarantined;
+    either way nothing of it is registered and the command ends with code 1."""
     from sqlalchemy import select
 
+    from congvan.cli.outbox import edxml_trust, refusal_line
     from congvan.runtime import files_dir, open_registry
-    from outbox.edxml.receive import receive as receive_edxml
+    from congvan.settings import get_settings
+    from outbox.edxml.parse import identify
+    from outbox.edxml.refusal import take_in
     from outbox.errors import IntakeError
     from registry import db
-    from registry.doctypes import format_number
     from registry.models import Organization
     from registry.numbering import VN_TZ
 
     arrived = _arrival_time(at, VN_TZ)
-    open_registry()
+    settings = get_settings()
+    open_registry(settings)
+    data = file.read_bytes()
     with db.transaction() as session:
         organization_id = session.scalar(select(Organization.id).where(Organization.key == org))
-        actor = _person(session, clerk) if clerk else None
-        try:
-            result = receive_edxml(session=session, organization_id=organization_id,
-                                   data=file.read_bytes(), arrived_at=arrived,
-                                   files_root=files_dir(), actor=actor)
-        except IntakeError:
-            if organization_id is None:
-                _organization(session, org)  # names the unknown --org
-            raise
-        doc = result.document
-        line = {
-            "status": f"Trạng thái ghi vào {len(result.deliveries)} lượt gửi.",
-            "duplicate": "Văn bản này đã vào sổ trước đây; ghi thêm lần đến, không cấp số mới.",
-            "revoke": "Văn bản đến đã bị nơi gửi thu hồi; đã ghi lý do.",
-            "revoke_unknown": "Nơi gửi thu hồi một văn bản chưa nhận được; đã ghi lại.",
-        }.get(result.kind, "")
-        if doc is not None and result.kind in ("document", "update", "replace"):
-            line = (f"Đã vào sổ văn bản đến: số đến [bold]{format_number(doc.number or 0)}[/] "
-                    f"năm {doc.year} — {doc.original_number} của {doc.sender_name}: "
-                    f"{doc.subject}")
-        signature = {"valid": "hợp lệ", "invalid": "KHÔNG hợp lệ", "absent": "không có"}[
-            result.signature.state.value]
-        answers = ", ".join(d.kind.removeprefix("status:") for d in result.statuses)
-    console.print(line)
-    for warning in result.warnings:
-        console.print(f"[yellow]Lưu ý: {warning}[/]")
+        if organization_id is None and org:
+            _organization(session, org)  # names the unknown --org
+        if organization_id is None and not identify(data).status:
+            raise IntakeError("Cần chỉ cơ quan nhận (--org) để vào sổ văn bản đến.")
+        actor_id = _person(session, clerk).id if clerk else None
+    lines: list[str] = []
+    outcome = take_in(session_factory=db.session_factory(), organization_id=organization_id,
+                      data=data, arrived_at=arrived, files_root=files_dir(settings),
+                      channel="edxml", actor_id=actor_id, trust=edxml_trust(settings),
+                      source=f"file:{file.name}",
+                      on_taken=lambda result: lines.extend(_received_lines(result)))
+    for line in lines:
+        console.print(line, highlight=False)
+    if outcome.refusal is not None:
+        err_console.print(f"[bold red]Từ chối gói edXML:[/] {outcome.refusal.reason}",
+                          highlight=False)
+        err_console.print(refusal_line(outcome.refusal), highlight=False)
+        raise typer.Exit(1)
+
+
+def _received_lines(result: Any) -> list[str]:
+    """What an edXML message taken in did, for the clerk (read inside its transaction)."""
+    from registry.doctypes import format_number
+
+    doc = result.document
+    line = {
+        "status": f"Trạng thái ghi vào {len(result.deliveries)} lượt gửi.",
+        "duplicate": "Văn bản này đã vào sổ trước đây; ghi thêm lần đến, không cấp số mới.",
+        "revoke": "Văn bản đến đã bị nơi gửi thu hồi; đã ghi lý do.",
+        "revoke_unknown": "Nơi gửi thu hồi một văn bản chưa nhận được; đã ghi lại.",
+    }.get(result.kind, "")
+    if doc is not None and result.kind in ("document", "update", "replace"):
+        line = (f"Đã vào sổ văn bản đến: số đến [bold]{format_number(doc.number or 0)}[/] "
+                f"năm {doc.year} — {doc.original_number} của {doc.sender_name}: "
+                f"{doc.subject}")
+    lines = [line] + [f"[yellow]Lưu ý: {warning}[/]" for warning in result.warnings]
     if result.kind != "status":
-        console.print(f"Chữ ký số của gói: {signature}"
-                      + (f" ({result.signature.signer})" if result.signature.signer else "")
-                      + (f" — {result.signature.reason}" if result.signature.reason else ""))
+        signature = SIGNATURE_STATE[result.signature.state.value]
+        lines.append(f"Chữ ký số của gói: {signature}"
+                     + (f" ({result.signature.signer})" if result.signature.signer else "")
+                     + (f" — {result.signature.reason}" if result.signature.reason else ""))
+    answers = ", ".join(d.kind.removeprefix("status:") for d in result.statuses)
     if answers:
-        console.print(f"Đã xếp hàng trạng thái gửi lại nơi gửi: {answers}.")
+        lines.append(f"Đã xếp hàng trạng thái gửi lại nơi gửi: {answers}.")
+    return lines
+
+
+SIGNATURE_STATE = {"valid": "hợp lệ, chứng thư tin cậy", "untrusted": "đúng, nhưng chứng thư "
+                   "chưa được xác minh là tin cậy", "invalid": "KHÔNG hợp lệ",
+                   "absent": "không có"}
 
 
 def receive(

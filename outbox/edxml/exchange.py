@@ -5,21 +5,23 @@ revocations of our own — added in the caller's transaction, sent by the relay.
   04 assigned, 05 in progress, 06 finished, 15/16 recall accepted/refused; one
   delivery per (document, code), to the incoming document's sender.
 * :func:`report_progress` — what incoming handling calls on assign/progress/done.
-* :func:`refuse` — a clerk refuses an incoming document: 02 with the reason.
+* :func:`refuse` — the 02 (with the reason) of a document a clerk refused
+  (:func:`outbox.handling.refuse`).
 * :func:`enqueue_revocation` — our document revoked: a BussinessDocType 1 message to
   every recipient that got it through edXML (folder drop or gateway).
 """
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from outbox.compose import official_name
-from outbox.edxml.model import DocumentKey
+from outbox.compose import official_name, one_line
+from outbox.edxml.model import DocumentKey, Organ
 from outbox.errors import IntakeError
 from registry import audit, documents
 from registry.models import (
@@ -27,7 +29,9 @@ from registry.models import (
     DeliveryStatus,
     Direction,
     Document,
+    DocumentStatus,
     HandlingEvent,
+    Notice,
     Organization,
     Person,
     Register,
@@ -137,12 +141,53 @@ def report_progress(*, session: Session, document_id: int, code: str,
 
 def refuse(*, session: Session, document_id: int, reason: str, actor: Person | None = None,
            now: datetime | None = None) -> Delivery | None:
-    """Refuse an incoming document (wrong recipient, unreadable, …): Status 02 with the reason."""
+    """Status 02 with the reason for a document the office refused — called by
+    :func:`outbox.handling.refuse`, which checks who may refuse and marks the document; a
+    document not marked refused gets no 02."""
+    document = documents.get(session=session, document_id=document_id)
+    if document.status is not DocumentStatus.REFUSED:
+        raise IntakeError(f"Văn bản #{document_id} chưa bị từ chối tiếp nhận; từ chối bằng "
+                          "congvan incoming refuse.")
     if not reason.strip():
         raise IntakeError("Cần ghi lý do từ chối để báo cho nơi gửi.")
     return send_status(session=session, document_id=document_id, code="02",
                        description=reason.strip(), actor=actor,
                        channel=arrival_channel(session, document_id), now=now)
+
+
+def answer_package(*, session: Session, organization_id: int, sender: Organ, key: DocumentKey,
+                   code: str, description: str, channel: str, now: datetime,
+                   once_for: str = "") -> Delivery | None:
+    """Queue Status ``code`` about a document we hold no row for (a revocation of a document
+    never received: 16; a package we could not take in: 02) to ``sender``, by its OrganId
+    whether or not it is in our directory. It hangs on a Notice row. Queued once per
+    (document, ``once_for``); None when it was queued before or our organisation has no
+    edXML id to answer from."""
+    receiver = session.get(Organization, organization_id)
+    if receiver is None or not receiver.edxml_id:
+        return None
+    digest = hashlib.sha256(f"{key}|{once_for}".encode()).hexdigest()[:24]
+    notice_key = f"edxml{code}.{organization_id}.{digest}"
+    if session.scalar(select(Notice.id).where(Notice.key == notice_key)) is not None:
+        return None
+    known = session.scalar(select(Organization).where(Organization.edxml_id == sender.organ_id))
+    notice = Notice(key=notice_key, sender=receiver, subject=f"Trạng thái {code}: {key}",
+                    body=description)
+    session.add(notice)
+    session.flush()
+    delivery = Delivery(
+        notice_id=notice.id, recipient_id=known.id if known else None,
+        recipient_label=one_line(known.name) if known else (sender.name or sender.organ_id),
+        channel=channel, kind=f"status:{code}", address=sender.organ_id,
+        status=DeliveryStatus.QUEUED, attempts=0, next_attempt_at=now.astimezone(UTC),
+        payload={"code": code, "description": description, "document_id": str(key),
+                 "from_organ_id": receiver.edxml_id, "from_name": official_name(receiver),
+                 "timestamp": now.astimezone(VN_TZ).replace(microsecond=0).isoformat()},
+        idempotency_key=f"{notice_key}.{channel}.{secrets.token_hex(6)}",
+    )
+    session.add(delivery)
+    session.flush()
+    return delivery
 
 
 def arrival_channel(session: Session, document_id: int) -> str:

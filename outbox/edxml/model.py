@@ -196,8 +196,9 @@ class EdxmlDocument:
 class SignatureState(StrEnum):
     """What the XML-DSig signature of an incoming message showed."""
 
-    VALID = "valid"
-    INVALID = "invalid"
+    VALID = "valid"  # the math holds and the signer's certificate is trusted
+    UNTRUSTED = "untrusted"  # the math holds; the certificate is not (or was not) trusted
+    INVALID = "invalid"  # not a signature that verifies (forged, tampered, wrapped, placeholder)
     ABSENT = "absent"
 
 

@@ -18,7 +18,9 @@ elements are found by local name in the edXML namespace or none, in any order.
 from __future__ import annotations
 
 import binascii
+import contextlib
 import io
+import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -33,6 +35,7 @@ from outbox.edxml.build import DSIG, NS
 from outbox.edxml.model import (
     Business,
     BusinessType,
+    DocumentKey,
     EdxmlAttachment,
     EdxmlDocument,
     Organ,
@@ -48,11 +51,14 @@ CHUNK = 1 << 16
 MAX_DEPTH = 40
 MAX_ELEMENTS = 50_000
 MAX_TEXT = 1 << 20  # one plain (non-attachment) text value
+MAX_PLAIN = 8 << 20  # all plain text of one message (metadata, whitespace between elements)
+IDENTIFY_BYTES = 4 << 20  # the header a refused package is read for (From, DocumentId)
 _WHITESPACE = b" \t\r\n"
+_ORGAN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")  # QĐ 20/2020: 000.00.00.G22
 
 
 class _Node:
-    __slots__ = ("children", "decoder", "namespace", "parts", "size", "tag")
+    __slots__ = ("children", "closed", "decoder", "namespace", "parts", "size", "tag")
 
     def __init__(self, tag: str, namespace: str | None) -> None:
         self.tag = tag
@@ -61,6 +67,7 @@ class _Node:
         self.parts: list[str] = []
         self.size = 0
         self.decoder: _Base64 | None = None
+        self.closed = False  # its end tag was read: its text is whole
 
     def child(self, tag: str) -> _Node | None:
         return next((c for c in self.children if c.tag == tag), None)
@@ -140,6 +147,19 @@ class _Base64:
         return data
 
 
+class _Skip(_Base64):
+    """Attachment text that is only skipped over (reading a refused package's header)."""
+
+    def __init__(self) -> None:
+        pass
+
+    def feed(self, text: str) -> None:
+        return None
+
+    def finish(self) -> bytes:
+        return b""
+
+
 @dataclass
 class _Budget:
     limits: Limits
@@ -158,13 +178,15 @@ class _Budget:
 class _Target:
     """The SAX target: a small tree of names and texts, attachments decoded on the fly."""
 
-    def __init__(self, limits: Limits) -> None:
+    def __init__(self, limits: Limits, *, decode: bool = True) -> None:
         self.root: _Node | None = None
         self.stack: list[_Node] = []
         self.elements = 0
+        self.plain = 0
         self.budget = _Budget(limits)
         self.attachments = 0
         self.limits = limits
+        self.decode = decode  # False: attachments' base64 is skipped, not decoded
 
     def doctype(self, *_args: Any) -> None:
         raise EdxmlError("Gói edXML có khai báo DOCTYPE/ENTITY; từ chối vì lý do an toàn "
@@ -185,7 +207,7 @@ class _Target:
             self.attachments += 1
             if self.attachments > self.limits.max_count:
                 raise EdxmlError(f"Gói edXML có quá {self.limits.max_count} tệp đính kèm.")
-            node.decoder = _Base64(self.budget)
+            node.decoder = _Base64(self.budget) if self.decode else _Skip()
         if self.stack:
             self.stack[-1].children.append(node)
         else:
@@ -200,12 +222,16 @@ class _Target:
             node.decoder.feed(text)
             return
         node.size += len(text)
+        self.plain += len(text)
         if node.size > MAX_TEXT:
             raise EdxmlError(f"Trường {node.tag} của gói edXML dài quá {MAX_TEXT:,} ký tự.")
+        if self.plain > MAX_PLAIN:
+            raise EdxmlError(f"Phần thông tin (không kể tệp đính kèm) của gói edXML dài quá "
+                             f"{MAX_PLAIN:,} ký tự; từ chối.")
         node.parts.append(text)
 
     def end(self, _tag: str) -> None:
-        self.stack.pop()
+        self.stack.pop().closed = True
 
     def comment(self, _text: str) -> None:
         return None
@@ -257,15 +283,27 @@ def _skip_stray(chunks: Iterator[bytes], warnings: list[str]) -> Iterator[bytes]
     yield from chunks
 
 
-def _feed(data: bytes | BinaryIO, limits: Limits) -> tuple[_Node, list[str]]:
+def max_input(limits: Limits) -> int:
+    """The most bytes one message may take: its attachments in base64, plus the header."""
+    return limits.max_total // 3 * 4 + 2 * MAX_PLAIN + (1 << 20)
+
+
+def _feed(data: bytes | BinaryIO, limits: Limits, target: _Target | None = None,
+          stop_after: int | None = None) -> tuple[_Node, list[str]]:
     warnings: list[str] = []
-    target = _Target(limits)
+    target = target or _Target(limits)
     parser = etree.XMLParser(
         target=target, resolve_entities=False, no_network=True, load_dtd=False,
         dtd_validation=False, remove_comments=True, remove_pis=True,
     )
+    most, fed = max_input(limits), 0
     try:
         for chunk in _skip_stray(_chunks_of(data), warnings):
+            fed += len(chunk)
+            if stop_after is not None and fed > stop_after:
+                break
+            if fed > most:
+                raise EdxmlError(f"Gói edXML lớn quá {most:,} byte; từ chối.")
             parser.feed(chunk)
         root = parser.close()
     except etree.XMLSyntaxError as error:
@@ -300,8 +338,13 @@ def _int(value: str, field: str) -> int:
 
 
 def _organ(node: _Node, where: str) -> Organ:
+    organ_id = node.value("OrganId", required=True, where=f"{where}/")
+    if not _ORGAN_ID.fullmatch(organ_id):
+        shown = organ_id[:40] + ("…" if len(organ_id) > 40 else "")
+        raise EdxmlError(f"{where}/OrganId «{shown}» không phải mã định danh cơ quan (dạng "
+                         "000.00.00.G22: chữ, số, dấu chấm, gạch; tối đa 64 ký tự).")
     return Organ(
-        organ_id=node.value("OrganId", required=True, where=f"{where}/"),
+        organ_id=organ_id,
         name=" ".join(node.value("OrganName").split()),
         in_charge=node.value("OrganizationInCharge"),
         address=node.value("OrganAdd"),
@@ -495,6 +538,63 @@ def read(data: bytes | BinaryIO | Path, *, limits: Limits = DEFAULT_LIMITS) -> P
         return Parsed(_status(message), tuple(warnings), signed)
     return Parsed(_document(root, envelope, header, message, limits, warnings),
                   tuple(warnings), signed)
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who sent a package we could not take in, and which document it was — as far as the
+    header could be read. Only values whose end tag was read are trusted."""
+
+    sender: Organ | None = None
+    key: DocumentKey | None = None
+    status: bool = False  # a Status message: never answered with another Status
+
+    @property
+    def answerable(self) -> bool:
+        """Whether a Status 02 can name the document and reach its sender."""
+        return self.sender is not None and self.key is not None and not self.status
+
+
+def _whole(node: _Node, path: str) -> str:
+    found = node.find(path)
+    return found.text if found is not None and found.closed else ""
+
+
+def identify(data: bytes) -> Identity:
+    """The sender and DocumentId of a package, read from at most its first
+    :data:`IDENTIFY_BYTES` with attachments skipped; whatever stopped the read (bad XML,
+    DOCTYPE, bombs), what was read before it counts. Never raises."""
+    limits = DEFAULT_LIMITS
+    target = _Target(limits, decode=False)
+    # Whatever stopped the read of a refused package, what was read before it counts.
+    with contextlib.suppress(Exception):
+        _feed(data, limits, target, stop_after=IDENTIFY_BYTES)
+    root = target.root
+    if root is None or root.tag != "edXML" or root.namespace not in (NS, None):
+        return Identity()
+    message = root.find("edXMLEnvelope/edXMLHeader/MessageHeader")
+    if message is None:
+        return Identity()
+    organ_id = _whole(message, "From/OrganId")
+    if not _ORGAN_ID.fullmatch(organ_id):
+        return Identity(status=message.child("StatusCode") is not None)
+    sender = Organ(organ_id, " ".join(_whole(message, "From/OrganName").split())[:300])
+    return Identity(sender, _key_of(message, organ_id), message.child("StatusCode") is not None)
+
+
+def _key_of(message: _Node, organ_id: str) -> DocumentKey | None:
+    declared = DocumentKey.parse(_whole(message, "DocumentId"))
+    if declared is not None:
+        return declared
+    number, notation = _whole(message, "Code/CodeNumber"), _whole(message, "Code/CodeNotation")
+    when = _whole(message, "PromulgationInfo/PromulgationDate")
+    if not notation or not when:
+        return None
+    try:
+        issued = _date(when, "PromulgationDate")
+    except EdxmlError:
+        return None
+    return DocumentKey(organ_id, issued, f"{number}/{notation}" if number else notation)
 
 
 def parse(data: bytes | BinaryIO | Path) -> EdxmlDocument | StatusMessage:

@@ -1,9 +1,11 @@
 """Fetch what waits at the axis gateway and take it in, one transaction per message.
 
 Statuses first (they answer what we sent), then documents. A message taken in is
-acknowledged ``done``; one that is refused (bad XML, bombs, missing files, unknown
-document) is acknowledged ``fail`` and its reason recorded in the audit log, so the
-gateway stops offering it. A crash between the commit and ``done`` only means the
+acknowledged ``done``. One that is refused — bad XML, bombs, missing files, a forged or
+untrusted signature, or anything nobody foresaw — is acknowledged ``fail``, answered with
+Status 02 when its sender can be told, and quarantined (:mod:`outbox.edxml.refusal`); the pass
+goes on with the next message. A message the gateway cannot hand over right now (a transient
+error) stays waiting for the next poll. A crash between the commit and ``done`` only means the
 message is fetched again: intake recognises the same DocumentId and gives no new number.
 """
 
@@ -17,9 +19,10 @@ from pathlib import Path
 from sqlalchemy.orm import Session, sessionmaker
 
 from outbox.channels.gateway import GatewayClient
-from outbox.edxml.receive import Received, receive
-from outbox.errors import EdxmlError, IntakeError, ReceiptError
-from registry import audit
+from outbox.edxml.receive import Received
+from outbox.edxml.refusal import Refusal, refuse_package, take_in
+from outbox.edxml.verify import SignerTrust
+from outbox.errors import PermanentDeliveryError, TransientDeliveryError
 from registry.clock import local_now
 
 
@@ -29,29 +32,53 @@ class PollReport:
 
     taken: list[Received] = field(default_factory=list)
     refused: list[tuple[str, str]] = field(default_factory=list)  # (gateway DocID, reason)
+    refusals: list[Refusal] = field(default_factory=list)
+    postponed: list[tuple[str, str]] = field(default_factory=list)  # (DocID, transient error)
 
 
 def poll(*, session_factory: sessionmaker[Session], client: GatewayClient,
-         organization_id: int, files_root: Path,
+         organization_id: int, files_root: Path, trust: SignerTrust | None = None,
          clock: Callable[[], datetime] = local_now) -> PollReport:
     """Take in every message waiting for us at the gateway."""
     report = PollReport()
     for statuses in (True, False):
         for waiting in client.received(status=statuses):
-            data = client.get_edoc(waiting.doc_id)
             try:
-                with session_factory.begin() as session:
-                    report.taken.append(receive(
-                        session=session, organization_id=organization_id, data=data,
-                        arrived_at=clock(), files_root=files_root, channel="gateway"))
-            except (EdxmlError, IntakeError, ReceiptError) as error:
-                with session_factory.begin() as session:
-                    audit.record(session=session, action="edxml_refused",
-                                 object_type="organization", object_id=organization_id,
-                                 detail={"gateway_doc_id": waiting.doc_id,
-                                         "from": waiting.sender, "reason": str(error)})
-                client.update_status(waiting.doc_id, "fail")
-                report.refused.append((waiting.doc_id, str(error)))
+                data = client.get_edoc(waiting.doc_id)
+            except TransientDeliveryError as error:
+                report.postponed.append((waiting.doc_id, str(error)))
                 continue
-            client.update_status(waiting.doc_id, "done")
+            except PermanentDeliveryError as error:  # e.g. larger than we accept
+                data, reason = b"", str(error)
+                with session_factory.begin() as session:
+                    refusal = refuse_package(
+                        session=session, organization_id=organization_id, data=data,
+                        reason=reason, channel="gateway", arrived_at=clock(),
+                        files_root=files_root, source=f"gateway:{waiting.doc_id}")
+                _refused(client, report, waiting.doc_id, refusal)
+                continue
+            outcome = take_in(session_factory=session_factory, organization_id=organization_id,
+                              data=data, arrived_at=clock(), files_root=files_root,
+                              channel="gateway", trust=trust,
+                              source=f"gateway:{waiting.doc_id}")
+            if outcome.refusal is not None:
+                _refused(client, report, waiting.doc_id, outcome.refusal)
+                continue
+            assert outcome.received is not None
+            report.taken.append(outcome.received)
+            _ack(client, report, waiting.doc_id, "done")
     return report
+
+
+def _refused(client: GatewayClient, report: PollReport, doc_id: str, refusal: Refusal) -> None:
+    report.refused.append((doc_id, refusal.reason))
+    report.refusals.append(refusal)
+    _ack(client, report, doc_id, "fail")
+
+
+def _ack(client: GatewayClient, report: PollReport, doc_id: str, status: str) -> None:
+    # Not acknowledged now, offered again later: intake knows it by then (no second number).
+    try:
+        client.update_status(doc_id, status)
+    except TransientDeliveryError as error:
+        report.postponed.append((doc_id, str(error)))

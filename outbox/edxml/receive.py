@@ -15,17 +15,15 @@ bombs, missing attachments) leaves nothing behind, files included.
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from outbox.compose import official_name, one_line
-from outbox.edxml.exchange import send_status
+from outbox.compose import one_line
+from outbox.edxml.exchange import answer_package, send_status
 from outbox.edxml.model import (
     BusinessType,
     DocumentKey,
@@ -34,23 +32,20 @@ from outbox.edxml.model import (
     StatusMessage,
 )
 from outbox.edxml.parse import read
-from outbox.edxml.verify import Verification, verify
-from outbox.errors import IntakeError
+from outbox.edxml.verify import SignerTrust, Verification, verify
+from outbox.errors import EdxmlError, IntakeError
 from outbox.intake import URGENCY_MARKS, Incoming, register_incoming
 from outbox.receipts import apply_status
 from registry import audit, documents
+from registry.clock import VIETNAM
 from registry.doctypes import DOC_TYPES
 from registry.models import (
     Delivery,
-    DeliveryStatus,
     Direction,
     Document,
     DocumentStatus,
-    Notice,
-    Organization,
     Person,
 )
-from registry.numbering import VN_TZ
 
 _TYPE_NAMES = {t.name.upper(): t.key for t in DOC_TYPES.values()}
 _LINK = {BusinessType.UPDATE: "corrects", BusinessType.REPLACE: "replaces"}
@@ -68,6 +63,16 @@ class Received:
     statuses: list[Delivery] = field(default_factory=list)
     deliveries: list[Delivery] = field(default_factory=list)  # a Status applied to ours
     warnings: tuple[str, ...] = ()
+
+
+def _signed_at(doc: EdxmlDocument) -> datetime | None:
+    """When the sender says it signed: its own TraceHeader (Viet Nam wall time), else the
+    first one."""
+    hops = [t for t in doc.trace if t.organ_id == doc.sender.organ_id] or list(doc.trace)
+    if not hops:
+        return None
+    stamp = hops[0].timestamp
+    return stamp.replace(tzinfo=VIETNAM) if stamp.tzinfo is None else stamp
 
 
 def incoming_of(doc: EdxmlDocument) -> Incoming:
@@ -127,9 +132,11 @@ def _statuses(session: Session, document: Document, codes: tuple[str, ...], chan
 def receive(
     *, session: Session, organization_id: int | None, data: bytes, arrived_at: datetime,
     files_root: Path, actor: Person | None = None, channel: str = "edxml",
+    trust: SignerTrust | None = None,
 ) -> Received:
     """Take in one edXML message addressed to ``organization_id`` (not needed for a Status,
-    which names the document it answers)."""
+    which names the document it answers). A document whose XML-DSig is forged, tampered,
+    wrapped or — checked against ``trust`` — untrusted is refused (:class:`EdxmlError`)."""
     parsed = read(data)
     message = parsed.message
     if isinstance(message, StatusMessage):
@@ -137,7 +144,11 @@ def receive(
         return Received("status", deliveries=rows, warnings=parsed.warnings)
     if organization_id is None:
         raise IntakeError("Cần chỉ cơ quan nhận (--org) để vào sổ văn bản đến.")
-    signature = verify(data) if parsed.signed else Verification(SignatureState.ABSENT)
+    signature = verify(data, trust=trust, signed_at=_signed_at(message),
+                       received_at=arrived_at) if parsed.signed \
+        else Verification(SignatureState.ABSENT)
+    if signature.refuse:
+        raise EdxmlError(f"Chữ ký số của gói edXML không được chấp nhận: {signature.reason}.")
     business = message.business
     if business.doc_type is BusinessType.REVOKE:
         return _revoke(session, organization_id, message, signature, parsed.warnings, channel,
@@ -249,30 +260,9 @@ def _revoke(session: Session, organization_id: int, message: EdxmlDocument,
 
 def _unknown_answer(session: Session, organization_id: int, message: EdxmlDocument,
                     key: DocumentKey, channel: str, now: datetime) -> list[Delivery]:
-    """16 to the sender of a revocation for a document we never received (when the sender
-    is in our directory). It hangs on a Notice row, since there is no document to hang on."""
-    sender = session.scalar(select(Organization).where(
-        Organization.edxml_id == message.sender.organ_id))
-    receiver = session.get(Organization, organization_id)
-    if sender is None or receiver is None:
-        return []
-    notice_key = f"edxml16.{organization_id}.{hashlib.sha256(str(key).encode()).hexdigest()[:24]}"
-    if session.scalar(select(Notice.id).where(Notice.key == notice_key)) is not None:
-        return []
-    description = f"Chưa nhận được văn bản {key}; không có gì để thu hồi."
-    notice = Notice(key=notice_key, sender=receiver, subject=f"Trạng thái 16: {key}",
-                    body=description)
-    session.add(notice)
-    session.flush()
-    delivery = Delivery(
-        notice_id=notice.id, recipient_id=sender.id, recipient_label=one_line(sender.name),
-        channel=channel, kind="status:16", address=sender.edxml_id,
-        status=DeliveryStatus.QUEUED, attempts=0, next_attempt_at=now.astimezone(UTC),
-        payload={"code": "16", "description": description, "document_id": str(key),
-                 "from_organ_id": receiver.edxml_id or "", "from_name": official_name(receiver),
-                 "timestamp": now.astimezone(VN_TZ).replace(microsecond=0).isoformat()},
-        idempotency_key=f"{notice_key}.{channel}.{secrets.token_hex(6)}",
-    )
-    session.add(delivery)
-    session.flush()
-    return [delivery]
+    """16 to the sender of a revocation for a document we never received."""
+    answer = answer_package(
+        session=session, organization_id=organization_id, sender=message.sender, key=key,
+        code="16", description=f"Chưa nhận được văn bản {key}; không có gì để thu hồi.",
+        channel=channel, now=now)
+    return [answer] if answer is not None else []

@@ -16,10 +16,12 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from sqlalchemy.orm import Session, sessionmaker
 
+from outbox.channels.gateway import GatewayClient, GatewayConfig
 from outbox.message import Attachment, OutgoingMessage, Party, Signer
 from registry import documents
 from registry.models import Document, DocumentFile, DocumentStatus
 from tests import factories
+from tests.outbox.gateway_server import GatewayTestServer
 from tests.outbox.smtp_server import SmtpTestServer
 
 PDF = b"%PDF-1.7\n% fake signed pdf\n%%EOF\n"
@@ -139,3 +141,18 @@ def savepoint_factory(session: Session) -> sessionmaker[Session]:
     """Sessions on the test's connection: each relay transaction is a SAVEPOINT of the test's."""
     return sessionmaker(bind=session.connection(), join_transaction_mode="create_savepoint",
                         expire_on_commit=False)
+
+
+@pytest.fixture
+def gateway() -> Iterator[GatewayTestServer]:
+    """The stand-in gateway, running."""
+    with GatewayTestServer() as server:
+        yield server
+
+
+@pytest.fixture
+def client(gateway: GatewayTestServer) -> Iterator[GatewayClient]:
+    """A client with the stand-in's credentials."""
+    config = GatewayConfig(gateway.url, gateway.state.system_id, gateway.state.secret, 10)
+    with GatewayClient(config) as c:
+        yield c

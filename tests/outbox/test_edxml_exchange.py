@@ -144,7 +144,10 @@ class TestAnswers:
         ours = committee(session)
         doc = take(session, ours, "document_new.edxml", tmp_path).document  # type: ignore[attr-defined]
         exchange.report_progress(session=session, document_id=doc.id, code="04")
-        exchange.refuse(session=session, document_id=doc.id, reason="Gửi nhầm cơ quan")
+        from outbox import handling
+
+        handling.refuse(session=session, document_id=doc.id, clerk=factories.person(session, ours),
+                        reason="Gửi nhầm cơ quan")
         with pytest.raises(Exception, match="04, 05 hoặc 06"):
             exchange.report_progress(session=session, document_id=doc.id, code="03")
         drop = tmp_path / "drop"

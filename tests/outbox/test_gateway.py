@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -23,21 +22,6 @@ from tests.outbox.gateway_server import GatewayTestServer
 from tests.outbox.test_edxml_exchange import FIXTURES, committee
 
 NOW = datetime(2022, 12, 16, 9, 0)
-
-
-@pytest.fixture
-def gateway() -> Iterator[GatewayTestServer]:
-    """The stand-in gateway, running."""
-    with GatewayTestServer() as server:
-        yield server
-
-
-@pytest.fixture
-def client(gateway: GatewayTestServer) -> Iterator[GatewayClient]:
-    """A client with the stand-in's credentials."""
-    config = GatewayConfig(gateway.url, gateway.state.system_id, gateway.state.secret, 10)
-    with GatewayClient(config) as c:
-        yield c
 
 
 class TestChannel:
@@ -108,8 +92,9 @@ class TestPoll:
     def test_poll_takes_in_documents_and_statuses(self, session: Session, tmp_path: Path,
                                                   gateway: GatewayTestServer,
                                                   client: GatewayClient) -> None:
-        """Waiting documents are registered and acked done; a broken one is acked fail with
-        its reason recorded; statuses are queued back through the gateway."""
+        """Waiting documents are registered and acked done; a broken one nobody can be told
+        about is acked fail, quarantined with its reason; statuses are queued back through
+        the gateway."""
         ours = committee(session)
         good = gateway.state.offer((FIXTURES / "document_new.edxml").read_bytes())
         broken = gateway.state.offer(b"<edXML xmlns='x'><oops/></edXML>")
@@ -120,8 +105,10 @@ class TestPoll:
         assert [r[0] for r in report.refused] == [broken]
         assert sorted(gateway.state.updates) == sorted([(good, "done"), (broken, "fail")])
         assert gateway.state.waiting == {}
-        assert session.scalar(select(AuditEvent.id).where(
-            AuditEvent.action == "edxml_refused")) is not None
+        detail = session.scalar(select(AuditEvent.detail).where(
+            AuditEvent.action == "edxml_quarantined"))
+        assert detail is not None and "phần tử gốc" in detail["reason"]
+        assert (tmp_path / detail["kept"]).read_bytes() == b"<edXML xmlns='x'><oops/></edXML>"
         doc = session.scalar(select(Document).where(Document.direction == Direction.INCOMING))
         assert doc is not None
         queued = session.scalars(select(Delivery).where(Delivery.document_id == doc.id)).all()

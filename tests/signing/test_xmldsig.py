@@ -18,10 +18,19 @@ from outbox.edxml.verify import verify
 from signing.keyring import KeySource
 from signing.keys import DevCAFiles
 from signing.xmldsig import XmlDsigSigner
+from signing.xmldsig_trust import CertificateTrust
 from tests.outbox.conftest import make_message
 from tests.signing.conftest import PASSWORD, Token
 
 NOW = datetime(2022, 11, 7, 9, 30)
+
+
+@pytest.fixture
+def trust(dev_ca: DevCAFiles) -> CertificateTrust:
+    """The demo CA as the one trust anchor (CONGVAN_TRUST_ROOTS)."""
+    found = CertificateTrust.from_paths([dev_ca.ca_cert])
+    assert found is not None
+    return found
 
 
 @pytest.fixture
@@ -33,25 +42,31 @@ def org_signer(dev_ca: DevCAFiles) -> Iterator[XmlDsigSigner]:
 
 
 class TestSignedEnvelope:
-    def test_signature_sits_in_the_header_and_verifies(self, org_signer: XmlDsigSigner) -> None:
-        """ds:Signature follows TraceHeaderList in edXMLHeader and signxml finds it valid."""
+    def test_signature_sits_in_the_header_and_verifies(self, org_signer: XmlDsigSigner,
+                                                        trust: CertificateTrust) -> None:
+        """ds:Signature follows TraceHeaderList in edXMLHeader, carries the chain, and is valid
+        (math and trust); without trust anchors it is only 'untrusted', not refused."""
         data = build_document(to_edxml(make_message(), now=NOW), signer=org_signer)
         header = etree.fromstring(data).find(f"{{{NS}}}edXMLEnvelope/{{{NS}}}edXMLHeader")
         assert header is not None
         assert [etree.QName(c).localname for c in header] == [
             "MessageHeader", "TraceHeaderList", "Signature"]
         assert etree.QName(header[-1]).namespace == DSIG
-        assert header[-1].find(f".//{{{DSIG}}}X509Certificate") is not None
-        result = verify(data)
+        assert len(header[-1].findall(f".//{{{DSIG}}}X509Certificate")) == 2
+        result = verify(data, trust=trust)
         assert result.state is SignatureState.VALID and "CN=" in result.signer
+        unchecked = verify(data)
+        assert unchecked.state is SignatureState.UNTRUSTED and not unchecked.refuse
+        assert "CONGVAN_TRUST_ROOTS" in unchecked.reason
         assert read(data).signed
 
     def test_tampered_subject_or_attachment_is_invalid(self, org_signer: XmlDsigSigner) -> None:
         """Changing the subject, or one byte of an attachment, breaks the signature."""
         data = build_document(to_edxml(make_message(), now=NOW), signer=org_signer)
         subject = "triển khai".encode()
-        assert verify(data.replace(subject, b"trien khai")).state is \
-            SignatureState.INVALID
+        tampered = verify(data.replace(subject, b"trien khai"))
+        assert tampered.state is SignatureState.INVALID and tampered.refuse
+        assert "đã bị thay đổi sau khi ký" in tampered.reason
         root = etree.fromstring(data)
         encoded = root.find(f".//{{{NS}}}ContentTransferEncoded")
         assert encoded is not None and encoded.text is not None
@@ -63,16 +78,18 @@ class TestSignedEnvelope:
         assert verify(build_document(to_edxml(make_message(), now=NOW))).state is \
             SignatureState.ABSENT
 
-    def test_channel_signs_what_it_drops(self, org_signer: XmlDsigSigner, tmp_path: Path
-                                         ) -> None:
+    def test_channel_signs_what_it_drops(self, org_signer: XmlDsigSigner, tmp_path: Path,
+                                         trust: CertificateTrust) -> None:
         """The edXML channel given a signer drops signed packages."""
         root = tmp_path
         result = EdxmlChannel(root, signer=org_signer, clock=lambda: NOW).send(make_message())
-        assert verify((root / result.message_id).read_bytes()).state is SignatureState.VALID
+        assert verify((root / result.message_id).read_bytes(), trust=trust).state is \
+            SignatureState.VALID
 
 
 class TestTokenKey:
-    def test_key_on_a_pkcs11_token_signs(self, softhsm_token: Token) -> None:
+    def test_key_on_a_pkcs11_token_signs(self, softhsm_token: Token,
+                                         trust: CertificateTrust) -> None:
         """The organisation's key on a SoftHSM2 token signs (the key never leaves the token)."""
         source = KeySource.pkcs11(module=softhsm_token.module, token_label=softhsm_token.label,
                                   pin=softhsm_token.pin, key_label=softhsm_token.key_label)
@@ -81,4 +98,4 @@ class TestTokenKey:
             data = build_document(to_edxml(make_message(), now=NOW), signer=signer)
         finally:
             signer.close()
-        assert verify(data).state is SignatureState.VALID
+        assert verify(data, trust=trust).state is SignatureState.VALID
