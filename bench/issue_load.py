@@ -262,7 +262,8 @@ class Outcome:
     latencies: list[float] = field(default_factory=list)  # successful issues, seconds
     statuses: dict[int, int] = field(default_factory=dict)
     numbers: list[tuple[int, int, int]] = field(default_factory=list)  # (register, year, no)
-    cut: list[int] = field(default_factory=list)  # documents whose request lost its process
+    cut: list[int] = field(default_factory=list)  # requests ended by a transport error
+    cut_kinds: dict[str, int] = field(default_factory=dict)
     elapsed: float = 0.0
     exhausted: bool = False
     errors: list[str] = field(default_factory=list)
@@ -344,9 +345,11 @@ def load(world: World, webs: list[WebProcess], *, seconds: float,
                 in_flight[web.port] += 1
             try:
                 answer = client.post(f"/api/documents/{doc_id}/issue", json={})
-            except httpx.TransportError:
+            except httpx.TransportError as exc:
                 with out.lock:
                     out.cut.append(doc_id)
+                    kind = type(exc).__name__
+                    out.cut_kinds[kind] = out.cut_kinds.get(kind, 0) + 1
                 continue
             finally:
                 with out.lock:
@@ -454,7 +457,8 @@ def check(world: World, out: Outcome) -> dict[str, Any]:
         raise AssertionError("; ".join(problems[:20]))
     return {"issued": sum(len(v) for v in books.values()),
             "per register": {f"{k[0]}/{k[1]}": len(v) for k, v in sorted(books.items())},
-            "answered 200": len(answered), "cut by the kill": len(out.cut),
+            "answered 200": len(answered),
+            "requests cut (transport error)": dict(out.cut_kinds),
             "statuses": dict(sorted(out.statuses.items()))}
 
 
@@ -510,7 +514,7 @@ def main() -> None:
     parser.add_argument("--postgres", default=admin_url())
     parser.add_argument("--keep", type=Path, help="keep logs and files in this directory")
     args = parser.parse_args()
-    docs = args.docs or max(30, int(args.seconds * 12 * args.clerks / args.registers / 10))
+    docs = args.docs or int(args.seconds * 0.4 * args.clerks / args.registers) + 20
     work = args.keep or Path(tempfile.mkdtemp(prefix="congvan-issue-load-"))
     work.mkdir(parents=True, exist_ok=True)
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))

@@ -15,6 +15,12 @@ transaction:
 
 A crash between 2 and 3 leaves the row ``sending``; when its claim expires it
 is sent again with the same Message-ID — at most one extra copy per crash.
+
+The database going away (a PostgreSQL restart, a fail-over) is not a crash: a message
+already sent has its outcome recorded once the database answers again
+(``RetryPolicy.record_patience``), so it is not sent twice; a pass that cannot claim raises
+the driver's error (:func:`connection_lost` tells it apart) and ``congvan outbox run --loop``
+waits and tries again.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ from typing import Any
 
 from sqlalchemy import and_, or_, select, text, update
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from outbox.channels import Channel
@@ -64,6 +71,9 @@ class RetryPolicy:
     cap: float = 6 * 3600.0
     jitter: float = 0.5
     lease: float = 300.0
+    # How long a relay keeps trying to record a sent message while the database is away
+    # (restart, fail-over) before giving up (the row then waits for its lease to expire).
+    record_patience: float = 120.0
 
     def delay(self, attempts: int, rng: random.Random | None = None) -> timedelta:
         """Backoff after the ``attempts``-th failure: base·2^(n−1), capped, minus random jitter."""
@@ -184,8 +194,33 @@ def _outcome(
     return done | {"status": DeliveryStatus.DEAD, "last_error": text, "next_attempt_at": None}
 
 
+def connection_lost(exc: BaseException) -> bool:
+    """True when ``exc`` says the database is unreachable (not that a statement is wrong)."""
+    return isinstance(exc, OperationalError) or (
+        isinstance(exc, DBAPIError) and exc.connection_invalidated)
+
+
 def _record(factory: sessionmaker[Session], claim: _Claim, values: dict[str, Any],
-            relay_id: str) -> None:
+            relay_id: str, patience: float = 0.0) -> None:
+    """Record one outcome; while the database is unreachable, try again for ``patience``
+    seconds (the message is already sent: giving up would send it again later)."""
+    import time
+
+    deadline = time.monotonic() + patience
+    pause = 0.25
+    while True:
+        try:
+            _record_once(factory, claim, values, relay_id)
+            return
+        except DBAPIError as exc:
+            if not connection_lost(exc) or time.monotonic() + pause > deadline:
+                raise
+            time.sleep(pause)
+            pause = min(pause * 2, 5.0)
+
+
+def _record_once(factory: sessionmaker[Session], claim: _Claim, values: dict[str, Any],
+                 relay_id: str) -> None:
     with factory.begin() as session:
         if session.get_bind().dialect.name == "postgresql":
             # Losing this commit in a database crash only means one resend with the same
@@ -251,7 +286,7 @@ def relay_once(
         message_id, error = _send(channels[claim.channel], claim, cache)
         values = _outcome(claim, error, now=clock(), policy=policy, message_id=message_id,
                           report=report)
-        _record(factory, claim, values, relay_id)
+        _record(factory, claim, values, relay_id, policy.record_patience)
     return report
 
 

@@ -120,10 +120,12 @@ def register(app: typer.Typer) -> None:
         """Gửi các văn bản đến hạn (một lượt, hoặc liên tục với --loop)."""
         import time
 
+        from sqlalchemy.exc import DBAPIError
+
         from congvan.runtime import files_dir, open_registry
         from congvan.settings import get_settings
         from outbox.receipts import AckLinks
-        from outbox.relay import RelayReport, relay_until_idle
+        from outbox.relay import RelayReport, connection_lost, relay_until_idle
         from registry import db
 
         settings = get_settings()
@@ -140,7 +142,18 @@ def register(app: typer.Typer) -> None:
             total = RelayReport()
             try:
                 while True:
-                    report = relay_until_idle(**kwargs)
+                    try:
+                        report = relay_until_idle(**kwargs)
+                    except DBAPIError as exc:
+                        if not (loop and connection_lost(exc)):
+                            raise
+                        # PostgreSQL restarting or failing over: wait, reconnect, go on.
+                        err_console.print(
+                            "[yellow]Mất kết nối cơ sở dữ liệu "
+                            f"({str(exc.orig or exc).splitlines()[0][:160]}); thử lại sau "
+                            f"{max(interval, 1.0):.0f} giây.[/]")
+                        time.sleep(max(interval, 1.0))
+                        continue
                     total.add(report)
                     if report.claimed:
                         console.print(f"Đã gửi {report.sent}, chờ gửi lại {report.retried}, "

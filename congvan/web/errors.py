@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
@@ -87,6 +88,19 @@ async def _ours(request: Request, exc: Exception) -> Response:
     return answer(request, status_of(exc), str(exc), field=getattr(exc, "field", None))
 
 
+async def _database_away(request: Request, exc: Exception) -> Response:
+    # A PostgreSQL restart or fail-over: the next request reconnects (pool_pre_ping). The
+    # driver's text names hosts and statements: it goes to the log, not to the user.
+    import logging
+
+    logging.getLogger("congvan.web").warning("database unavailable: %s",
+                                             str(exc).splitlines()[0][:300])
+    response = answer(request, 503, "Cơ sở dữ liệu tạm thời không trả lời (đang khởi động lại "
+                      "hoặc chuyển máy); hãy thử lại sau ít giây.")
+    response.headers["Retry-After"] = "5"
+    return response
+
+
 async def _sign_in(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, SignInRequired)
     if request.url.path.startswith("/api/"):
@@ -139,5 +153,6 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(IntakeError, _ours)
     app.add_exception_handler(SigningError, _ours)
     app.add_exception_handler(SignInRequired, _sign_in)
+    app.add_exception_handler(OperationalError, _database_away)
     app.add_exception_handler(StarletteHTTPException, _http)
     app.add_exception_handler(RequestValidationError, _invalid_request)
