@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -60,6 +61,29 @@ def state(delivery: Delivery) -> str:
     if delivery.status is DeliveryStatus.DEAD:
         return "failed"
     return "queued"
+
+
+_SMTP_CODE = re.compile(r"^SMTP (\d{3}) (.*)$", re.S)
+
+
+def reason(delivery: Delivery) -> str | None:
+    """Why the delivery failed, in Vietnamese for the văn thư (the server's own words kept):
+    an SMTP reply code says whether the recipient's server refused for good or for now."""
+    text = (delivery.last_error or "").strip()
+    if not text:
+        return None
+    coded = _SMTP_CODE.match(text)
+    if coded:
+        code, said = int(coded.group(1)), coded.group(2).strip()
+        if code >= 500:
+            return (f"Máy chủ thư nơi nhận từ chối (mã {code}): {said}. Kiểm tra địa chỉ e-mail "
+                    "trong danh bạ rồi bấm Gửi lại.")
+        return (f"Máy chủ thư nơi nhận tạm thời chưa nhận (mã {code}): {said}. Hệ thống sẽ tự "
+                "gửi lại; cũng có thể bấm Gửi lại.")
+    if text.startswith("SMTP: "):
+        return (f"Không gửi được tới máy chủ thư ({text.removeprefix('SMTP: ')}). Kiểm tra "
+                "máy chủ thư (CONGVAN_SMTP_HOST) rồi bấm Gửi lại.")
+    return text
 
 
 def carries(delivery: Delivery) -> str:

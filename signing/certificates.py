@@ -185,6 +185,16 @@ def require_person_certificate(*, session: Session, person: Person, certificate:
     return row
 
 
+def usable_of(*, session: Session, person: Person,
+              now: dt.datetime | None = None) -> list[SigningCertificate]:
+    """``person``'s registered certificates that are not revoked and valid ``now``."""
+    moment = now or dt.datetime.now(dt.UTC)
+    rows = session.scalars(select(SigningCertificate).where(
+        SigningCertificate.person_id == person.id, SigningCertificate.revoked_at.is_(None))
+        .order_by(SigningCertificate.id)).all()
+    return [r for r in rows if _aware(r.valid_from) <= moment <= _aware(r.valid_until)]
+
+
 def require_organization_certificate(*, session: Session, organization: Organization,
                                      certificate: bytes,
                                      now: dt.datetime | None = None) -> SigningCertificate:

@@ -35,6 +35,7 @@ from registry import audit, documents, recipients
 from registry.clock import local_date
 from registry.errors import PermissionDenied, ValidationError
 from registry.models import Document, DocumentFile, DocumentSignature, DocumentStatus, Person
+from registry.permissions import require_member
 from signing import certificates, final, person, storage
 from signing.appearance import PngImage, SealImage
 from signing.approvals import STATUS_LABELS, require_status
@@ -135,6 +136,10 @@ def _issue(
     if not actor.has_role("clerk"):
         raise PermissionDenied(f"chỉ văn thư mới cấp số và ban hành văn bản; {actor.full_name} "
                                "không có vai trò văn thư (clerk)")
+    assert doc.issuer is not None
+    # Only the issuing body's own văn thư numbers and seals its documents.
+    require_member(actor, doc.issuer_id, action=f"ban hành văn bản #{doc.id}",
+                   organization_name=doc.issuer.name_in_text, unless_role=None)
     if not doc.signature_block:
         raise ValidationError(f"văn bản #{doc.id} chưa có khối chữ ký", field="signature_block")
     moment = on or datetime.now(UTC)

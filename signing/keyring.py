@@ -10,7 +10,7 @@ the văn thư's process opens only the organisation's key and seal
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +38,7 @@ class KeySource:
     key_label: str | None = None
     cert_label: str | None = None
     pin: str | None = field(default=None, repr=False)
+    key_id: bytes | None = None  # CKA_ID shared by the key and its certificate (find_token)
 
     @classmethod
     def pkcs12(cls, path: Path | str, password: str) -> KeySource:
@@ -46,10 +47,12 @@ class KeySource:
 
     @classmethod
     def pkcs11(cls, *, module: str | Path, token_label: str, pin: str,
-               key_label: str | None = None, cert_label: str | None = None) -> KeySource:
-        """A key on the token labelled ``token_label``, reached through the library ``module``."""
+               key_label: str | None = None, cert_label: str | None = None,
+               key_id: bytes | None = None) -> KeySource:
+        """A key on the token labelled ``token_label``, reached through the library ``module``
+        (``key_id``: the key whose CKA_ID is this, as :func:`find_token` reports it)."""
         return cls(module=str(module), token_label=token_label, pin=pin, key_label=key_label,
-                   cert_label=cert_label)
+                   cert_label=cert_label, key_id=key_id)
 
     @property
     def is_token(self) -> bool:
@@ -224,7 +227,12 @@ def _token_backend(session: Any, source: KeySource) -> Any:
     except p11.PKCS11Error as exc:
         raise KeyUnavailable(f"Không liệt kê được khoá trên {where}: {exc!r}") from exc
     names = ", ".join(sorted(f"“{n}”" for n, _ in labelled if n)) or "không có nhãn"
-    if source.key_label:
+    if source.key_id is not None and not source.key_label:
+        found = [(n, i) for n, i in labelled if i == source.key_id]
+        if not found:
+            raise KeyUnavailable(f"Trên {where} không có khoá đi cùng chứng thư số đã chọn "
+                                 f"(các khoá có: {names}).")
+    elif source.key_label:
         found = [(n, i) for n, i in labelled if n == source.key_label]
         if not found:
             raise KeyUnavailable(f"Không có khoá “{source.key_label}” trên {where} (các khoá "
@@ -239,7 +247,7 @@ def _token_backend(session: Any, source: KeySource) -> Any:
     key_label, key_id = found[0]
     by_id = key_id if key_id and not source.cert_label else None
     backend = PKCS11Signer(
-        session, key_label=key_label if source.key_label else None,
+        session, key_label=key_label if source.key_label and source.key_id is None else None,
         key_id=None if source.key_label else key_id or None,
         cert_label=source.cert_label or (None if by_id else key_label), cert_id=by_id)
     try:
@@ -256,3 +264,53 @@ def _attr(obj: Any, attribute: Any) -> Any:
         return obj[attribute]
     except Exception:  # an attribute the token does not expose
         return None
+
+
+@dataclass(frozen=True)
+class TokenMatch:
+    """Where a given certificate sits: the token's label, the certificate's label and CKA_ID."""
+
+    token_label: str
+    cert_label: str | None
+    key_id: bytes | None
+
+
+def find_token(module: str | Path, fingerprints: Collection[str]) -> TokenMatch | None:
+    """The token reached through ``module`` that holds a certificate whose SHA-256 (DER, hex)
+    is one of ``fingerprints``; None when no present token holds one.
+
+    Certificates are public objects: they are read without logging in, so finding the
+    person's token costs no PIN attempt. The web server holds several people's tokens and
+    must open only the signer's own: the one carrying a certificate registered to them.
+    """
+    import hashlib
+
+    import pkcs11
+    from pkcs11 import Attribute, ObjectClass
+    from pkcs11 import exceptions as p11
+
+    wanted = {f.lower() for f in fingerprints}
+    if not wanted:
+        return None
+    if not Path(module).is_file():
+        raise KeyUnavailable(f"Không có thư viện PKCS#11 {module}; cài phần mềm của token và chỉ "
+                             "đúng đường dẫn tệp .so/.dll (CONGVAN_PKCS11_MODULE).")
+    try:
+        lib = pkcs11.lib(str(module))
+        slots = list(lib.get_slots(token_present=True))
+    except (p11.PKCS11Error, OSError, RuntimeError) as exc:
+        raise KeyUnavailable(f"Không nạp được thư viện PKCS#11 {module}: {exc!r}") from exc
+    for slot in slots:
+        try:
+            token = slot.get_token()
+            with token.open() as public:
+                for cert in public.get_objects({Attribute.CLASS: ObjectClass.CERTIFICATE}):
+                    der = bytes(_attr(cert, Attribute.VALUE) or b"")
+                    if der and hashlib.sha256(der).hexdigest() in wanted:
+                        key_id = _attr(cert, Attribute.ID)
+                        return TokenMatch(token_label=token.label,
+                                          cert_label=_attr(cert, Attribute.LABEL),
+                                          key_id=bytes(key_id) if key_id else None)
+        except p11.PKCS11Error:
+            continue  # a token that cannot be read is not this person's
+    return None

@@ -39,7 +39,7 @@ from sqlalchemy.orm import Session
 
 from registry import audit, documents
 from registry.clock import local_date
-from registry.errors import NotFound, PermissionDenied
+from registry.errors import InvalidTransition, NotFound, PermissionDenied
 from registry.models import (
     Document,
     DocumentFile,
@@ -127,6 +127,27 @@ def _leader_block(session: Session, doc: Document, actor: Person, on: date) -> S
     assert doc.issuer_id is not None
     return authority.signature_block(session=session, person=actor, issuer_id=doc.issuer_id,
                                      doc_type=doc.doc_type, on=on)
+
+
+def may_sign(*, session: Session, document_id: int, actor: Person,
+             today: date | None = None) -> bool:
+    """True when ``actor`` may sign the document now: it waits for a signature and they are a
+    leader with a signing right for its issuer and type (what the sign button needs)."""
+    try:
+        require_may_sign(session=session, document_id=document_id, actor=actor, today=today)
+    except (InvalidTransition, PermissionDenied):
+        return False
+    return True
+
+
+def require_may_sign(*, session: Session, document_id: int, actor: Person,
+                     today: date | None = None) -> Document:
+    """The document if ``actor`` may sign it now; InvalidTransition (its status) or
+    PermissionDenied (their role or right) otherwise — checked before any key is opened."""
+    doc = documents.get(session=session, document_id=document_id)
+    _require_signable(session, doc, actor)
+    _leader_block(session, doc, actor, today or local_date(datetime.now(UTC)))
+    return doc
 
 
 def prepare_final(*, session: Session, document_id: int, actor: Person,

@@ -20,12 +20,14 @@ from congvan.web.routes import (
     documents,
     drafts,
     incoming,
+    issuing,
     outbox,
     receipts,
     registers,
     reports,
     requests,
     signin,
+    signing,
 )
 
 # No inline script, no other origin, no framing (clickjacking of the approve button),
@@ -136,7 +138,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for module in (documents, drafts, incoming, approvals, outbox, requests, registers,
-                   receipts, reports, signin, accounts, api):
+                   receipts, reports, signin, accounts, signing, issuing, api):
         app.include_router(module.router)
     # Added last, so outermost: the limit holds before any middleware reads the body.
     app.add_middleware(BodyLimit, limit=settings.upload_max_mb * 1024 * 1024)

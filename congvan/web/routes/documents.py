@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from starlette.responses import FileResponse, HTMLResponse
 
 from congvan.runtime import files_dir
-from congvan.web import dashboard, document_record, document_view
+from congvan.web import dashboard, document_record, document_view, signing_view
 from congvan.web.deps import IdPath, PersonDep, SessionDep, SettingsDep
 from congvan.web.render import page
 from congvan.web.routes import incoming
@@ -70,6 +70,8 @@ def show_document(request: Request, document_id: IdPath, session: SessionDep,
         "duplicate": request.query_params.get("trung") == "1",
         "access_events": access_log.for_document(session=session, document_id=document_id,
                                                  limit=50),
+        **signing_view.context(session=session, settings=settings, document=document,
+                               actor=actor),
         **(incoming.handling_context(session, document, actor)
            if document.direction is Direction.INCOMING else {}),
     })

@@ -1,0 +1,82 @@
+"""The keys the web server may use, and for whom.
+
+- A leader's own token, for their own signature only: the server holds tokens (SoftHSM2 or an
+  HSM behind ``CONGVAN_PKCS11_MODULE``) and picks the one carrying a certificate registered to
+  the signed-in leader (:func:`signing.keyring.find_token`); the PIN the leader typed on the
+  page opens it for this one request. The PIN is never stored, logged or echoed back, and the
+  signing service checks again that the certificate is the leader's own.
+- The organisation's key, for issuing only, from the settings as ``congvan draft issue`` takes
+  it: ``CONGVAN_ORG_TOKEN`` (+ ``CONGVAN_ORG_PIN``), else ``CONGVAN_ORG_P12``, else
+  ``organization.p12`` in ``CONGVAN_KEYS_DIR`` (password ``CONGVAN_KEY_PASSWORD``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from congvan.settings import Settings
+from registry.models import Person
+from signing import certificates, keyring, pkcs12
+from signing.errors import BadPassword, KeyUnavailable
+from signing.keyring import KeySource
+
+PIN_MAX = 64  # PKCS#11 PINs are short; a longer field is refused before the token is asked
+
+
+def person_token(*, session: Session, settings: Settings, actor: Person, pin: str) -> KeySource:
+    """The token holding ``actor``'s registered certificate, to be opened with ``pin``."""
+    if not pin:
+        raise BadPassword("Chưa nhập mã PIN token: gõ mã PIN của token rồi bấm Ký số.")
+    if settings.pkcs11_module is None:
+        raise KeyUnavailable(
+            "Máy chủ chưa giữ token nào (chưa đặt CONGVAN_PKCS11_MODULE): hãy ký qua tác tử ký "
+            "(congvan sign-agent) trên máy của mình, hoặc nhờ quản trị cấu hình token.")
+    rows = certificates.usable_of(session=session, person=actor)
+    if not rows:
+        raise KeyUnavailable(
+            f"{actor.full_name} chưa có chứng thư số còn hiệu lực đăng ký trong hệ thống; nhờ "
+            "quản trị đăng ký chứng thư (congvan keys register) rồi ký lại.")
+    match = keyring.find_token(settings.pkcs11_module, [r.fingerprint for r in rows])
+    if match is None:
+        raise KeyUnavailable(
+            f"Máy chủ không giữ token nào mang chứng thư số của {actor.full_name}; hãy ký qua "
+            "tác tử ký (congvan sign-agent) trên máy có token của mình.")
+    if match.key_id is not None:
+        return KeySource.pkcs11(module=settings.pkcs11_module, token_label=match.token_label,
+                                pin=pin, key_id=match.key_id)
+    return KeySource.pkcs11(module=settings.pkcs11_module, token_label=match.token_label,
+                            pin=pin, key_label=match.cert_label, cert_label=match.cert_label)
+
+
+def organization(settings: Settings) -> KeySource:
+    """The organisation's key named in the settings (a token, a .p12, or the keys folder's)."""
+    if settings.org_token:
+        if settings.org_pin is None or settings.pkcs11_module is None:
+            raise KeyUnavailable(
+                "CONGVAN_ORG_TOKEN được đặt nhưng thiếu CONGVAN_ORG_PIN hoặc "
+                "CONGVAN_PKCS11_MODULE trong môi trường của máy chủ web: nhờ quản trị bổ sung.")
+        return KeySource.pkcs11(module=settings.pkcs11_module, token_label=settings.org_token,
+                                pin=settings.org_pin.get_secret_value(),
+                                key_label=settings.org_key_label,
+                                cert_label=settings.org_cert_label)
+    assert settings.keys_dir is not None
+    path = settings.org_p12 or settings.keys_dir / pkcs12.ORGANIZATION_P12
+    if settings.key_password is None:
+        raise KeyUnavailable(
+            f"Máy chủ web chưa có mật khẩu tệp khoá cơ quan {path.name} (CONGVAN_KEY_PASSWORD), "
+            "hoặc đặt CONGVAN_ORG_TOKEN và CONGVAN_ORG_PIN: nhờ quản trị cấu hình.")
+    return KeySource.pkcs12(path, settings.key_password.get_secret_value())
+
+
+def seal_png(settings: Settings) -> Path:
+    """The organisation's seal image (``seal.png`` in the keys folder)."""
+    assert settings.keys_dir is not None
+    return settings.keys_dir / pkcs12.SEAL_PNG
+
+
+def signature_png(settings: Settings, actor: Person) -> Path:
+    """The person's signature image: ``people/<key>/signature.png``, else the shared one."""
+    assert settings.keys_dir is not None
+    return pkcs12.person_signature_png(settings.keys_dir, actor.key)
