@@ -74,5 +74,42 @@ def sign_agent(
             signer.close()
 
 
+def sign_request(
+    request_file: Annotated[Path, typer.Argument(
+        exists=True, dir_okay=False, help="Tệp yêu cầu ký tải từ trang web (yeu-cau-ky-N.json)")],
+    agent_url: Annotated[str, typer.Option(
+        "--agent", help="Địa chỉ tác tử ký trên máy này")] = "http://127.0.0.1:8765",
+    out: Annotated[Path | None, typer.Option(
+        "-o", "--out", dir_okay=False, help="Ghi chữ ký (base64) vào tệp này; mặc định in ra")
+    ] = None,
+) -> None:
+    """Gửi yêu cầu ký tải từ trang web đến tác tử ký trên máy này; tác tử hỏi người ký, ký
+    bằng token và trả chữ ký để dán (hoặc chọn tệp) trên trang "Ký qua tác tử ký"."""
+    import base64
+    import json
+
+    from registry.errors import ValidationError
+    from signing.agent import agent_sign
+
+    with user_errors():
+        try:
+            data = json.loads(request_file.read_text(encoding="utf-8")[:64 * 1024])
+            document, subject = str(data["document"]), str(data["subject"])
+            digest = str(data["digest"])
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ValidationError(f"tệp {request_file.name} không phải yêu cầu ký tải từ trang "
+                                  f"web ({exc}); hãy tải lại tệp yêu cầu ký",
+                                  field="REQUEST_FILE") from None
+        cms = agent_sign(agent_url, document=document, subject=subject, digest_hex=digest)
+        text = base64.b64encode(cms).decode("ascii")
+        if out is None:
+            print(text)
+            return
+        out.write_text(text + "\n", encoding="ascii")
+    console.print(f"Đã ghi chữ ký vào {out}: chọn tệp này trên trang \"Ký qua tác tử ký\" "
+                  "rồi bấm Hoàn tất ký.")
+
+
 def register(app: typer.Typer) -> None:
     app.command("sign-agent")(sign_agent)
+    app.command("sign-request")(sign_request)

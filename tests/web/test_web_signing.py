@@ -6,14 +6,15 @@ signing right and another leader's key are refused with nothing written."""
 
 from __future__ import annotations
 
-import base64
 import json
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+from typer.testing import CliRunner
 
+from congvan import cli
 from congvan.web import create_app
 from outbox.channels.email import SmtpChannel
 from outbox.relay import RetryPolicy, relay_once
@@ -207,10 +208,11 @@ class TestIssueAndDeliveries:
 
 
 class TestSignThroughAgent:
-    def test_agent_signs_after_the_page_prepares(self, web: Web) -> None:
-        """The page prepares the signature and offers the request file; the leader's agent
-        (around their token) signs it; a CMS made with the deputy's key is refused naming
-        both certificates; the chair's CMS pasted as base64 completes the signature."""
+    def test_agent_signs_after_the_page_prepares(self, web: Web, tmp_path: Path) -> None:
+        """The page prepares the signature and offers the request file; `congvan
+        sign-request` has the leader's agent (around their token) sign it; a signature made
+        with the deputy's key, pasted, is refused naming the deputy; the chair's, uploaded as
+        the file the command wrote, completes the signature."""
         document_id = _draft(web, "V/v thử ký qua tác tử ký", UNITS[:1])
         begun = web.client.post(f"/documents/{document_id}/ky-ngoai", follow_redirects=False)
         assert begun.status_code == 303, begun.text
@@ -220,26 +222,33 @@ class TestSignThroughAgent:
         assert request["digest"] in page and request["subject"] == "V/v thử ký qua tác tử ký"
         tokens = web.tokens  # type: ignore[attr-defined]
 
-        def cms_from(person_key: str) -> bytes:
+        request_file = tmp_path / f"yeu-cau-ky-{document_id}.json"
+        request_file.write_text(json.dumps(request, ensure_ascii=False), encoding="utf-8")
+
+        def cms_from(person_key: str) -> Path:
+            """What `congvan sign-request` writes after the person's agent signed."""
             token = tokens[person_key]
             source = KeySource.pkcs11(module=signing_world.SOFTHSM_LIB, token_label=token.label,
                                       pin=token.pin, key_label=person_key)
+            out = tmp_path / f"chu-ky-{person_key}.p7s"
             with source.open() as signer:
                 running = agent.SignAgent(signer.backend, confirm=lambda r: True)
                 running.start()
                 try:
-                    return agent.agent_sign(running.url, document=request["document"],
-                                            subject=request["subject"],
-                                            digest_hex=request["digest"])
+                    result = CliRunner().invoke(cli.app, [
+                        "sign-request", str(request_file), "--agent", running.url,
+                        "-o", str(out)])
                 finally:
                     running.shutdown()
+            assert result.exit_code == 0, result.output
+            return out
 
-        other = web.client.post(page_url, data={
-            "cms": base64.b64encode(cms_from(DEPUTY)).decode()})
+        other = web.client.post(page_url, data={"cms": cms_from(DEPUTY).read_text()})
         assert other.status_code == 422 and "Nguyễn Văn Phó" in other.text
         assert _doc(document_id) == (DocumentStatus.APPROVED, [])
-        done = web.client.post(page_url, data={
-            "cms": base64.b64encode(cms_from("le-ngoc-tuan")).decode()}, follow_redirects=False)
+        with cms_from("le-ngoc-tuan").open("rb") as upload:
+            done = web.client.post(page_url, files={"cms_file": ("chu-ky.p7s", upload)},
+                                   follow_redirects=False)
         assert done.status_code == 303, done.text
         assert _doc(document_id) == (DocumentStatus.SIGNED, ["person_signed_pdf"])
         with db.transaction() as session:
