@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -9,7 +13,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from outbox.channels.gateway import GatewayChannel, GatewayClient, GatewayConfig
+from outbox.channels.gateway import GatewayChannel, GatewayClient, GatewayConfig, sdk_hex
 from outbox.edxml.model import BusinessType, StatusMessage
 from outbox.edxml.parse import parse, parse_document
 from outbox.edxml.poll import poll
@@ -37,6 +41,40 @@ class TestChannel:
         assert (sent.headers["from"], sent.headers["servicetype"],
                 sent.headers["messagetype"]) == ("000.00.00.H34", "eDoc", "edoc")
         assert parse_document(sent.body).number_symbol == "4267/BCĐ-NC"
+
+    def test_requests_are_signed_as_the_sdk_signs_them(self, gateway: GatewayTestServer,
+                                                       client: GatewayClient) -> None:
+        """Every field travels as XroadVnpt-<name>, authenticated by the HMAC-SHA256 of the
+        sign-header under the secret; the secret itself is never sent; sendEdoc's body is
+        octet-stream with the SDK's hash-file."""
+        GatewayChannel(client, clock=lambda: NOW).send(make_message("k1"))
+        client.received()
+        [send, listing] = gateway.state.calls
+        for call in (send, listing):
+            assert not any(gateway.state.secret in v for v in call.values())
+            signed = json.loads(call["XroadVnpt-sign-header"])
+            assert sorted(signed) == sorted(
+                f"XroadVnpt-{n}" for n in call["XroadVnpt-sign-header-key"].split(";"))
+            assert call["XroadVnpt-hash-header"] == hmac.new(
+                gateway.state.secret.encode(), call["XroadVnpt-sign-header"].encode(),
+                hashlib.sha256).hexdigest()
+            assert call["XroadVnpt-systemid"] == gateway.state.system_id
+            assert re.fullmatch(r"\d{8}T\d{6}\+\d{4}", call["XroadVnpt-timestamp"])
+            assert call["XroadVnpt-version"] == "3.0.201608"
+        [sent] = gateway.state.sent
+        assert send["Content-Type"] == "application/octet-stream"
+        assert send["XroadVnpt-hash-file"] == sdk_hex(hashlib.sha256(sent.body).digest())
+        assert listing["Content-Type"] == "application/json"
+
+    def test_hash_file_drops_leading_zeros_as_the_sdk_does(self) -> None:
+        """The SDK writes each byte with Integer.toHexString: 0x0a is 'a', 0x00 is '0'."""
+        assert sdk_hex(bytes([0x0A, 0xFF, 0x00, 0x10])) == "aff010"
+
+    def test_refusal_in_the_answer_is_permanent(self, gateway: GatewayTestServer,
+                                                client: GatewayClient) -> None:
+        """status FAIL / a non-zero ErrorCode is a dead letter with the gateway's words."""
+        with pytest.raises(PermanentDeliveryError, match="no such docId"):
+            client.get_edoc("khong-co")
 
     def test_bad_credentials_are_permanent(self, gateway: GatewayTestServer) -> None:
         """A refused systemId/secret is a dead letter naming the settings to fix."""
@@ -121,6 +159,24 @@ class TestPoll:
         assert sorted(a.status_code for a in answers if isinstance(a, StatusMessage)) == [
             "01", "03"]
         assert all(s.headers["servicetype"] == "status" for s in gateway.state.sent)
+
+    def test_hostile_gateway_answers_do_not_end_the_pass(
+            self, session: Session, tmp_path: Path, gateway: GatewayTestServer,
+            client: GatewayClient) -> None:
+        """A listed docId that is not a plain token is never echoed into a header; a getEdoc
+        answer that is not base64 is refused and acked fail; the next message is still
+        taken in."""
+        ours = committee(session)
+        gateway.state.offer(b"<x/>", doc_id="abc\r\nX-Injected: 1")
+        garbled = gateway.state.offer(b"")
+        gateway.state.raw[garbled] = "@@@ không phải base64 @@@"
+        good = gateway.state.offer((FIXTURES / "document_new.edxml").read_bytes())
+        report = poll(session_factory=savepoint_factory(session), client=client,
+                      organization_id=ours.id, files_root=tmp_path)
+        assert [t.kind for t in report.taken] == ["document"]
+        assert [(d, "base64" in r) for d, r in report.refused] == [(garbled, True)]
+        assert sorted(gateway.state.updates) == sorted([(garbled, "fail"), (good, "done")])
+        assert not any("X-Injected" in k for call in gateway.state.calls for k in call)
 
     def test_revocation_through_the_gateway(self, session: Session, tmp_path: Path,
                                             gateway: GatewayTestServer,
