@@ -71,7 +71,11 @@ def _signed_at(doc: EdxmlDocument) -> datetime | None:
     hops = [t for t in doc.trace if t.organ_id == doc.sender.organ_id] or list(doc.trace)
     if not hops:
         return None
-    stamp = hops[0].timestamp
+    return _vietnam(hops[0].timestamp)
+
+
+def _vietnam(stamp: datetime) -> datetime:
+    """An envelope's wall-clock time (no zone written) as Viet Nam time."""
     return stamp.replace(tzinfo=VIETNAM) if stamp.tzinfo is None else stamp
 
 
@@ -139,16 +143,19 @@ def receive(
     wrapped or — checked against ``trust`` — untrusted is refused (:class:`EdxmlError`)."""
     parsed = read(data)
     message = parsed.message
-    if isinstance(message, StatusMessage):
-        rows = apply_status(session=session, status=message)
-        return Received("status", deliveries=rows, warnings=parsed.warnings)
-    if organization_id is None:
-        raise IntakeError("Cần chỉ cơ quan nhận (--org) để vào sổ văn bản đến.")
-    signature = verify(data, trust=trust, signed_at=_signed_at(message),
-                       received_at=arrived_at) if parsed.signed \
-        else Verification(SignatureState.ABSENT)
+    # A Status is signed like a document: a forged one must not move our deliveries either.
+    signed_at = _vietnam(message.timestamp) if isinstance(message, StatusMessage) \
+        else _signed_at(message)
+    signature = verify(data, trust=trust, signed_at=signed_at, received_at=arrived_at) \
+        if parsed.signed else Verification(SignatureState.ABSENT)
     if signature.refuse:
         raise EdxmlError(f"Chữ ký số của gói edXML không được chấp nhận: {signature.reason}.")
+    if isinstance(message, StatusMessage):
+        rows = apply_status(session=session, status=message)
+        return Received("status", signature=signature, deliveries=rows,
+                        warnings=parsed.warnings)
+    if organization_id is None:
+        raise IntakeError("Cần chỉ cơ quan nhận (--org) để vào sổ văn bản đến.")
     business = message.business
     if business.doc_type is BusinessType.REVOKE:
         return _revoke(session, organization_id, message, signature, parsed.warnings, channel,

@@ -17,7 +17,7 @@ from congvan.cli import app
 from congvan.cli._common import console
 from congvan.settings import get_settings
 from outbox.channels.gateway import GatewayClient
-from outbox.edxml.build import NS, build_document
+from outbox.edxml.build import NS, build_document, build_status
 from outbox.edxml.parse import parse_document, parse_status
 from outbox.edxml.poll import poll
 from outbox.edxml.refusal import Outcome, take_in
@@ -31,6 +31,7 @@ from registry.models import (
     Document,
     DocumentStatus,
     Organization,
+    Person,
 )
 from signing.keys import DevCAFiles, create_dev_ca
 from tests import factories
@@ -105,46 +106,47 @@ class TestClerkRefuses:
         assert refusal.sender.organ_id == "000.00.00.Z04"
 
     def test_only_the_receiving_offices_clerk_refuses_once_before_assignment(
-            self, runner: CliRunner) -> None:
-        """A leader, or a clerk of another office, may not refuse; a refused document is not
-        refused twice nor presented; an assigned one is not refused by the văn thư; an empty
-        reason is named."""
-        run(runner, ["receive", str(FIXTURES / "document_new.edxml"), "--org", "bcd-kontum",
-                     "--at", "2025-10-13 15:00"])
-        refuse = ["incoming", "refuse", "1", *WHERE, "--reason", "Gửi nhầm"]
-        assert "không có vai trò văn thư" in run(runner, [*refuse, "--clerk", "le-ngoc-tuan"],
-                                                 1)
-        other = self._other_clerk()
-        assert "không phải văn thư của" in run(runner, [*refuse, "--clerk", other], 1)
-        assert "--reason" in run(runner, [*refuse[:-2], "--reason", "  ", "--clerk",
-                                          "van-thu-bcd"], 1)
-        assign = ["incoming", "assign", "1", *WHERE, "--leader", "le-ngoc-tuan", "--to",
-                  "pho-truong-ban"]
-        run(runner, assign)
-        assert "đã được giao xử lý" in run(runner, [*refuse, "--clerk", "van-thu-bcd"], 1)
-        run(runner, ["receive", str(FIXTURES / "document_update.edxml"), "--org", "bcd-kontum",
-                     "--at", "2025-10-14 09:00"])
-        refuse[2] = "2"
-        run(runner, [*refuse, "--clerk", "van-thu-bcd"])
-        assert "đã bị từ chối tiếp nhận trước đây" in run(
-            runner, [*refuse, "--clerk", "van-thu-bcd"], 1)
-        assert "đã bị từ chối tiếp nhận" in run(
-            runner, ["incoming", "present", "2", *WHERE, "--clerk", "van-thu-bcd", "--leader",
-                     "le-ngoc-tuan"], 1)
-        with db.transaction() as session:
-            assert session.scalar(select(Delivery.id).where(
-                Delivery.kind == "status:02")) is not None
+            self, session: Session, tmp_path: Path) -> None:
+        """A leader, or a clerk of another office, may not refuse; an empty reason is named;
+        an assigned document is not refused by the văn thư; a refused one is not refused twice
+        nor presented."""
+        from outbox import handling
+        from registry.errors import InvalidTransition, PermissionDenied, ValidationError
 
-    @staticmethod
-    def _other_clerk() -> str:
-        from registry.lookup import get_by_key
-        from registry.models import Organization
-        from tests import factories
+        ours = committee(session)
+        clerk = factories.person(session, ours, roles=["clerk"])
+        leader = factories.person(session, ours, roles=["leader"])
+        stranger = factories.person(session, factories.org(session, name="CÔNG AN TỈNH"))
+        first = take(session, ours, GOOD, tmp_path).received
+        second = take(session, ours, (FIXTURES / "document_update.edxml").read_bytes(),
+                      tmp_path).received
+        assert first is not None and first.document is not None
+        assert second is not None and second.document is not None
+        one, two = first.document.id, second.document.id
 
-        with db.transaction() as session:
-            police = get_by_key(session=session, model=Organization, key="cat-kontum")
-            return factories.person(session, police, key="van-thu-cat").key
+        def refuse(document_id: int, who: Person, reason: str = "Gửi nhầm") -> object:
+            return handling.refuse(session=session, document_id=document_id, clerk=who,
+                                   reason=reason)
 
+        with pytest.raises(PermissionDenied, match="không có vai trò văn thư"):
+            refuse(one, leader)
+        with pytest.raises(PermissionDenied, match="không phải văn thư của"):
+            refuse(one, stranger)
+        with pytest.raises(ValidationError, match="lý do"):
+            refuse(one, clerk, "   ")
+        handling.assign(session=session, document_id=one, leader=leader,
+                        main=handling.Assignee(person=clerk), due=None)
+        with pytest.raises(InvalidTransition, match="đã được giao xử lý"):
+            refuse(one, clerk)
+        refuse(two, clerk)
+        with pytest.raises(InvalidTransition, match="trước đây"):
+            refuse(two, clerk)
+        with pytest.raises(InvalidTransition, match="đã bị từ chối tiếp nhận"):
+            handling.present(session=session, document_id=two, clerk=clerk, leader=leader)
+        assert session.scalar(select(Delivery.id).where(
+            Delivery.document_id == two, Delivery.kind == "status:02")) is not None
+        assert session.scalar(select(Delivery.id).where(
+            Delivery.document_id == one, Delivery.kind == "status:02")) is None
 
 ARRIVED = datetime(2025, 10, 13, 8, 0, tzinfo=UTC)
 GOOD = (FIXTURES / "document_new.edxml").read_bytes()
@@ -290,3 +292,25 @@ class TestSignatureRefusal:
         assert "Chữ ký số của gói edXML không được chấp nhận" in refusal.reason
         assert "đã bị thay đổi sau khi ký" in refusal.answer.payload["description"]
         nothing_registered(session, tmp_path)
+
+    def test_tampered_signed_status_moves_nothing(self, session: Session, tmp_path: Path,
+                                                  dev_ca: DevCAFiles) -> None:
+        """A signed Status changed after signing is refused and quarantined (a Status is
+        never answered with a Status); nothing is applied."""
+        from signing.keyring import KeySource
+        from signing.xmldsig import XmlDsigSigner
+        from tests.signing.conftest import PASSWORD
+
+        ours = committee(session)
+        signer = XmlDsigSigner.from_key_source(KeySource.pkcs12(dev_ca.organization_p12,
+                                                                PASSWORD))
+        status = parse_status((FIXTURES / "status.edxml").read_bytes())
+        signed = build_status(status, signer=signer)
+        tampered = signed.replace(status.description.encode(), "Đã tiếp nhận".encode(), 1)
+        assert tampered != signed
+        outcome = take(session, ours, tampered, tmp_path)
+        refusal = outcome.refusal
+        assert refusal is not None and outcome.received is None and refusal.answer is None
+        assert refusal.identity.status and "đã bị thay đổi sau khi ký" in refusal.reason
+        assert session.scalar(select(AuditEvent.id).where(
+            AuditEvent.action == "edxml_quarantined")) is not None
