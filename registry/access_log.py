@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from registry import access
-from registry.clock import VIETNAM, now_utc, to_local
+from registry.clock import local_day_start, now_utc, to_local
 from registry.errors import (
     NotFound,
     PermissionDenied,
@@ -29,7 +29,7 @@ from registry.errors import (
     RecordedRefusal,
     ValidationError,
 )
-from registry.labels import ACCESS_ACT, ACCESS_CHANNEL, READ_RIGHT, label
+from registry.labels import ACCESS_ACT, ACCESS_CHANNEL, ACCESS_OBJECT, READ_RIGHT, label
 from registry.models import AccessEvent, Document, Person
 
 ACTS = tuple(ACCESS_ACT)
@@ -124,9 +124,9 @@ def entries(*, session: Session, date_from: date | None = None, date_to: date | 
                               field="--from")
     query = select(AccessEvent)
     if date_from is not None:
-        query = query.where(AccessEvent.at >= _day_start(date_from))
+        query = query.where(AccessEvent.at >= local_day_start(date_from))
     if date_to is not None:
-        query = query.where(AccessEvent.at < _day_start(date_to + timedelta(days=1)))
+        query = query.where(AccessEvent.at < local_day_start(date_to + timedelta(days=1)))
     if document_id is not None:
         query = query.where(AccessEvent.document_id == document_id)
     if person is not None:
@@ -152,35 +152,34 @@ def export_rows(*, session: Session, events: Sequence[AccessEvent]) -> list[dict
     for event in events:
         doc = docs.get(event.document_id) if event.document_id is not None else None
         detail = event.detail or {}
-        if event.allowed:
-            outcome = label(READ_RIGHT, detail.get("right", "visible"))
-        else:
+        if not event.allowed:
             outcome = READ_RIGHT["refused"]
-        note = ", ".join(f"{k}: {detail[k]}" for k in ("register", "organization", "year",
-                                                        "rows") if k in detail)
+        elif event.document_id is None:
+            outcome = ""
+        else:
+            outcome = label(READ_RIGHT, detail.get("right", "visible"))
+        note = ", ".join(f"{k}: {detail[k]}" for k in ("organization", "year", "start", "end",
+                                                        "file", "rows") if detail.get(k))
         if event.file_id is not None:
             note = f"tệp #{event.file_id}" + (f"; {note}" if note else "")
         rows.append({
             "luc": f"{to_local(event.at):%d/%m/%Y %H:%M:%S}", "nguoi": event.actor_label,
             "viec": label(ACCESS_ACT, event.act),
-            "van_ban": _document_name(doc, event.document_id),
+            "van_ban": _document_name(doc, event.document_id, detail),
             "do_mat": str(detail.get("secrecy") or ""),
             "qua": label(ACCESS_CHANNEL, event.channel), "quyen": outcome, "ghi_chu": note,
         })
     return rows
 
 
-def _document_name(doc: Document | None, document_id: int | None) -> str:
+def _document_name(doc: Document | None, document_id: int | None,
+                   detail: dict[str, Any]) -> str:
     if document_id is None:
-        return "sổ đăng ký"
+        what = str(detail.get("report") or detail.get("register") or "")
+        return label(ACCESS_OBJECT, what) if what else "sổ đăng ký"
     if doc is None:
         return f"#{document_id}"
     return f"{doc.number_symbol or '#' + str(doc.id)} — {doc.subject[:120]}"
-
-
-def _day_start(day: date) -> datetime:
-    # Stored in UTC (SQLite keeps no zone): the Vietnam midnight, as UTC.
-    return datetime(day.year, day.month, day.day, tzinfo=VIETNAM).astimezone(UTC)
 
 
 __all__ = ["ACTS", "CHANNELS", "COLUMNS", "Door", "entries", "export_rows", "for_document", "read",

@@ -44,4 +44,11 @@ def to_local(moment: datetime) -> datetime:
     return moment.astimezone(VIETNAM)
 
 
-__all__ = ["TIMEZONE", "VIETNAM", "local_date", "local_now", "local_today", "now_utc", "to_local"]
+def local_day_start(day: date) -> datetime:
+    """The UTC moment Vietnam's calendar day ``day`` begins (00:00 Asia/Ho_Chi_Minh) — the bound
+    for "on day D" queries on stored UTC times (``start(D) <= t < start(D + 1)``)."""
+    return datetime(day.year, day.month, day.day, tzinfo=VIETNAM).astimezone(UTC)
+
+
+__all__ = ["TIMEZONE", "VIETNAM", "local_date", "local_day_start", "local_now", "local_today",
+           "now_utc", "to_local"]

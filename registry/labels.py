@@ -198,6 +198,12 @@ FLOW_RUN_STATE: dict[str, str] = {
 ACCESS_ACT: dict[str, str] = {"open": "Mở xem", "view": "Xem bản PDF", "download": "Tải tệp",
                               "print": "In", "export": "Xuất tệp"}
 ACCESS_CHANNEL: dict[str, str] = {"web": "Trang web", "api": "API", "cli": "Dòng lệnh"}
+# What an export or print without a document id was (detail "register" or "report").
+ACCESS_OBJECT: dict[str, str] = {
+    "di": "Sổ đăng ký văn bản đi", "den": "Sổ đăng ký văn bản đến",
+    "handling-in": "Báo cáo xử lý văn bản đến", "handling-out": "Báo cáo xử lý văn bản đi",
+    "document-index": "Mục lục văn bản", "file-index": "Mục lục hồ sơ",
+}
 READ_RIGHT: dict[str, str] = {
     "visible": "văn bản không mật",
     "author": "người soạn hoặc người ký",
@@ -221,8 +227,8 @@ def label(table: dict[str, str], key: object) -> str:
     return table.get(str(value), str(value))
 
 
-__all__ = ["ACCESS_ACT", "ACCESS_CHANNEL", "AUDIT_ACTION", "CASE_FILE_STATUS", "CHANNEL",
-           "DELIVERY_STATE", "DIRECTION", "DOCUMENT_LINK", "DOCUMENT_LINK_BACK", "DOCUMENT_STATUS",
-           "DOCUMENT_STATUS_IN_TEXT", "FILE_KIND", "FLOW", "FLOW_RUN_STATE", "HANDLING_EVENT",
-           "HANDLING_ROLE", "HANDLING_STATUS", "READ_RIGHT", "REMINDER_STAGE", "REQUEST_STATUS",
-           "ROLE", "label"]
+__all__ = ["ACCESS_ACT", "ACCESS_CHANNEL", "ACCESS_OBJECT", "AUDIT_ACTION", "CASE_FILE_STATUS",
+           "CHANNEL", "DELIVERY_STATE", "DIRECTION", "DOCUMENT_LINK", "DOCUMENT_LINK_BACK",
+           "DOCUMENT_STATUS", "DOCUMENT_STATUS_IN_TEXT", "FILE_KIND", "FLOW", "FLOW_RUN_STATE",
+           "HANDLING_EVENT", "HANDLING_ROLE", "HANDLING_STATUS", "READ_RIGHT", "REMINDER_STAGE",
+           "REQUEST_STATUS", "ROLE", "label"]

@@ -39,6 +39,7 @@ MODULES = (
     "congvan.cli.spec",
     "congvan.cli.calendar",
     "congvan.cli.access_log",
+    "congvan.cli.reports",
 )
 
 for _name in MODULES:
