@@ -274,7 +274,8 @@ def _skip_stray(chunks: Iterator[bytes], warnings: list[str]) -> Iterator[bytes]
     if prefix.strip(b" \t\r\n\xef\xbb\xbf"):
         if len(prefix) > 64:
             raise EdxmlError("Tệp không phải gói edXML: có nội dung lạ trước phần tử đầu tiên.")
-        shown = prefix.decode("utf-8", "replace").strip()
+        shown = "".join(c if c.isprintable() else "�" for c in prefix.decode(
+            "utf-8", "replace").strip())  # NUL and controls never reach a log or a reply
         warnings.append(f"Bỏ qua {len(prefix)} byte lạ «{shown}» trước khai báo XML.")
         first = first[start:]
     elif start > 0:

@@ -240,6 +240,16 @@ class TestHostilePackages:
         assert session.scalar(select(Delivery.id)) is None
         nothing_registered(session, tmp_path)
 
+    def test_control_bytes_before_the_declaration_never_reach_the_log(
+            self, session: Session, tmp_path: Path) -> None:
+        """Stray bytes with NUL and controls before the XML declaration are skipped with a
+        warning that shows them replaced — the audit log (JSON on PostgreSQL) takes it."""
+        ours = committee(session)
+        received = take(session, ours, b"12\x00\x1b" + GOOD, tmp_path).received
+        assert received is not None and received.kind == "document"
+        [warning] = received.warnings
+        assert "12��" in warning and "\x00" not in warning
+
     def test_an_unforeseen_failure_is_quarantined_and_the_pass_goes_on(
             self, session: Session, tmp_path: Path, gateway: GatewayTestServer,
             client: GatewayClient, dev_ca: DevCAFiles) -> None:
