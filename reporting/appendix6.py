@@ -42,6 +42,21 @@ WORDS = {Direction.INCOMING: ("Số văn bản đến", "Đã giải quyết", "
 WIDTHS = (1.3, 4.1, 3.4, 1.6, 1.55, 1.55, 1.55, 1.55)  # cm; 16.6 cm across the portrait page
 
 
+def default_signer(session: Session, organization: Organization) -> Person:
+    """Who signs the Báo cáo unless told: the organisation's first active leader."""
+    from sqlalchemy import select
+
+    from registry.errors import NotFound
+
+    people = session.scalars(select(Person).where(Person.organization_id == organization.id,
+                                                  Person.active.is_(True)).order_by(Person.id))
+    leader = next((p for p in people if p.has_role("leader")), None)
+    if leader is None:
+        raise NotFound(f"{organization.name_in_text} chưa có lãnh đạo trong danh bạ: "
+                       "chỉ người ký bằng --signer KHOÁ_CÁN_BỘ")
+    return leader
+
+
 def _first_upper(text: str) -> str:
     # str.capitalize() would lower the rest ("quý I" → "Quý i").
     return text[:1].upper() + text[1:]
@@ -280,5 +295,5 @@ def index_xlsx(index: Index) -> bytes:
     return _finish(sheet, row + 1, 1)
 
 
-__all__ = ["handling_spec", "handling_xlsx", "index_spec", "index_xlsx", "period_phrase",
-           "summary"]
+__all__ = ["default_signer", "handling_spec", "handling_xlsx", "index_spec", "index_xlsx",
+           "period_phrase", "summary"]

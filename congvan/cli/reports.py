@@ -49,21 +49,13 @@ def _period(period: str | None, date_from: str | None, date_to: str | None) -> t
 
 
 def _signer(session: Any, organization: Any, key: str | None) -> Any:
-    from sqlalchemy import select
-
-    from registry.errors import NotFound
     from registry.lookup import get_by_key
     from registry.models import Person
+    from reporting.appendix6 import default_signer
 
     if key:
         return get_by_key(session=session, model=Person, key=key, active_only=True)
-    people = session.scalars(select(Person).where(Person.organization_id == organization.id,
-                                                  Person.active.is_(True)).order_by(Person.id))
-    leader = next((p for p in people if p.has_role("leader")), None)
-    if leader is None:
-        raise NotFound(f"{organization.name_in_text} chưa có lãnh đạo trong danh bạ: "
-                       "chỉ người ký bằng --signer KHOÁ_CÁN_BỘ")
-    return leader
+    return default_signer(session, organization)
 
 
 def _write(output: Path, suffix: str, xlsx: Any, spec: Any, today: date) -> list[str]:

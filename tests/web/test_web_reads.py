@@ -1,6 +1,6 @@
-"""The access log through the web: pages, downloads, the API, register exports and printed
-register books are logged; a secret document without the right is 403 and the refusal stays
-on the log (committed)."""
+"""The access log through the web: pages, downloads, the API, register exports, printed
+register books and the Appendix VI reports are logged; a secret document without the right is
+403 and the refusal stays on the log (committed)."""
 
 from __future__ import annotations
 
@@ -42,9 +42,15 @@ class TestWebReads:
         assert web.client.get(f"/api/documents/{w.issued_id}").status_code == 200
         assert web.client.get("/so-dang-ky/xlsx?huong=di&nam=2022").status_code == 200
         assert web.client.get("/so-dang-ky/in?huong=di&nam=2022").status_code == 200
+        assert "/so-dang-ky/phu-luc-vi" in web.client.get("/so-dang-ky").text
+        assert "Phụ lục VI" in web.client.get("/so-dang-ky/phu-luc-vi").text
+        for query in ("loai=den&nam=2022&ky=Q4", "loai=van-ban&nam=2022&dang=docx"):
+            got = web.client.get(f"/so-dang-ky/phu-luc-vi/tai?{query}")
+            assert got.status_code == 200 and got.content[:2] == b"PK"
         assert _events() == [("Trần Thị B", act, channel, True) for act, channel in
                              (("open", "web"), ("download", "web"), ("open", "api"),
-                              ("export", "web"), ("print", "web"))]
+                              ("export", "web"), ("print", "web"), ("export", "web"),
+                              ("export", "web"))]
 
         secret = _secret_draft(web)
         page = web.client.get(f"/documents/{secret}")

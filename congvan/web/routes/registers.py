@@ -4,13 +4,13 @@ ignores diacritics and case and also matches an exact number/symbol, and the .xl
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from sqlalchemy.orm import Session
 from starlette.responses import HTMLResponse, Response
 
-from congvan.web.deps import PersonDep, SessionDep, SettingsDep
+from congvan.web.deps import PersonDep, SessionDep, SettingsDep, StaffDep
 from congvan.web.register_book import Filters, PrintedBook
 from congvan.web.render import page
 from registry import access_log
@@ -139,3 +139,67 @@ def register_xlsx(session: SessionDep, actor: PersonDep,
     return Response(data, media_type="application/vnd.openxmlformats-officedocument."
                     "spreadsheetml.sheet",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+# The Appendix VI reports (reporting.appendix6): what ``loai`` names.
+APPENDIX6 = {"den": "handling-in", "di": "handling-out", "van-ban": "document-index",
+             "ho-so": "file-index"}
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+@router.get("/so-dang-ky/phu-luc-vi", response_class=HTMLResponse, name="appendix6")
+def appendix6_page(request: Request, actor: StaffDep) -> HTMLResponse:
+    """The Appendix VI reports of the person's organisation: pick one, a period, a format."""
+    from registry.clock import local_today
+
+    year = local_today().year
+    return page(request, "appendix6.html", {"this_year": year, "years": range(year, year - 6, -1)})
+
+
+@router.get("/so-dang-ky/phu-luc-vi/tai", name="appendix6_file")
+def appendix6_file(
+    session: SessionDep, actor: StaffDep,
+    loai: Annotated[str, Query(pattern="^(den|di|van-ban|ho-so)$")],
+    nam: Annotated[int, Query(ge=1900, le=2200)],
+    ky: Annotated[str, Query(pattern="^(|Q[1-4]|H1)$")] = "",
+    dang: Annotated[str, Query(pattern="^(xlsx|docx)$")] = "xlsx",
+) -> Response:
+    """One report as .xlsx or as the Báo cáo .docx; on the access log as an export."""
+    from registry.calendar import Period
+    from registry.clock import local_today
+    from reporting import appendix6, handling_stats, indexes
+
+    organization = actor.organization
+    today = local_today()
+    period = Period.from_key(f"{nam}-{ky}" if ky else str(nam))
+    name = f"phu-luc-vi-{loai}-{period.key}"
+    if loai in ("den", "di"):
+        build = handling_stats.incoming if loai == "den" else handling_stats.outgoing
+        report = build(session=session, organization=organization, start=period.start,
+                       end=period.end, today=today)
+        data = (appendix6.handling_xlsx(report) if dang == "xlsx" else _docx(
+            appendix6.handling_spec(session=session, report=report, on=today,
+                                    signer=appendix6.default_signer(session, organization)),
+            today))
+    else:
+        index = (indexes.document_index(session=session, organization=organization, year=nam)
+                 if loai == "van-ban" else
+                 indexes.file_index(session=session, organization=organization, year=nam))
+        name = f"phu-luc-vi-{loai}-{nam}"
+        data = (appendix6.index_xlsx(index) if dang == "xlsx" else _docx(
+            appendix6.index_spec(session=session, index=index, on=today,
+                                 signer=appendix6.default_signer(session, organization)),
+            today))
+    access_log.record(session=session, door=access_log.Door(actor, "web"), act="export",
+                      document_id=None, detail={"report": APPENDIX6[loai], "year": nam,
+                                                "start": period.start.isoformat(),
+                                                "end": period.end.isoformat()})
+    return Response(data, media_type=XLSX if dang == "xlsx" else DOCX,
+                    headers={"Content-Disposition": f'attachment; filename="{name}.{dang}"'})
+
+
+def _docx(spec: Any, today: dt.date) -> bytes:
+    from doc_templates.render import render_docx
+
+    return render_docx(spec, today=today)
