@@ -192,8 +192,10 @@ class _Target:
         raise EdxmlError("Gói edXML có khai báo DOCTYPE/ENTITY; từ chối vì lý do an toàn "
                          "(XXE, bom thực thể).")
 
-    def start(self, tag: str, _attrib: Any, _nsmap: Any = None) -> None:
+    def start(self, tag: str, attrib: Any, _nsmap: Any = None) -> None:
         self.elements += 1
+        if attrib:  # attributes count against the plain-text bound like element text
+            self._spend(sum(len(k) + len(v) for k, v in attrib.items()))
         if len(self.stack) >= MAX_DEPTH:
             raise EdxmlError(f"Gói edXML lồng quá {MAX_DEPTH} cấp phần tử; từ chối.")
         if self.elements > MAX_ELEMENTS:
@@ -222,13 +224,16 @@ class _Target:
             node.decoder.feed(text)
             return
         node.size += len(text)
-        self.plain += len(text)
         if node.size > MAX_TEXT:
             raise EdxmlError(f"Trường {node.tag} của gói edXML dài quá {MAX_TEXT:,} ký tự.")
+        self._spend(len(text))
+        node.parts.append(text)
+
+    def _spend(self, size: int) -> None:
+        self.plain += size
         if self.plain > MAX_PLAIN:
             raise EdxmlError(f"Phần thông tin (không kể tệp đính kèm) của gói edXML dài quá "
                              f"{MAX_PLAIN:,} ký tự; từ chối.")
-        node.parts.append(text)
 
     def end(self, _tag: str) -> None:
         self.stack.pop().closed = True

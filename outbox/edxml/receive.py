@@ -15,7 +15,7 @@ bombs, missing attachments) leaves nothing behind, files included.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -63,6 +63,28 @@ class Received:
     statuses: list[Delivery] = field(default_factory=list)
     deliveries: list[Delivery] = field(default_factory=list)  # a Status applied to ours
     warnings: tuple[str, ...] = ()
+
+
+def _not_revoked(session: Session, signature: Verification, arrived_at: datetime
+                 ) -> Verification:
+    """Refused when our directory records the signer's certificate revoked before the message
+    arrived (:func:`signing.certificates.revoke` marks it); no network
+    revocation fetch, as for PAdES."""
+    from registry.models import SigningCertificate
+
+    if not signature.fingerprint:
+        return signature
+    revoked = session.scalar(select(SigningCertificate.revoked_at).where(
+        SigningCertificate.fingerprint == signature.fingerprint))
+    if revoked is None:
+        return signature
+    revoked = _vietnam(revoked) if revoked.tzinfo is None else revoked
+    if revoked > arrived_at:
+        return signature
+    day = f"{revoked.astimezone(VIETNAM):%d/%m/%Y}"
+    return replace(signature, state=SignatureState.UNTRUSTED, refuse=True, reason=(
+        f"chứng thư số «{signature.signer}» đã bị thu hồi ngày {day} theo danh bạ chứng thư; "
+        "nơi gửi cần ký lại bằng chứng thư còn hiệu lực"))
 
 
 def _signed_at(doc: EdxmlDocument) -> datetime | None:
@@ -148,6 +170,7 @@ def receive(
         else _signed_at(message)
     signature = verify(data, trust=trust, signed_at=signed_at, received_at=arrived_at) \
         if parsed.signed else Verification(SignatureState.ABSENT)
+    signature = _not_revoked(session, signature, arrived_at)
     if signature.refuse:
         raise EdxmlError(f"Chữ ký số của gói edXML không được chấp nhận: {signature.reason}.")
     if isinstance(message, StatusMessage):

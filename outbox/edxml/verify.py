@@ -14,6 +14,8 @@ Three questions, each refused with its own Vietnamese reason:
    passes a :class:`SignerTrust` (``signing.xmldsig_trust.CertificateTrust``: the trust
    anchors ``congvan verify`` uses for PAdES, the validity period at signing time, key
    usage). Without one the state is ``untrusted`` with the reason that no anchor is set.
+   (Intake also refuses a certificate our directory records as revoked:
+   :func:`outbox.edxml.receive.receive`.)
 
 :attr:`Verification.refuse` says whether the package must be refused (a forged, tampered,
 wrapped or untrusted signature); a signature that is absent, a placeholder outside the
@@ -25,6 +27,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -71,6 +74,7 @@ class Verification:
     signer: str = ""
     reason: str = ""
     refuse: bool = False
+    fingerprint: str = ""  # SHA-256 of the signer's certificate, once the math held
 
 
 def _parser() -> etree.XMLParser:
@@ -211,15 +215,17 @@ def verify(data: bytes, *, trust: SignerTrust | None = None,
     if isinstance(math, Verification):
         return math
     der, subject = math
+    fingerprint = hashlib.sha256(der).hexdigest()
     if trust is None:
         return Verification(SignatureState.UNTRUSTED, subject, (
             "chưa cấu hình chứng thư gốc tin cậy (CONGVAN_TRUST_ROOTS) nên chưa kiểm tra chuỗi "
-            "chứng thư của người ký"))
+            "chứng thư của người ký"), fingerprint=fingerprint)
     received = received_at or now_utc()
     # A claimed signing time after the arrival is not believed: the arrival bounds it.
     when = signed_at if signed_at is not None and signed_at <= received else received
     reason = trust.check(certificate=der, others=[c for c in certs if c != der],
                          signed_at=when, received_at=received)
     if reason:
-        return Verification(SignatureState.UNTRUSTED, subject, reason, refuse=True)
-    return Verification(SignatureState.VALID, subject)
+        return Verification(SignatureState.UNTRUSTED, subject, reason, refuse=True,
+                            fingerprint=fingerprint)
+    return Verification(SignatureState.VALID, subject, fingerprint=fingerprint)

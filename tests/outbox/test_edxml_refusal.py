@@ -166,6 +166,9 @@ TRUNCATED = GOOD[:len(_HEAD) + 2_000]
 DEEP_AFTER_HEADER = _HEAD + b"<x>" * 5_000
 # Ten fields each under the 1 MB bound, together past the 8 MB bound on plain text.
 HUGE_AFTER_HEADER = _HEAD + b"".join(b"<n>" + b"y" * 900_000 + b"</n>" for _ in range(10))
+# No text at all, under the element bound: 18 MB of attributes count as plain text too.
+HUGE_ATTRIBUTES = _HEAD + \
+    (b"<a x='" + b"z" * 400 + b"'/>") * 45_000
 
 
 def committee(session: Session) -> Organization:
@@ -196,7 +199,10 @@ class TestHostilePackages:
         (TRUNCATED, "cú pháp XML"),
         (DEEP_AFTER_HEADER, "lồng quá 40 cấp"),
         (HUGE_AFTER_HEADER, "dài quá"),
-    ], ids=["missing-attachment", "truncated", "depth-bomb-after-header", "huge-text"])
+        (HUGE_ATTRIBUTES, "dài quá"),
+        (_HEAD + b"<e/>" * 50_001, "quá 50,000 phần tử"),
+    ], ids=["missing-attachment", "truncated", "depth-bomb-after-header", "huge-text",
+            "huge-attributes", "element-flood"])
     def test_readable_sender_gets_02_naming_the_fault(self, session: Session, tmp_path: Path,
                                                       data: bytes, words: str) -> None:
         """When From and DocumentId are whole, the sender gets Status 02 whose Description
@@ -324,3 +330,27 @@ class TestSignatureRefusal:
         assert refusal.identity.status and "đã bị thay đổi sau khi ký" in refusal.reason
         assert session.scalar(select(AuditEvent.id).where(
             AuditEvent.action == "edxml_quarantined")) is not None
+
+    def test_certificate_revoked_in_our_directory_is_refused(
+            self, session: Session, tmp_path: Path, dev_ca: DevCAFiles) -> None:
+        """A signature whose certificate our directory records as revoked before the package
+        arrived is refused with the date, and the sender told."""
+        from signing import certificates
+        from signing.keyring import KeySource
+        from signing.xmldsig import XmlDsigSigner
+        from tests.signing.conftest import PASSWORD
+
+        ours = committee(session)
+        ministry = factories.org(session, name="BỘ TÀI CHÍNH", edxml_id="000.00.00.G12")
+        pem = (dev_ca.ca_cert.parent / "organization.pem").read_bytes()
+        row = certificates.register(session=session, certificate=pem, actor=None,
+                                    organization=ministry)
+        certificates.revoke(session=session, fingerprint=row.fingerprint, actor=None,
+                            at=datetime(2025, 10, 1, tzinfo=UTC))
+        signer = XmlDsigSigner.from_key_source(KeySource.pkcs12(dev_ca.organization_p12,
+                                                                PASSWORD))
+        signed = build_document(parse_document(GOOD), signer=signer)
+        refusal = take(session, ours, signed, tmp_path).refusal
+        assert refusal is not None and refusal.answer is not None
+        assert "đã bị thu hồi ngày 01/10/2025" in refusal.reason
+        nothing_registered(session, tmp_path)
