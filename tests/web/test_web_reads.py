@@ -56,8 +56,10 @@ class TestWebReads:
         page = web.client.get(f"/documents/{secret}")
         assert page.status_code == 403 and "TỐI MẬT" in page.text
         assert web.client.get(f"/api/documents/{secret}").status_code == 403
+        assert web.client.get(f"/van-ban/{secret}/sua").status_code == 403
         assert _events(secret) == [("Trần Thị B", "open", "web", False),
-                                   ("Trần Thị B", "open", "api", False)]
+                                   ("Trần Thị B", "open", "api", False),
+                                   ("Trần Thị B", "open", "web", False)]
 
         web.sign_in(w.chair_key)
         page = web.client.get(f"/documents/{secret}")
