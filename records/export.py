@@ -18,7 +18,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from records import closing, metadata, package
+from registry import access_log
 from registry import files as file_store
+from registry.access_log import Door
 from registry.clock import local_date
 from registry.doctypes import format_number, format_number_symbol, get_type
 from registry.errors import InvalidTransition
@@ -185,10 +187,17 @@ def members(*, session: Session, case_file: CaseFile, files_root: Path
     return generate()
 
 
-def export(*, session: Session, case_file: CaseFile, files_root: Path, out_dir: Path) -> Path:
-    """Write the package of ``case_file`` into ``out_dir``; returns its path."""
+def export(*, session: Session, case_file: CaseFile, files_root: Path, out_dir: Path,
+           door: Door | None = None) -> Path:
+    """Write the package of ``case_file`` into ``out_dir``; returns its path. Every document
+    exported is on the access log (``door``: who exported; default the system)."""
     target = out_dir / package_name(case_file)
     package.write(target, members(session=session, case_file=case_file, files_root=files_root))
+    access_log.record_many(
+        session=session, door=door or Door(None, "cli", "hệ thống (gói nộp lưu)"), act="export",
+        document_ids=list(session.scalars(select(CaseFileDocument.document_id).where(
+            CaseFileDocument.case_file_id == case_file.id).order_by(CaseFileDocument.ordinal))),
+        detail={"package": target.name, "file": case_file.code})
     return target
 
 

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from records import closing, export, package
 from records.metadata import retention_text
 from registry import audit
+from registry.access_log import Door
 from registry.clock import local_date
 from registry.errors import InvalidTransition, PermissionDenied, ValidationError
 from registry.models import CaseFile, FilePlan, Organization, Person
@@ -180,7 +181,7 @@ def hand_over(*, session: Any, files: Sequence[CaseFile], actor: Person, receive
     result = Handover()
     for case_file in files:
         path = export.export(session=session, case_file=case_file, files_root=files_root,
-                             out_dir=out_dir)
+                             out_dir=out_dir, door=Door(actor, "cli"))
         package.verify(path)
         result.packages.append(path)
     plan = session.scalar(select(FilePlan).where(

@@ -18,7 +18,7 @@ from typing import Annotated, Any
 
 import typer
 
-from congvan.cli._common import console, err_console, user_errors
+from congvan.cli._common import ReaderOption, console, err_console, reader_door, user_errors
 
 files_app = typer.Typer(help="Tệp lưu trữ và hồ sơ: kiểm tra tệp, danh mục hồ sơ, lập hồ sơ, "
                              "đóng và nộp lưu.", no_args_is_help=True)
@@ -334,14 +334,15 @@ def close(
 @files_app.command("export")
 def export_cmd(code: Code, org: Org,
                out: Annotated[Path, typer.Option("--out", help="Thư mục ghi gói.")],
-               year: Year = None) -> None:
-    """Xuất gói nộp lưu của một hồ sơ đã đóng: PDF đã ký, XML dữ liệu đặc tả, bảng băm."""
+               year: Year = None, as_: ReaderOption = None) -> None:
+    """Xuất gói nộp lưu của một hồ sơ đã đóng: PDF đã ký, XML dữ liệu đặc tả, bảng băm (mỗi
+    văn bản xuất được ghi vào nhật ký truy cập)."""
     from congvan.runtime import files_dir
     from records import export
 
     with _session() as s:
         path = export.export(session=s, case_file=_file(s, org, year, code),
-                             files_root=files_dir(), out_dir=out)
+                             files_root=files_dir(), out_dir=out, door=reader_door(s, as_))
     console.print(f"Đã ghi gói {path}")
 
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from records import casefiles, closing, export, package
 from records.errors import PackageError
-from registry.models import CaseFile, Delivery, Document, Notice
+from registry.models import AccessEvent, CaseFile, Delivery, Document, Notice
 from tests.records.records_rows import NOW, Office, attach_pdf, draft, issued, pdf_bytes, received
 
 
@@ -125,11 +125,14 @@ def _rewrite(source: Path, target: Path, change: str | None = None,
 class TestPackage:
     def test_round_trip_and_one_byte_change_in_any_member(
             self, session: Session, closed: CaseFile, files_root: Path, tmp_path: Path) -> None:
-        """The export verifies; a one-byte change in any member, the manifest included, fails."""
+        """The export verifies and is on the access log; a one-byte change in any member, the
+        manifest included, fails."""
         path = export.export(session=session, case_file=closed, files_root=files_root,
                              out_dir=tmp_path / "out")
         found = package.verify(path)
         assert (found.file_code, found.documents, found.pages) == ("05.TH", 3, 6)
+        logged = session.scalars(select(AccessEvent).where(AccessEvent.act == "export")).all()
+        assert len({e.document_id for e in logged}) == 3  # each exported document is logged
         with zipfile.ZipFile(path) as archive:
             names = archive.namelist()
             doc_xml = archive.read("van-ban/003/van-ban.xml").decode()
