@@ -8,6 +8,7 @@
     │   └── PermanentDeliveryError    never retried: dead letter (5xx, bad address, bad auth)
     ├── EdxmlError                    an edXML package or Status message is not acceptable
     ├── IntakeError                   an incoming file cannot be registered as given
+    ├── NotTheirFault                 intake failed on our side (database, disk): retry, no 02
     ├── ReceiptError                  an acknowledgement token is forged, malformed or unknown
     └── SmtpSettingsError             SMTP settings that would leak credentials (plaintext AUTH)
 
@@ -48,3 +49,9 @@ class ReceiptError(OutboxError):
 
 class SmtpSettingsError(OutboxError, ValueError):
     """SMTP settings refused before connecting: they would send the password in clear text."""
+
+
+class NotTheirFault(OutboxError):
+    """Taking a package in failed for a reason of ours — the database unreachable, the disk
+    full or read-only — so it is neither refused nor acknowledged: it waits for the next try.
+    ``__cause__`` is the error."""

@@ -26,6 +26,7 @@ MAX_COUNT = 100  # attachments in one message
 MAX_RATIO = 200  # uncompressed / compressed
 _CHUNK = 1 << 20
 _BAD_NAME = set('\\/:*?"<>|')
+MAX_NAME_BYTES = 200  # leaves room for the register's "NNN-" and " (2)" in 255 bytes
 
 
 @dataclass(frozen=True)
@@ -51,11 +52,14 @@ def mime_of(name: str) -> str:
 def check_name(name: str) -> str:
     """The attachment name in NFC, or EdxmlError when it could escape a folder or hide."""
     cleaned = unicodedata.normalize("NFC", name.strip())
+    # Bytes, not characters: a file system allows 255 bytes, and "ệ" takes three.
     if (not cleaned or cleaned in (".", "..") or cleaned.startswith(".")
-            or any(c in _BAD_NAME or ord(c) < 32 for c in cleaned) or len(cleaned) > 255):
+            or any(c in _BAD_NAME or ord(c) < 32 for c in cleaned)
+            or len(cleaned.encode("utf-8")) > MAX_NAME_BYTES):
         raise EdxmlError(
-            f"Tên tệp đính kèm «{name}» không hợp lệ (chứa đường dẫn, ký tự điều khiển hoặc "
-            "ký tự cấm); bên gửi cần đặt lại tên tệp (AttachmentName) rồi gửi lại.")
+            f"Tên tệp đính kèm «{name[:80]}» không hợp lệ (chứa đường dẫn, ký tự điều khiển, "
+            f"ký tự cấm, hoặc dài quá {MAX_NAME_BYTES} byte); bên gửi cần đặt lại tên tệp "
+            "(AttachmentName) rồi gửi lại.")
     return cleaned
 
 

@@ -5,8 +5,10 @@ acknowledged ``done``. One that is refused — bad XML, bombs, missing files, a 
 untrusted signature, or anything nobody foresaw — is acknowledged ``fail``, answered with
 Status 02 when its sender can be told, and quarantined (:mod:`outbox.edxml.refusal`); the pass
 goes on with the next message. A message the gateway cannot hand over right now (a transient
-error) stays waiting for the next poll. A crash between the commit and ``done`` only means the
-message is fetched again: intake recognises the same DocumentId and gives no new number.
+error) stays waiting for the next poll; when our own database or disk fails, the pass stops
+with nothing acknowledged, and the next poll takes it from there. A crash between the commit
+and ``done`` only means the message is fetched again: intake recognises the same DocumentId
+and gives no new number.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from outbox.channels.gateway import GatewayClient
 from outbox.edxml.receive import Received
 from outbox.edxml.refusal import Refusal, refuse_package, take_in
 from outbox.edxml.verify import SignerTrust
-from outbox.errors import PermanentDeliveryError, TransientDeliveryError
+from outbox.errors import NotTheirFault, PermanentDeliveryError, TransientDeliveryError
 from registry.clock import local_now
 
 
@@ -57,10 +59,14 @@ def poll(*, session_factory: sessionmaker[Session], client: GatewayClient,
                         files_root=files_root, source=f"gateway:{waiting.doc_id}")
                 _refused(client, report, waiting.doc_id, refusal)
                 continue
-            outcome = take_in(session_factory=session_factory, organization_id=organization_id,
-                              data=data, arrived_at=clock(), files_root=files_root,
-                              channel="gateway", trust=trust,
-                              source=f"gateway:{waiting.doc_id}")
+            try:
+                outcome = take_in(session_factory=session_factory,
+                                  organization_id=organization_id, data=data,
+                                  arrived_at=clock(), files_root=files_root, channel="gateway",
+                                  trust=trust, source=f"gateway:{waiting.doc_id}")
+            except NotTheirFault as error:  # our database or disk: stop, nothing acked
+                report.postponed.append((waiting.doc_id, str(error.__cause__ or error)))
+                return report
             if outcome.refusal is not None:
                 _refused(client, report, waiting.doc_id, outcome.refusal)
                 continue

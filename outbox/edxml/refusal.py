@@ -18,6 +18,7 @@ refusal in a second one:
 
 from __future__ import annotations
 
+import errno
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -29,14 +30,27 @@ from outbox.edxml.exchange import answer_package
 from outbox.edxml.parse import Identity, identify
 from outbox.edxml.receive import Received, receive
 from outbox.edxml.verify import SignerTrust
-from outbox.errors import EdxmlError, IntakeError, ReceiptError
+from outbox.errors import EdxmlError, IntakeError, NotTheirFault, ReceiptError
 from registry import audit, files
 from registry.clock import to_local
 from registry.models import Delivery, Person
 
+_OUR_DISK = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EIO, errno.EACCES,
+                       errno.EPERM})
 KEEP_AT_MOST = 64 << 20  # a refused package larger than this is recorded, not kept
 REASON_LIMIT = 900  # Status Description: the reason, cut to fit
 EXPECTED = (EdxmlError, IntakeError, ReceiptError)
+
+
+def ours(error: BaseException) -> bool:
+    """Whether ``error`` is our infrastructure's, not the package's."""
+    from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+
+    if isinstance(error, OperationalError | InterfaceError):
+        return True
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
+        return True
+    return isinstance(error, OSError) and error.errno in _OUR_DISK
 
 
 @dataclass(frozen=True)
@@ -113,7 +127,9 @@ def take_in(*, session_factory: sessionmaker[Session], organization_id: int | No
             on_taken: Callable[[Received], None] | None = None) -> Outcome:
     """Take in one package in its own transaction; a refusal is recorded in another. Nothing
     the package contains ends the caller's loop: every exception but a keyboard interrupt or
-    exit becomes a refusal (the unforeseen ones named by kind, their bytes quarantined)."""
+    exit becomes a refusal (the unforeseen ones named by kind, their bytes quarantined) —
+    except a failure of ours (:func:`ours`), raised as :class:`NotTheirFault` so that a good
+    package is never answered 02 because our database or disk was down."""
     try:
         with session_factory.begin() as session:
             actor = session.get(Person, actor_id) if actor_id is not None else None
@@ -124,6 +140,11 @@ def take_in(*, session_factory: sessionmaker[Session], organization_id: int | No
                 on_taken(received)
         return Outcome(received=received)
     except Exception as error:  # noqa: BLE001 - one hostile package must not end the pass
+        if ours(error):
+            raise NotTheirFault(
+                f"Chưa nhận được gói edXML vì lỗi của hệ thống (cơ sở dữ liệu hoặc ổ đĩa): "
+                f"{type(error).__name__}: {str(error)[:300]}; gói không bị từ chối, hãy thử "
+                "lại khi hệ thống đã ổn.") from error
         reason = reason_of(error)
     with session_factory.begin() as session:
         refusal = refuse_package(session=session, organization_id=organization_id, data=data,

@@ -342,7 +342,7 @@ class TestBadInput:
             parse(_with_attachments(("cid:1", "a.doc", buffer.getvalue())))
 
     @pytest.mark.parametrize("name", ["../../etc/passwd", "thư/mục.pdf", "C:\\boot.ini",
-                                      ".bashrc", "a\tb.pdf"])
+                                      ".bashrc", "a\tb.pdf", "ệ" * 100 + ".pdf"])
     def test_traversal_names_are_refused(self, name: str) -> None:
         """An AttachmentName that could leave its folder (or hide) is refused."""
         data = _with_attachments(("cid:1", name, b"%PDF-1.4"))

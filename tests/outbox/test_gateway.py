@@ -178,6 +178,26 @@ class TestPoll:
         assert sorted(gateway.state.updates) == sorted([(garbled, "fail"), (good, "done")])
         assert not any("X-Injected" in k for call in gateway.state.calls for k in call)
 
+    def test_our_database_down_is_not_the_senders_fault(
+            self, gateway: GatewayTestServer, client: GatewayClient, tmp_path: Path) -> None:
+        """When our database cannot be reached, the pass stops with the message still waiting:
+        not refused, not answered 02, not acknowledged."""
+        from sqlalchemy import create_engine
+        from sqlalchemy.orm import sessionmaker
+
+        waiting = gateway.state.offer((FIXTURES / "document_new.edxml").read_bytes())
+        down = create_engine("postgresql+psycopg://congvan@127.0.0.1:1/khong_co",
+                             connect_args={"connect_timeout": 2})
+        try:
+            report = poll(session_factory=sessionmaker(down), client=client,
+                          organization_id=1, files_root=tmp_path)
+        finally:
+            down.dispose()
+        assert report.taken == [] and report.refused == []
+        assert [d for d, _ in report.postponed] == [waiting]
+        assert gateway.state.updates == [] and waiting in gateway.state.waiting
+        assert not any(tmp_path.rglob("*.xml"))
+
     def test_revocation_through_the_gateway(self, session: Session, tmp_path: Path,
                                             gateway: GatewayTestServer,
                                             client: GatewayClient) -> None:
