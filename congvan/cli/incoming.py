@@ -1,5 +1,5 @@
-"""`congvan incoming list|show|present|refuse|assign|progress|done|remind`: handling incoming
-documents.
+"""`congvan incoming list|show|present|refuse|assign|progress|done|remind|quarantine`:
+handling incoming documents, and the edXML packages refused at the door.
 
 A document is named by its incoming number (số đến) in the office's register, with
 ``--org`` and, when not this year's, ``--year``. The acting person is always given
@@ -298,6 +298,36 @@ def done(
         row = handling.done(session=session, document_id=doc.id, actor=_person(session, by),
                             result=result, answer_document_id=reply.id if reply else None)
         console.print(f"Đã xong văn bản đến số {doc.number:02d}: {row.result}", highlight=False)
+
+
+@incoming_app.command("quarantine")
+def quarantine(
+    org: Org,
+    limit: Annotated[int, typer.Option("--limit", min=1, max=1000,
+                                       help="Số gói gần nhất.")] = 50,
+) -> None:
+    """Gói edXML bị từ chối ở cửa vào của cơ quan: lúc nào, vì sao, của ai, đã báo trạng thái
+    02 hay phải cách ly, bản gói lưu ở đâu."""
+    from outbox.edxml.refusal import refused
+    from registry.lookup import get_by_key
+    from registry.models import Organization
+
+    with _session() as session:
+        office = get_by_key(session=session, model=Organization, key=org)
+        rows = refused(session=session, organization_id=office.id, limit=limit)
+        for row in rows:
+            detail = row.detail or {}
+            what = "đã báo 02" if detail.get("answer") else (
+                "chưa báo được" if row.action == "edxml_refused" else "cách ly")
+            sender = detail.get("from") or "không rõ nơi gửi"
+            console.print(f"- {_local(row.at)} {sender} {detail.get('document_id', '')} "
+                          f"({what}; {detail.get('source', '')}): {detail.get('reason', '')}",
+                          highlight=False)
+            console.print(f"  SHA-256 {detail.get('sha256', '')[:16]}…, "
+                          f"{detail.get('size', 0):,} byte"
+                          + (f", lưu tại {detail['kept']}" if detail.get("kept") else ""),
+                          highlight=False)
+    console.print(f"{len(rows)} gói bị từ chối.")
 
 
 @incoming_app.command("remind")

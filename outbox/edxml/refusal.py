@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from outbox.edxml.exchange import answer_package
@@ -33,7 +34,7 @@ from outbox.edxml.verify import SignerTrust
 from outbox.errors import EdxmlError, IntakeError, NotTheirFault, ReceiptError
 from registry import audit, files
 from registry.clock import to_local
-from registry.models import Delivery, Person
+from registry.models import AuditEvent, Delivery, Person
 
 _OUR_DISK = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EIO, errno.EACCES,
                        errno.EPERM})
@@ -111,6 +112,15 @@ def refuse_package(*, session: Session, organization_id: int | None, data: bytes
             files.resolve(files_root, kept).unlink(missing_ok=True)
         raise
     return Refusal(reason, identity, answer, kept, digest)
+
+
+def refused(*, session: Session, organization_id: int, limit: int = 50) -> list[AuditEvent]:
+    """The packages refused at ``organization_id``'s door, newest first (their audit events:
+    when, why, from whom, answered or quarantined, where the bytes are kept)."""
+    return list(session.scalars(select(AuditEvent).where(
+        AuditEvent.action.in_(("edxml_refused", "edxml_quarantined")),
+        AuditEvent.object_type == "organization", AuditEvent.object_id == organization_id)
+        .order_by(AuditEvent.id.desc()).limit(limit)))
 
 
 def _keep(root: Path, data: bytes, digest: str, arrived_at: datetime) -> str | None:

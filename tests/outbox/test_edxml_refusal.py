@@ -105,6 +105,19 @@ class TestClerkRefuses:
         assert str(refusal.response_for.key) == "000.00.00.G12,2025/10/13,2440/BTC-VP"
         assert refusal.sender.organ_id == "000.00.00.Z04"
 
+    def test_refused_file_is_answered_and_listed(self, runner: CliRunner,
+                                                tmp_path: Path) -> None:
+        """congvan receive of a broken package ends with code 1 naming the fault, queues the
+        02, and congvan incoming quarantine lists it with where its bytes are kept."""
+        broken = tmp_path / "thieu-tep.xml"
+        broken.write_bytes(MISSING_FILE)
+        said = run(runner, ["receive", str(broken), "--org", "bcd-kontum"], 1)
+        assert "Từ chối gói edXML" in said and "không chứa tệp" in said
+        assert "trạng thái 02" in said and "000.00.00.G12" in said
+        listed = run(runner, ["incoming", "quarantine", "--org", "bcd-kontum"])
+        assert "000.00.00.G12,2025/10/13,2440/BTC-VP (đã báo 02; file:thieu-tep.xml)" in listed
+        assert "lưu tại quarantine/edxml/" in listed and "1 gói bị từ chối" in listed
+
     def test_only_the_receiving_offices_clerk_refuses_once_before_assignment(
             self, session: Session, tmp_path: Path) -> None:
         """A leader, or a clerk of another office, may not refuse; an empty reason is named;
