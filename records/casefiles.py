@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from registry import access, audit
+from registry.clock import local_today
 from registry.errors import InvalidTransition, NotFound, ValidationError
 from registry.labels import CASE_FILE_STATUS
 from registry.models import (
@@ -232,6 +233,23 @@ def propose(*, session: Session, organization_id: int, year: int, doc_type: str,
     return out[:limit]
 
 
+def for_document(*, session: Session, document: Document, actor: Person
+                 ) -> tuple[list[CaseFile], list[Proposal]]:
+    """What the document and drafting pages show ``actor``: the files of the actor's
+    organisation holding the document, and plan lines of its approved plan proposed for it
+    (those it is not in yet)."""
+    holding = [f for f in files_of(session=session, document_id=document.id)
+               if f.organization_id == actor.organization_id]
+    # A draft is filed in this year's files; a numbered document in its own year's.
+    year = document.year or (document.issue_date.year if document.issue_date else None) or \
+        local_today().year
+    found = propose(session=session, organization_id=actor.organization_id, year=year,
+                    doc_type=document.doc_type, subject=document.subject,
+                    drafting_unit=document.drafting_unit)
+    held = {f.code for f in holding}
+    return holding, [p for p in found if p.entry.code not in held]
+
+
 def propose_for(*, session: Session, document: Document, limit: int = 3) -> list[Proposal]:
     """:func:`propose` for a stored document (its issuer or receiving office, its year)."""
     organization_id = document.issuer_id
@@ -246,5 +264,5 @@ def propose_for(*, session: Session, document: Document, limit: int = 3) -> list
                    drafting_unit=document.drafting_unit, limit=limit)
 
 
-__all__ = ["Proposal", "file_document", "files_of", "get", "items", "mine", "open_from_plan",
-           "open_or_get", "open_unplanned", "propose", "propose_for"]
+__all__ = ["Proposal", "file_document", "files_of", "for_document", "get", "items", "mine",
+           "open_from_plan", "open_or_get", "open_unplanned", "propose", "propose_for"]

@@ -273,7 +273,7 @@ def mine(actor: Actor,
         console.print(f"Hồ sơ của {person.full_name}: {len(found)}", highlight=False)
         for f in found:
             count = len(casefiles.items(session=s, case_file=f))
-            console.print(f"  {f.code} ({f.year}) {f.title} — {CASE_FILE_STATUS[f.status]}, "
+            console.print(f"  {f.code} năm {f.year}: {f.title} — {CASE_FILE_STATUS[f.status]}, "
                           f"{count} văn bản", highlight=False, markup=False)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from registry.labels import (
     ACCESS_ACT,
     ACCESS_CHANNEL,
+    CASE_FILE_STATUS,
     CHANNEL,
     DELIVERY_STATE,
     DOCUMENT_STATUS,
@@ -46,7 +47,7 @@ AUDIT_ACTION = {
     "reporter_link": N_("Tạo đường dẫn nộp báo cáo"),
 }
 
-__all__ = ["ACCESS_ACT", "ACCESS_CHANNEL", "AUDIT_ACTION", "CHANNEL", "DELIVERY_STATE",
-           "DOCUMENT_STATUS", "DOCUMENT_STATUS_IN_TEXT", "FILE_KIND", "FLOW", "FLOW_RUN_STATE",
-           "HANDLING_EVENT", "HANDLING_ROLE", "HANDLING_STATUS", "READ_RIGHT", "REQUEST_STATUS",
-           "ROLE", "N_", "label"]
+__all__ = ["ACCESS_ACT", "ACCESS_CHANNEL", "AUDIT_ACTION", "CASE_FILE_STATUS", "CHANNEL",
+           "DELIVERY_STATE", "DOCUMENT_STATUS", "DOCUMENT_STATUS_IN_TEXT", "FILE_KIND", "FLOW",
+           "FLOW_RUN_STATE", "HANDLING_EVENT", "HANDLING_ROLE", "HANDLING_STATUS", "READ_RIGHT",
+           "REQUEST_STATUS", "ROLE", "N_", "label"]

@@ -58,6 +58,7 @@ def vn_size(size: int | None) -> str:
 
 LABEL_FUNCTIONS = {
     "doc_status": labels.DOCUMENT_STATUS,
+    "case_file_status": labels.CASE_FILE_STATUS,
     "delivery_state": labels.DELIVERY_STATE,
     "request_status": labels.REQUEST_STATUS,
     "channel_label": labels.CHANNEL,

@@ -15,6 +15,7 @@ from congvan.web.deps import IdPath, PersonDep, SessionDep, SettingsDep
 from congvan.web.render import page
 from congvan.web.routes import incoming
 from outbox import deliveries
+from records import casefiles
 from registry import access, access_log, audit
 from registry.access_log import Door
 from registry.doctypes import DOC_TYPES
@@ -53,6 +54,8 @@ def show_document(request: Request, document_id: IdPath, session: SessionDep,
     for delivery in sent:
         events += audit.history(session=session, object_type="delivery", object_id=delivery.id)
     events.sort(key=lambda e: (e.at, e.id))
+    case_files, file_proposals = casefiles.for_document(session=session, document=document,
+                                                        actor=actor)
     ids = {v.author_id for v in document.versions} | {v.reviewer_id for v in document.versions}
     people = {p.id: p for p in (session.get(Person, i) for i in ids if i) if p is not None}
     return page(request, "document.html", {
@@ -72,6 +75,7 @@ def show_document(request: Request, document_id: IdPath, session: SessionDep,
                                                  limit=50),
         **signing_view.context(session=session, settings=settings, document=document,
                                actor=actor),
+        "case_files": case_files, "file_proposals": file_proposals,
         **(incoming.handling_context(session, document, actor)
            if document.direction is Direction.INCOMING else {}),
     })

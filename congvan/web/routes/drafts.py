@@ -167,7 +167,12 @@ def _edit_page(request: Request, session: Session, document: Document, actor: Pe
         Person.organization_id == actor.organization_id, Person.active.is_(True))
         .order_by(Person.full_name)).all()
     reviewers = [p for p in reviewers if {"leader", "reviewer"} & set(p.roles or [])]
+    from records import casefiles
+
+    case_files, file_proposals = casefiles.for_document(session=session, document=document,
+                                                        actor=actor)
     return page(request, "draft_form.html", {
+        "case_files": case_files, "file_proposals": file_proposals, "back": "draft",
         "document": document, "doc_types": DOC_TYPES, "lines": LINES, "error": error,
         "to": [_line_text(r) for r in document.recipients if r.kind == "to"],
         "cc": [_line_text(r) for r in document.recipients if r.kind == "cc"],
