@@ -97,24 +97,60 @@ def wait_healthy(api_url: str, proc: subprocess.Popen[bytes] | None = None, *,
     raise RuntimeError(f"Prefect server at {api_url} did not become healthy:\n{tail}")
 
 
+class LocalServer:
+    """A Prefect server on 127.0.0.1 (its own process group) that can be stopped and started
+    again on the same port and database — what a server outage looks like to workers."""
+
+    def __init__(self, *, home: Path, database_url: str, port: int | None = None,
+                 extra_env: dict[str, str] | None = None) -> None:
+        home.mkdir(parents=True, exist_ok=True)
+        self.home, self.database_url, self.extra_env = home, database_url, extra_env
+        self.port = port or free_port()
+        self.log = home / "server.log"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def api(self) -> str:
+        """The API URL."""
+        return f"http://127.0.0.1:{self.port}/api"
+
+    def start(self, timeout: float = 90.0) -> None:
+        """Start the server and wait until it is healthy."""
+        with self.log.open("ab") as out:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
+                 "--port", str(self.port)],
+                env=server_env(home=self.home, database_url=self.database_url,
+                               extra=self.extra_env),
+                stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                start_new_session=True, cwd=self.home)
+        try:
+            wait_healthy(self.api, self.proc, timeout=timeout, log=self.log)
+        except BaseException:
+            self.stop()
+            raise
+
+    def stop(self) -> None:
+        """Stop the server (SIGTERM, then SIGKILL)."""
+        if self.proc is not None:
+            stop(self.proc)
+            self.proc = None
+
+    @contextlib.contextmanager
+    def running(self) -> Iterator[str]:
+        """Started for the block (the API URL), stopped on exit."""
+        self.start()
+        try:
+            yield self.api
+        finally:
+            self.stop()
+
+
 @contextlib.contextmanager
 def local_server(*, home: Path, database_url: str, port: int | None = None,
                  extra_env: dict[str, str] | None = None) -> Iterator[str]:
     """A Prefect server on 127.0.0.1 (its own process group), stopped on exit; yields the API
     URL. Its output goes to ``home``/server.log."""
-    home.mkdir(parents=True, exist_ok=True)
-    port = port or free_port()
-    log = home / "server.log"
-    with log.open("ab") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
-             "--port", str(port)],
-            env=server_env(home=home, database_url=database_url, extra=extra_env),
-            stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            start_new_session=True, cwd=home)
-    api = f"http://127.0.0.1:{port}/api"
-    try:
-        wait_healthy(api, proc, log=log)
+    with LocalServer(home=home, database_url=database_url, port=port,
+                     extra_env=extra_env).running() as api:
         yield api
-    finally:
-        stop(proc)
