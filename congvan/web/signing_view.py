@@ -73,8 +73,9 @@ def delivery_context(*, session: Session, document: Document,
                      actor: Person | None) -> dict[str, Any]:
     """The deliveries panel's variables: rows per recipient line and whether to keep polling."""
     clerk = is_issuing_clerk(document, actor)
-    rows = [_row(d, clerk) for d in deliveries.for_document(session=session,
-                                                            document_id=document.id)]
+    # In the order the lines were written (the order they were queued), not by name.
+    rows = [_row(d, clerk) for d in sorted(
+        deliveries.for_document(session=session, document_id=document.id), key=lambda d: d.id)]
     return {"delivery_rows": rows,
             "deliveries_pending": any(r.delivery.status in PENDING for r in rows)}
 

@@ -63,7 +63,8 @@ def web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Web]:
                                                       DEPUTY: DEPUTY_PIN})
     settings = web_settings(url, home, keys_dir=home / "keys",
                             key_password=signing_world.KEY_PASSWORD,
-                            pkcs11_module=Path(signing_world.SOFTHSM_LIB))
+                            pkcs11_module=Path(signing_world.SOFTHSM_LIB),
+                            trust_roots=[ca.ca_cert])
     app = create_app(settings)
     assert settings.files_dir is not None
     with db.transaction() as session:

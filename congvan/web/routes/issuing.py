@@ -50,7 +50,8 @@ def issue(request: Request, document_id: IdPath, session: SessionDep, settings: 
     except (SigningError, ValidationError) as exc:
         session.rollback()
         return _issue_panel(request, session, settings, document_id, actor, str(exc))
-    target = f"/documents/{document_id}#tinh-trang-gui"
+    # No #fragment: HX-Redirect to the same path plus a hash only scrolls, it does not reload.
+    target = f"/documents/{document_id}"
     if request.headers.get("HX-Request"):
         return Response(status_code=200, headers={"HX-Redirect": target})
     return RedirectResponse(target, status_code=303)

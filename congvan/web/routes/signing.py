@@ -29,7 +29,7 @@ from congvan.web.render import page
 from registry import access
 from registry.errors import ValidationError
 from registry.models import Person
-from signing.errors import SigningError
+from signing.errors import BadPassword, SigningError
 
 router = APIRouter(include_in_schema=False)
 
@@ -56,7 +56,11 @@ def sign_with_pin(request: Request, document_id: IdPath, session: SessionDep,
                                  files_root=settings.files_dir)
     except SigningError as exc:
         session.rollback()
-        return _sign_panel(request, session, settings, document_id, actor, str(exc))
+        message = str(exc)
+        if isinstance(exc, BadPassword) and "không đúng" in message:
+            message += (" Gõ lại mã PIN rồi bấm Ký số; nhập sai nhiều lần liên tiếp sẽ khoá "
+                        "token.")
+        return _sign_panel(request, session, settings, document_id, actor, message)
     return _back(request, document_id)
 
 
