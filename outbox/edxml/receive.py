@@ -163,6 +163,7 @@ def receive(
     """Take in one edXML message addressed to ``organization_id`` (not needed for a Status,
     which names the document it answers). A document whose XML-DSig is forged, tampered,
     wrapped or — checked against ``trust`` — untrusted is refused (:class:`EdxmlError`)."""
+    arrived_at = _vietnam(arrived_at)  # a caller's wall-clock time is Viet Nam's
     parsed = read(data)
     message = parsed.message
     # A Status is signed like a document: a forged one must not move our deliveries either.
