@@ -4,6 +4,9 @@ register books and the Appendix VI reports are logged; a secret document without
 
 from __future__ import annotations
 
+import io
+
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 from registry import db, documents
@@ -66,6 +69,16 @@ class TestWebReads:
         assert page.status_code == 200
         assert "Nhật ký truy cập" in page.text and "không có quyền (bị từ chối)" in page.text
         assert _events(secret)[-1] == ("Lê Ngọc Tuấn", "open", "web", True)
+        book = web.client.get(f"/documents/{secret}/nhat-ky-truy-cap.xlsx")
+        assert book.status_code == 200 and book.content[:2] == b"PK"
+        sheet = load_workbook(io.BytesIO(book.content)).active
+        assert sheet is not None
+        assert [r[6] for r in sheet.iter_rows(min_row=3, values_only=True)] == [
+            "không có quyền (bị từ chối)"] * 3 + ["người soạn hoặc người ký"]
+
+        web.sign_in(w.clerk_key)  # a văn thư does not export the log
+        assert web.client.get(f"/documents/{w.issued_id}/nhat-ky-truy-cap.xlsx"
+                              ).status_code == 403
 
         web.sign_in(w.other_clerk_key)
         assert web.client.get(f"/documents/{w.issued_id}").status_code == 404

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from sqlalchemy.orm import Session
-from starlette.responses import FileResponse, HTMLResponse
+from starlette.responses import FileResponse, HTMLResponse, Response
 
 from congvan.runtime import files_dir
 from congvan.web import dashboard, document_record, document_view, signing_view
@@ -119,6 +119,25 @@ def download_file(document_id: IdPath, file_id: IdPath, session: SessionDep,
     stem = (document.number_symbol or f"van-ban-{document.id}").replace("/", "-")
     suffix = path.suffix or (".docx" if stored.kind == "docx" else ".pdf")
     return FileResponse(path, filename=f"{stem}-{stored.kind}{suffix}")
+
+
+@router.get("/documents/{document_id}/nhat-ky-truy-cap.xlsx", name="document_access_xlsx")
+def access_xlsx(document_id: IdPath, session: SessionDep, actor: PersonDep) -> Response:
+    """The document's whole access log as .xlsx (Vietnam time; formula-safe cells), for the
+    office's leaders and administrators."""
+    from outbox.registers import RegisterColumn, to_xlsx
+    from registry.permissions import require_role
+
+    require_role(actor, "leader", "admin", action="xuất nhật ký truy cập văn bản")
+    access.document(session=session, document_id=document_id, actor=actor)
+    rows = access_log.export_rows(session=session, events=access_log.entries(
+        session=session, document_id=document_id))
+    data = to_xlsx(title=f"Nhật ký truy cập văn bản #{document_id}",
+                   columns=[RegisterColumn(*c) for c in access_log.COLUMNS], rows=rows)
+    return Response(data, media_type="application/vnd.openxmlformats-officedocument."
+                    "spreadsheetml.sheet", headers={
+                        "Content-Disposition":
+                        f'attachment; filename="nhat-ky-truy-cap-{document_id}.xlsx"'})
 
 
 def _review(session: Session, document_id: IdPath) -> Any:
