@@ -33,6 +33,9 @@ from registry.permissions import require_member, require_role
 
 MAX_ROWS = 2000
 MAX_BYTES = 5 * 1024 * 1024
+MAX_UNCOMPRESSED = 50 * 1024 * 1024  # a 2,000-line plan is well under 5 MiB unpacked
+MAX_ZIP_MEMBERS = 200
+MAX_ZIP_RATIO = 200  # a workbook compresses ~10:1; a bomb ~1000:1
 MAX_REPORTED = 20
 CODE_MAX = 20  # Appendix VI FileNotation: String 20
 TITLE_MAX = 500
@@ -155,6 +158,9 @@ def read_xlsx(data: bytes, *, source: str) -> PlanFile:
     if len(data) > MAX_BYTES:
         raise PlanFileError([("tệp", "", f"tệp quá lớn (tối đa {MAX_BYTES // 1024 // 1024} MiB)")],
                             source=source)
+    problem = _zip_problem(data)
+    if problem:
+        raise PlanFileError([("tệp", "", problem)], source=source)
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except Exception as exc:  # noqa: BLE001 - any unreadable workbook is the same user error
@@ -195,6 +201,25 @@ def read_xlsx(data: bytes, *, source: str) -> PlanFile:
         raise PlanFileError([("tệp", "", "không thấy dòng tiêu đề có cột «Số và ký hiệu hồ sơ» "
                                          "và «Tên đề mục và tiêu đề hồ sơ»")], source=source)
     return PlanFile(rows=rows)
+
+
+def _zip_problem(data: bytes) -> str | None:
+    """Why a workbook is refused from its zip directory alone (not a zip, a zip bomb), or None."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError):
+        return "tệp không phải bảng tính .xlsx; hãy lưu lại dạng Excel Workbook (*.xlsx)"
+    declared = sum(m.file_size for m in members)
+    compressed = sum(m.compress_size for m in members) or 1
+    if len(members) > MAX_ZIP_MEMBERS or declared > MAX_UNCOMPRESSED or \
+            declared / compressed > MAX_ZIP_RATIO:
+        return (f"tệp khai báo {declared // 1024 // 1024} MiB khi giải nén (tỷ lệ nén "
+                f"{declared // compressed}:1, {len(members)} thành phần): có dấu hiệu tệp nén "
+                "độc hại, không đọc; hãy xuất lại danh mục từ Excel")
+    return None
 
 
 def read_plan(path: Path) -> PlanFile:

@@ -82,6 +82,16 @@ class TestPlanImport:
         assert ("dòng 2", "Tên đề mục và tiêu đề hồ sơ") in where
         assert ("dòng 3", "Số và ký hiệu hồ sơ") in where
 
+    def test_zip_bomb_workbook_refused(self, session: Session, office: Office) -> None:
+        """A workbook whose sheet inflates 1000:1 is refused from the zip directory alone."""
+        import zipfile
+
+        bomb = io.BytesIO()
+        with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr("xl/worksheets/sheet1.xml", b" " * 20_000_000)
+        with pytest.raises(plan.PlanFileError, match="nén độc hại"):
+            plan.read_xlsx(bomb.getvalue(), source="bom.xlsx")
+
     def test_yaml_alias_refused(self, session: Session, office: Office) -> None:
         """Anchors and aliases are refused before anything is built."""
         with pytest.raises(plan.PlanFileError, match="bí danh"):
