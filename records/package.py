@@ -104,6 +104,8 @@ class Verified:
     members: int
     bytes: int
     problems: list[str] = field(default_factory=list)
+    signed: int = 0  # PDFs whose every signature is intact (with signatures=True)
+    unsigned: int = 0  # PDFs without a signature (a scan of paper)
 
 
 def _check_name(info: zipfile.ZipInfo) -> str | None:
@@ -206,8 +208,37 @@ def _check_manifest(data: bytes | None, hashes: dict[str, str]) -> list[str]:
     return problems
 
 
-def verify(path: Path) -> Verified:
-    """Check a package; PackageError lists every problem found (nothing is extracted)."""
+def _signatures(pdfs: dict[str, bytes]) -> tuple[int, int, list[str]]:
+    """(intact, unsigned, problems): every PAdES signature of each PDF checked for integrity
+    (not for trust: the archive holds its own roots)."""
+    from signing.errors import VerificationError
+    from signing.verify import verify_pdf
+
+    intact = unsigned = 0
+    problems: list[str] = []
+    for name, data in sorted(pdfs.items()):
+        try:
+            report = verify_pdf(data)
+        except VerificationError as exc:
+            if "không có chữ ký số" in str(exc):
+                unsigned += 1
+            else:
+                problems.append(f"«{name}»: {exc}")
+            continue
+        broken = [r.signer for r in report.signatures if not r.intact]
+        if broken:
+            problems.append(f"«{name}»: chữ ký số của {', '.join(broken)} không còn nguyên vẹn "
+                            "(tệp đã bị sửa sau khi ký)")
+        else:
+            intact += 1
+    return intact, unsigned, problems
+
+
+def verify(path: Path, *, signatures: bool = False) -> Verified:
+    """Check a package; PackageError lists every problem found (nothing is extracted).
+
+    ``signatures`` also checks that every signature in every PDF is intact: a package whose
+    PDF was changed and whose manifest was rewritten to match passes the hashes, not this."""
     from records.metadata import FILE_FIELDS, INCOMING_FIELDS, OUTGOING_FIELDS
 
     if not path.is_file():
@@ -223,15 +254,19 @@ def verify(path: Path) -> Verified:
             raise PackageError("; ".join(problems[:20]))
         hashes: dict[str, str] = {}
         small: dict[str, bytes | None] = {}
+        pdfs: dict[str, bytes] = {}
         for info in infos:
+            keep = signatures and info.filename.endswith(".pdf")
             try:
-                data, digest = _read(archive, info, MAX_XML_BYTES)
+                data, digest = _read(archive, info, MAX_MEMBER_BYTES if keep else MAX_XML_BYTES)
             except (zipfile.BadZipFile, OSError) as exc:
                 problems.append(f"«{info.filename}» hỏng ({exc})")
                 continue
             hashes[info.filename] = digest
             if info.filename.endswith((".xml", ".txt")):
                 small[info.filename] = data
+            elif keep and data is not None:
+                pdfs[info.filename] = data
     if MANIFEST not in hashes:
         raise PackageError(f"gói thiếu {MANIFEST}" + ("; " + "; ".join(problems)
                                                       if problems else ""))
@@ -264,16 +299,23 @@ def verify(path: Path) -> Verified:
         if not folder.isdigit() or _text(root, "DocOrdinal") != str(int(folder)):
             problems.append(f"{name}: DocOrdinal không khớp thư mục {folder}")
         amount = _text(root, "PageAmount")
-        pages += int(amount) if amount.isdigit() else 0
-        pdfs = [n for n in hashes if n.startswith(f"{DOC_DIR}/{folder}/") and n.endswith(".pdf")]
-        if int(amount or 0) and not pdfs:
+        if not amount.isdigit():
+            problems.append(f"{name}: PageAmount «{amount[:20]}» không phải số")
+            continue
+        pages += int(amount)
+        in_folder = [n for n in hashes
+                     if n.startswith(f"{DOC_DIR}/{folder}/") and n.endswith(".pdf")]
+        if int(amount) and not in_folder:
             problems.append(f"{DOC_DIR}/{folder}: có {amount} trang nhưng thiếu tệp PDF")
     if _text(file_root, "PageTotal") != str(pages):
         problems.append(f"PageTotal {_text(file_root, 'PageTotal')} khác tổng PageAmount {pages}")
+    intact, unsigned, bad = _signatures(pdfs) if signatures else (0, 0, [])
+    problems += bad
     if problems:
         raise PackageError("; ".join(problems[:20]))
     return Verified(file_code=notation, title=_text(file_root, "Title"), documents=len(folders),
-                    pages=pages, members=len(hashes), bytes=sum(i.file_size for i in infos))
+                    pages=pages, members=len(hashes), bytes=sum(i.file_size for i in infos),
+                    signed=intact, unsigned=unsigned)
 
 
 __all__ = ["MANIFEST", "Member", "PackageError", "Verified", "manifest_bytes", "safe_name",

@@ -385,17 +385,24 @@ def handover(
 
 
 @files_app.command("verify")
-def verify(package: Annotated[Path, typer.Argument(help="Gói nộp lưu (.zip).")]) -> None:
+def verify(
+    package: Annotated[Path, typer.Argument(help="Gói nộp lưu (.zip).")],
+    signatures: Annotated[bool, typer.Option(
+        "--signatures", help="Kiểm tra cả chữ ký số trong từng PDF còn nguyên vẹn.")] = False,
+) -> None:
     """Kiểm tra một gói nộp lưu: tên, kích thước, bảng băm SHA-256 của mọi tệp, dữ liệu đặc tả
-    của hồ sơ và từng văn bản. Không giải nén gì ra đĩa."""
+    của hồ sơ và từng văn bản (và chữ ký số với --signatures). Không giải nén gì ra đĩa."""
     from records import package as reader
     from records.errors import PackageError
 
     try:
-        found = reader.verify(package)
+        found = reader.verify(package, signatures=signatures)
     except PackageError as exc:
         err_console.print(f"[bold red]Gói không hợp lệ:[/] {exc}")
         raise typer.Exit(1) from None
     console.print(f"Gói hợp lệ: hồ sơ {found.file_code} «{found.title}», {found.documents} văn "
                   f"bản, {found.pages} trang, {found.members} tệp, mọi mã băm SHA-256 khớp.",
                   highlight=False, markup=False)
+    if signatures:
+        console.print(f"Chữ ký số: {found.signed} PDF còn nguyên vẹn, {found.unsigned} PDF không "
+                      "có chữ ký (bản quét văn bản giấy).", highlight=False)

@@ -3,6 +3,7 @@ separate reader."""
 
 from __future__ import annotations
 
+import hashlib
 import zipfile
 from datetime import date, timedelta
 from pathlib import Path
@@ -122,7 +123,58 @@ def _rewrite(source: Path, target: Path, change: str | None = None,
             new.writestr(*extra)
 
 
+@pytest.fixture(scope="module")
+def signed_pdf(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    """A real PAdES-signed 2-page PDF (dev CA), made once for the module."""
+    from signing.keys import create_dev_ca
+    from signing.signer import PadesSigner
+
+    ca = create_dev_ca(tmp_path_factory.mktemp("ca"), password="thu")
+    signer = PadesSigner.from_pkcs12(ca.signer_p12, "thu")
+    return signer.sign_pdf(pdf_bytes(2, "da-ky"), appearance=None, reason="thu")
+
+
+def _forge(source: Path, target: Path, member: str) -> None:
+    """Change one byte inside a PDF's signed range and rewrite the manifest to match it."""
+    with zipfile.ZipFile(source) as old:
+        data = {i.filename: old.read(i) for i in old.infolist()}
+    pdf = bytearray(data[member])
+    at = pdf.index(b"da-ky trang 1")
+    pdf[at] = ord("D")
+    data[member] = bytes(pdf)
+    hashes = {n: hashlib.sha256(d).hexdigest() for n, d in data.items() if n != package.MANIFEST}
+    data[package.MANIFEST] = package.manifest_bytes(hashes)
+    with zipfile.ZipFile(target, "w") as new:
+        for name, payload in data.items():
+            new.writestr(name, payload)
+
+
 class TestPackage:
+    def test_signatures_catch_a_forgery_with_a_matching_manifest(
+            self, session: Session, office: Office, files_root: Path, tmp_path: Path,
+            signed_pdf: bytes) -> None:
+        """A PDF changed after signing with the manifest rewritten passes the hashes but not
+        --signatures; the genuine package passes both (a scan without signature is counted)."""
+        case_file = _file(session, office, code="07.KY")
+        doc, scan = issued(session, office), received(session, office)
+        attach_pdf(session, doc, files_root, signed_pdf)
+        attach_pdf(session, scan, files_root, pdf_bytes(1, "quet"), kind="source")
+        _add(session, office, case_file, doc, scan)
+        closing.close(session=session, case_file=case_file, actor=office.clerk, now=NOW,
+                      files_root=files_root)
+        path = export.export(session=session, case_file=case_file, files_root=files_root,
+                             out_dir=tmp_path)
+        found = package.verify(path, signatures=True)
+        assert (found.signed, found.unsigned) == (1, 1)
+        with zipfile.ZipFile(path) as archive:
+            [member] = [n for n in archive.namelist() if n.startswith("van-ban/001/")
+                        and n.endswith(".pdf")]
+        forged = tmp_path / "gia.zip"
+        _forge(path, forged, member)
+        assert package.verify(forged).documents == 2
+        with pytest.raises(PackageError, match="không còn nguyên vẹn"):
+            package.verify(forged, signatures=True)
+
     def test_round_trip_and_one_byte_change_in_any_member(
             self, session: Session, closed: CaseFile, files_root: Path, tmp_path: Path) -> None:
         """The export verifies and is on the access log; a one-byte change in any member, the
