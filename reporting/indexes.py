@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from records.casefiles import items
 from records.metadata import retention_text
+from registry.access import is_secret, read_right
 from registry.clock import local_date
 from registry.doctypes import get_type
 from registry.labels import CASE_FILE_STATUS, label
@@ -25,6 +26,7 @@ from registry.models import (
     Document,
     DocumentStatus,
     Organization,
+    Person,
     Register,
 )
 
@@ -72,7 +74,18 @@ def _date(doc: Document) -> str:
     return f"{day:%d/%m/%Y}" if day else ""
 
 
-def _row(n: int, doc: Document, *, pages: int | None, codes: Sequence[str]) -> dict[str, str]:
+def _subject(session: Session, doc: Document, reader: Person | None) -> str:
+    """The type and subject — of a secret document only for a reader with the right to read it
+    (registry.access.read_right); others see that it exists, as on the register."""
+    if is_secret(doc) and (reader is None
+                           or read_right(session=session, document=doc, actor=reader) is None):
+        return f"{get_type(doc.doc_type).name} ({doc.secrecy}: trích yếu chỉ hiện với người có " \
+               "quyền đọc)"
+    return f"{get_type(doc.doc_type).name}: {doc.subject}".strip()
+
+
+def _row(n: int, doc: Document, *, pages: int | None, codes: Sequence[str],
+         subject: str) -> dict[str, str]:
     notes = [m for m in (doc.secrecy, doc.urgency) if m]
     if doc.status is DocumentStatus.REVOKED:
         notes.append("đã thu hồi")
@@ -80,18 +93,20 @@ def _row(n: int, doc: Document, *, pages: int | None, codes: Sequence[str]) -> d
         notes.append(f"đến số {doc.number:02d} ngày {local_date(doc.arrived_at):%d/%m/%Y}")
     return {"stt": str(n), "so_ky_hieu": _number(doc), "ngay": _date(doc),
             "tac_gia": _author(doc),
-            "trich_yeu": f"{get_type(doc.doc_type).name}: {doc.subject}".strip(),
+            "trich_yeu": subject,
             "to_so": str(pages) if pages else "", "ho_so": ", ".join(codes),
             "ghi_chu": "; ".join(notes)}
 
 
 def document_index(*, session: Session, organization: Organization, year: int,
-                   case_file: CaseFile | None = None) -> Index:
+                   case_file: CaseFile | None = None, reader: Person | None = None) -> Index:
     """The documents of one file in their order (DocOrdinal), or, without a file, every document
-    the organisation issued or registered in ``year`` (outgoing, then incoming, by number)."""
+    the organisation issued or registered in ``year`` (outgoing, then incoming, by number).
+    A secret document's subject shows only when ``reader`` may read it."""
     if case_file is not None:
         links = items(session=session, case_file=case_file)
-        rows = [_row(i, link.document, pages=link.page_count, codes=[case_file.code])
+        rows = [_row(i, link.document, pages=link.page_count, codes=[case_file.code],
+                     subject=_subject(session, link.document, reader))
                 for i, link in enumerate(links, start=1)]
         return Index(f"Mục lục văn bản trong hồ sơ {case_file.code}: {case_file.title}",
                      organization, case_file.year, DOCUMENT_COLUMNS, rows, case_file)
@@ -107,8 +122,8 @@ def document_index(*, session: Session, organization: Organization, year: int,
         .options(selectinload(Document.issuer), selectinload(Document.sender))
         .order_by(Document.direction.desc(), Document.register_id, Document.number)).all()
     codes = _file_codes(session, [d.id for d in docs])
-    rows = [_row(i, doc, pages=None, codes=codes.get(doc.id, []))
-            for i, doc in enumerate(docs, start=1)]
+    rows = [_row(i, doc, pages=None, codes=codes.get(doc.id, []),
+                 subject=_subject(session, doc, reader)) for i, doc in enumerate(docs, start=1)]
     return Index(f"Mục lục văn bản năm {year}", organization, year, DOCUMENT_COLUMNS, rows)
 
 

@@ -159,8 +159,9 @@ def documents(
             organization = get_by_key(session=session, model=Organization, key=org)
             case_file = get_file(session=session, organization_id=organization.id, year=year,
                                  code=file_code) if file_code else None
+            door = reader_door(session, as_)
             index = indexes.document_index(session=session, organization=organization,
-                                           year=year, case_file=case_file)
+                                           year=year, case_file=case_file, reader=door.actor)
             errors = _index_out(session, output, suffix, index, organization, signer, today)
             _log(session, as_, "document-index", organization=org, year=year,
                  file=file_code or "", rows=len(index.rows))

@@ -49,10 +49,12 @@ class Office:
     session: Session
     numbers: int = 0
 
-    def incoming(self, arrived: datetime, *, due: date | None = None) -> Document:
+    def incoming(self, arrived: datetime, *, due: date | None = None,
+                 secrecy: str | None = None, subject: str | None = None) -> Document:
         self.numbers += 1
         doc = Document(direction=Direction.INCOMING, status=DocumentStatus.RECEIVED,
-                       doc_type="cong_van", subject=f"Văn bản đến {self.numbers}",
+                       secrecy=secrecy, doc_type="cong_van",
+                       subject=subject or f"Văn bản đến {self.numbers}",
                        register_id=self.register.id, number=self.numbers, year=2026,
                        arrived_at=arrived, due_date=due, sender_name="Sở Tư pháp",
                        original_number=f"{self.numbers}/STP-VP", original_date=arrived.date())
@@ -197,8 +199,9 @@ class TestOutgoingHandling:
 
 class TestIndexes:
     def test_document_and_file_index(self, session: Session, office: Office) -> None:
-        """The year's document index lists registered documents with their file codes; a file's
-        index follows its order; the file index lists the year's files."""
+        """The year's document index lists registered documents with their file codes (a secret
+        one's subject only for a reader with the right); a file's index follows its order; the
+        file index lists the year's files."""
         o = office
         first, second = o.incoming(utc(2026, 1, 5, 2)), o.incoming(utc(2026, 1, 6, 2))
         case_file = CaseFile(organization_id=o.org.id, year=2026, code="05.TCCB",
@@ -217,6 +220,13 @@ class TestIndexes:
         in_file = indexes.document_index(session=session, organization=o.org, year=2026,
                                          case_file=case_file)
         assert [r["so_ky_hieu"] for r in in_file.rows] == ["2/STP-VP", "1/STP-VP"]
+        o.incoming(utc(2026, 1, 8, 2), secrecy="MẬT", subject="V/v phương án bảo vệ")
+        masked = indexes.document_index(session=session, organization=o.org, year=2026,
+                                        reader=o.officer)
+        shown = indexes.document_index(session=session, organization=o.org, year=2026,
+                                       reader=o.deputy)  # the head of the office
+        assert masked.rows[-1]["trich_yeu"].startswith("Công văn (MẬT: trích yếu chỉ hiện")
+        assert shown.rows[-1]["trich_yeu"] == "Công văn: V/v phương án bảo vệ"
         files = indexes.file_index(session=session, organization=o.org, year=2026)
         assert [(r["ma"], r["bao_quan"], r["so_luong"], r["tinh_trang"]) for r in files.rows] == [
             ("05.TCCB", "10 năm", "2 văn bản", "Đang lập")]

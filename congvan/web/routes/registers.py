@@ -183,7 +183,8 @@ def appendix6_file(
                                     signer=appendix6.default_signer(session, organization)),
             today))
     else:
-        index = (indexes.document_index(session=session, organization=organization, year=nam)
+        index = (indexes.document_index(session=session, organization=organization, year=nam,
+                                        reader=actor)
                  if loai == "van-ban" else
                  indexes.file_index(session=session, organization=organization, year=nam))
         name = f"phu-luc-vi-{loai}-{nam}"
