@@ -28,9 +28,9 @@ import pytest
 import uvicorn
 from sqlalchemy import select
 
-from congvan.web import create_app
+from congvan.web import create_app, document_view
 from outbox.channels.email import SmtpChannel
-from outbox.relay import relay_once
+from outbox.relay import RetryPolicy, relay_once
 from registry import db
 from registry.models import Delivery, DeliveryStatus, Document, DocumentStatus, Organization
 from tests import factories
@@ -187,15 +187,17 @@ def golden(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Golden]:
         thread.join(timeout=30)
         db.get_engine().dispose()
         drop_pg_database(url)
+        document_view.close_converter()
         signing_world.restore(previous)
 
 
-def _relay(golden: Golden) -> None:
+def _relay(golden: Golden, attempts: int = 5) -> None:
     """The outbox relay's pass (its own process in production): e-mail to the aiosmtpd."""
     channel = SmtpChannel(host=golden.smtp.host, port=golden.smtp.port,
                           from_addr="van-thu@bcd138.example.test")
     relay_once(channels={"email": channel}, engine=db.get_engine(),  # type: ignore[arg-type]
-               files_root=golden.files_dir)
+               files_root=golden.files_dir,
+               policy=RetryPolicy(max_attempts=attempts, base=1, jitter=0.0, lease=60))
 
 
 def _shot(page: Any, golden: Golden, name: str) -> None:
@@ -312,6 +314,7 @@ def test_golden_path_on_a_desktop(golden: Golden, chromium: Any) -> None:
     clerk.get_by_role("button", name="Đọc tệp").click()
     expect(clerk.locator("#symbol")).to_have_value("CAH-TH")
     expect(clerk.locator("#number")).to_have_value("152")
+    expect(clerk.locator("#date")).to_have_value("05/01/2023")
     _shot(clerk, golden, "08-van-ban-den-doc-ban-quet")
     clerk.get_by_role("button", name="Vào sổ").click()
     expect(clerk.locator("#xu-ly")).to_be_visible()
@@ -353,7 +356,8 @@ def test_golden_path_on_a_desktop(golden: Golden, chromium: Any) -> None:
 @pytest.mark.libreoffice
 def test_sign_and_issue_on_a_phone(golden: Golden, chromium: Any) -> None:
     """At 390 px: the chair reads an approved draft and signs it with the PIN, the văn thư
-    issues it and follows the deliveries; no page scrolls sideways."""
+    issues it; the units' mail server refuses (554): the reason shows per unit, and Gửi lại
+    re-queues each one until all three are sent; no page scrolls sideways."""
     from playwright.sync_api import expect
 
     expect.set_options(timeout=30_000)
@@ -376,10 +380,21 @@ def test_sign_and_issue_on_a_phone(golden: Golden, chromium: Any) -> None:
     _shot(clerk, golden, "22-dien-thoai-van-thu-ban-hanh")
     clerk.get_by_role("button", name="Cấp số và ban hành").click()
     expect(clerk.locator("#tinh-trang-gui li[data-state=queued]")).to_have_count(3)
+    golden.smtp.faults.permanent = True  # the units' mail server refuses everything
+    _relay(golden, attempts=1)
+    dead = clerk.locator("#tinh-trang-gui li[data-state=dead]")
+    expect(dead).to_have_count(3)
+    expect(dead.first).to_contain_text("Máy chủ thư nơi nhận từ chối (mã 554)")
+    _no_sideways_scroll(clerk)
+    _shot(clerk, golden, "23-dien-thoai-gui-that-bai")
+    golden.smtp.faults.permanent = False
+    for i in range(3):  # each Gửi lại is an HTMX POST carrying the page's CSRF token
+        clerk.locator("#tinh-trang-gui li[data-state=dead] button").first.click()
+        expect(dead).to_have_count(2 - i)
     _relay(golden)
     expect(clerk.locator("#tinh-trang-gui li[data-state=sent]")).to_have_count(3)
     _no_sideways_scroll(clerk)
-    _shot(clerk, golden, "23-dien-thoai-da-gui")
+    _shot(clerk, golden, "24-dien-thoai-gui-lai-da-gui")
 
 
 def _approved(session: Any, files_root: Path, world: scenario.World) -> int:

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from congvan import cli
-from congvan.web import create_app
+from congvan.web import create_app, document_view
 from outbox.channels.email import SmtpChannel
 from outbox.relay import RetryPolicy, relay_once
 from registry import db, schema
@@ -83,6 +83,7 @@ def web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Web]:
     finally:
         client.close()
         db.get_engine().dispose()
+        document_view.close_converter()
         signing_world.restore(previous)
 
 

@@ -88,7 +88,8 @@ def incoming_register(
     if action != "vao-so":
         proposed = {"number": incoming.number_symbol.partition("/")[0],
                     "symbol": incoming.number_symbol.partition("/")[2],
-                    "date": incoming.original_date.isoformat() if incoming.original_date else "",
+                    "date": (f"{incoming.original_date:%d/%m/%Y}" if incoming.original_date
+                             else ""),  # as the field asks: ngày/tháng/năm
                     "issuer": incoming.sender_name, "subject": incoming.subject,
                     "urgency": incoming.urgency or "", "via": incoming.channel}
         return page(request, "incoming_form.html", {
