@@ -26,6 +26,7 @@ from sqlalchemy import (
     UniqueConstraint,
     func,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from registry.db import Base
@@ -748,7 +749,10 @@ class Submission(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(ForeignKey("report_requests.id"), index=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"))
-    values: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # jsonb on PostgreSQL (migration 0015): the deadlines board sums the figures in SQL, and
+    # json was parsed again for every indicator of every row.
+    values: Mapped[dict[str, Any]] = mapped_column(JSON().with_variant(JSONB(), "postgresql"),
+                                                   default=dict)
     file_path: Mapped[str | None] = mapped_column(Text)
     file_sha256: Mapped[str | None] = mapped_column(String(64))
     channel: Mapped[str] = mapped_column(String(20))  # xlsx | api | email

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
@@ -16,22 +15,34 @@ from registry.clock import local_today
 from reporting import requests as report_requests
 
 router = APIRouter(include_in_schema=False)
+PAGE = 100  # units per page of the board's table (a province has hundreds, the country 3,321)
 
 
 @router.get("/requests", response_class=HTMLResponse, name="requests")
 def list_requests(request: Request, session: SessionDep, actor: PersonDep,
                   period: Annotated[str | None, Query()] = None,
-                  late: Annotated[bool, Query()] = False) -> HTMLResponse:
-    """Requests of one period (default: the newest), with unit, due date and status."""
+                  late: Annotated[bool, Query()] = False,
+                  trang: Annotated[int, Query(ge=1, le=100_000)] = 1) -> HTMLResponse:
+    """Requests of one period (default: the newest), with unit, due date and status; the
+    totals and figures cover every unit (counted and summed by the database), the table
+    shows ``PAGE`` units at a time."""
     periods = report_requests.periods(session=session, actor=actor)
     chosen = period if period in periods else (periods[0] if periods and period is None else None)
     today = local_today()
-    rows = report_requests.overview(session=session, today=today, period=chosen, late_only=late,
-                                    actor=actor)
+    totals = report_requests.counts(session=session, today=today, period=chosen,
+                                    late_only=late, actor=actor)
+    pages = max(1, -(-totals["total"] // PAGE))
+    shown = min(trang, pages)
+    rows = report_requests.overview(session=session, today=today, period=chosen,
+                                    late_only=late, actor=actor, limit=PAGE,
+                                    offset=(shown - 1) * PAGE)
     context = {"rows": rows, "periods": periods, "period": chosen or "", "late": late,
-               "today": today, "late_count": sum(1 for r in rows if r.late),
+               "page": shown, "pages": pages, "page_size": PAGE, "totals": totals,
+               "today": today, "late_count": totals["late"],
                "staff": bool({"clerk", "leader"} & set(actor.roles or [])),
-               **board(session=session, rows=rows, period=chosen, today=today)}
+               "late_days": {r.request.id: (today - r.request.due_date).days
+                             for r in rows if r.late},
+               "figures": figures(session=session, period=chosen, actor=actor)}
     if request.headers.get("HX-Request") and not request.headers.get("HX-History-Restore-Request"):
         return page(request, "_requests_table.html", context)
     return page(request, "requests.html", context)
@@ -82,27 +93,16 @@ def remind_now(request: Request, session: SessionDep, actor: StaffDep,
                       if len(owed) > len(claimed) else ".")})
 
 
-def board(*, session: Session, rows: Sequence[Any], period: str | None, today: date
-          ) -> dict[str, Any]:
-    """Totals by state, days late per request, the aggregated figures so far per duty."""
-    from reporting.aggregation import aggregate
+def figures(*, session: Session, period: str | None, actor: Any) -> list[Any]:
+    """The aggregated figures so far of each duty with requests in ``period``."""
+    from reporting.aggregation import progress
     from reporting.forms import form_of
 
-    totals = {"submitted": 0, "late": 0, "waiting": 0}
-    late_days: dict[int, int] = {}
-    for row in rows:
-        if not report_requests.is_owed(row.request):
-            totals["submitted"] += 1
-        elif row.late:
-            totals["late"] += 1
-            late_days[row.request.id] = (today - row.request.due_date).days
-        else:
-            totals["waiting"] += 1
-    figures = []
-    if period:
-        duties = {r.request.duty_id: r.request for r in rows if r.request.duty_id is not None}
-        for duty_id, sample in duties.items():
-            form = form_of(sample.form)
-            figures.append((sample.form.name, form, aggregate(
-                session=session, duty_id=duty_id, period_key=period, form=form)))
-    return {"totals": totals, "late_days": late_days, "figures": figures}
+    if not period:
+        return []
+    out = []
+    for duty_id, row in report_requests.duty_forms(session=session, period=period, actor=actor):
+        form = form_of(row)
+        out.append((row.name, form, progress(session=session, duty_id=duty_id,
+                                             period_key=period, form=form)))
+    return out
