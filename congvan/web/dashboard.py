@@ -64,9 +64,13 @@ def for_person(*, session: Session, actor: Person, limit: int = 20) -> Todo:
             mine, no_steps, Document.status == DocumentStatus.SUBMITTED,
             Document.issuer_id == actor.organization_id).order_by(Document.id).limit(limit))]
     if "leader" in roles:
-        todo.to_sign = session.scalars(select(Document).where(
+        from signing import person
+
+        # Only what this leader may sign (their signing right covers the issuer and type).
+        todo.to_sign = [d for d in session.scalars(select(Document).where(
             mine, Document.status == DocumentStatus.APPROVED,
-            Document.issuer_id == actor.organization_id).order_by(Document.id).limit(limit)).all()
+            Document.issuer_id == actor.organization_id).order_by(Document.id).limit(limit))
+            if person.may_sign(session=session, document_id=d.id, actor=actor)]
     if roles & {"clerk", "admin"}:
         todo.to_issue = session.scalars(select(Document).where(
             mine, Document.status == DocumentStatus.SIGNED,

@@ -116,14 +116,17 @@ def _doc(document_id: int) -> tuple[DocumentStatus, list[str]]:
 
 class TestSignWithPin:
     def test_clerk_and_deputy_cannot_sign(self, web: Web) -> None:
-        """A clerk gets 403 on sign; a leader without a signing right for the body gets 403
-        and no sign form; nothing changes."""
+        """The chair finds the approved draft on their dashboard; a clerk gets 403 on sign; a
+        leader without a signing right for the body gets 403, no sign form and no dashboard
+        entry; nothing changes."""
         document_id = _draft(web, "V/v thử quyền ký", UNITS[:1])
+        assert f"/documents/{document_id}" in web.client.get("/").text
         web.sign_in(web.world.clerk_key)
         assert web.client.post(f"/documents/{document_id}/ky",
                                data={"pin": CHAIR_PIN}).status_code == 403
         web.sign_in(DEPUTY)
         assert 'id="ky-so"' not in web.client.get(f"/documents/{document_id}").text
+        assert f"/documents/{document_id}" not in web.client.get("/").text
         refused = web.client.post(f"/documents/{document_id}/ky", data={"pin": DEPUTY_PIN})
         assert refused.status_code == 403 and "Nguyễn Văn Phó" in refused.text
         assert _doc(document_id) == (DocumentStatus.APPROVED, [])
