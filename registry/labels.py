@@ -78,6 +78,7 @@ AUDIT_ACTION: dict[str, str] = {
     "submission_rejected": "Không nhận báo cáo",
     "approve": "Duyệt",
     "return": "Trả lại",
+    "pin_refused": "Nhập sai mã PIN khi ký",
     "sign": "Ký số",
     "prepare_signature": "Chuẩn bị ký qua thiết bị ký",
     "register_certificate": "Đăng ký chứng thư số",

@@ -12,17 +12,27 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from congvan.settings import Settings
-from registry.models import Person
+from registry import audit
+from registry.clock import to_local
+from registry.db import transaction
+from registry.models import AuditEvent, Person
 from signing import certificates, keyring, pkcs12
 from signing.errors import BadPassword, KeyUnavailable
 from signing.keyring import KeySource
 
 PIN_MAX = 64  # PKCS#11 PINs are short; a longer field is refused before the token is asked
+# A server-held token that never locks (SoftHSM2 does not) must not be open to guessing from a
+# stolen session: after PIN_TRIES wrong PINs within PIN_WINDOW the page stops asking the token.
+PIN_TRIES = 5
+PIN_WINDOW = timedelta(minutes=15)
+PIN_REFUSED = "pin_refused"
 
 
 def person_token(*, session: Session, settings: Settings, actor: Person, pin: str) -> KeySource:
@@ -48,6 +58,32 @@ def person_token(*, session: Session, settings: Settings, actor: Person, pin: st
                                 pin=pin, key_id=match.key_id)
     return KeySource.pkcs11(module=settings.pkcs11_module, token_label=match.token_label,
                             pin=pin, key_label=match.cert_label, cert_label=match.cert_label)
+
+
+def require_pin_tries_left(*, session: Session, actor: Person,
+                           now: datetime | None = None) -> None:
+    """BadPassword when ``actor`` typed a wrong PIN PIN_TRIES times within PIN_WINDOW."""
+    moment = to_local(now or datetime.now(UTC))
+    recent = session.scalars(select(AuditEvent.at).where(
+        AuditEvent.actor_id == actor.id, AuditEvent.action == PIN_REFUSED)
+        .order_by(AuditEvent.id.desc()).limit(PIN_TRIES)).all()
+    inside = [at for at in recent if moment - to_local(at) < PIN_WINDOW]
+    if len(inside) >= PIN_TRIES:
+        wait = PIN_WINDOW - (moment - to_local(min(inside)))
+        minutes = max(1, -(-int(wait.total_seconds()) // 60))
+        raise BadPassword(
+            f"Đã nhập sai mã PIN {PIN_TRIES} lần trong {PIN_WINDOW.seconds // 60} phút: tạm "
+            f"ngừng ký bằng mã PIN của {actor.full_name} thêm {minutes} phút để bảo vệ token. "
+            "Có thể ký qua tác tử ký (congvan sign-agent) trên máy của mình.")
+
+
+def record_pin_refused(*, document_id: int, actor_id: int) -> None:
+    """Keep a wrong PIN on the audit trail, in its own transaction (the signing one rolled
+    back): it counts towards :func:`require_pin_tries_left`. The PIN itself is not kept."""
+    with transaction() as session:
+        who = session.get(Person, actor_id)
+        audit.record(session=session, action=PIN_REFUSED, object_type="document",
+                     object_id=document_id, actor=who)
 
 
 def organization(settings: Settings) -> KeySource:

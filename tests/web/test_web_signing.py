@@ -266,3 +266,24 @@ class TestSignThroughAgent:
         with db.transaction() as session:
             assert session.scalar(select(PendingSignature).where(
                 PendingSignature.document_id == document_id)) is None
+
+
+class TestPinAttempts:
+    def test_wrong_pins_stop_the_pin_door_for_a_while(self, web: Web) -> None:
+        """SoftHSM2 never locks a token: after five wrong PINs in 15 minutes the page stops
+        asking it — even the right PIN is refused, nothing is signed, the sign agent is
+        offered instead; each wrong PIN is on the document's audit trail, the PIN is not."""
+        document_id = _draft(web, "V/v thử nhập sai mã PIN nhiều lần", UNITS[:1])
+        answers = [web.client.post(f"/documents/{document_id}/ky", data={"pin": f"99{i}"})
+                   for i in range(5)]
+        assert all(a.status_code == 422 for a in answers)
+        stopped = web.client.post(f"/documents/{document_id}/ky", data={"pin": CHAIR_PIN})
+        assert stopped.status_code == 422 and "tạm ngừng ký bằng mã PIN" in stopped.text
+        assert "tác tử ký" in stopped.text
+        assert _doc(document_id) == (DocumentStatus.APPROVED, [])
+        with db.transaction() as session:
+            refused = session.scalars(select(AuditEvent).where(
+                AuditEvent.object_id == document_id,
+                AuditEvent.action == "pin_refused")).all()
+            assert refused and all("99" not in str(e.detail) for e in refused)
+        assert "Nhập sai mã PIN khi ký" in web.client.get(f"/documents/{document_id}").text

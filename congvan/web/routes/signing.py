@@ -46,7 +46,9 @@ def sign_with_pin(request: Request, document_id: IdPath, session: SessionDep,
     access.document(session=session, document_id=document_id, actor=actor)
     person.require_may_sign(session=session, document_id=document_id, actor=actor)
     assert settings.files_dir is not None
+    actor_id = actor.id
     try:
+        keys.require_pin_tries_left(session=session, actor=actor)
         source = keys.person_token(session=session, settings=settings, actor=actor, pin=pin)
         image = keyring.signature_image(keys.signature_png(settings, actor))
         with keyring.opened_signer(source, tsa_url=settings.tsa_url) as signer:
@@ -58,8 +60,9 @@ def sign_with_pin(request: Request, document_id: IdPath, session: SessionDep,
         session.rollback()
         message = str(exc)
         if isinstance(exc, BadPassword) and "không đúng" in message:
-            message += (" Gõ lại mã PIN rồi bấm Ký số; nhập sai nhiều lần liên tiếp sẽ khoá "
-                        "token.")
+            keys.record_pin_refused(document_id=document_id, actor_id=actor_id)
+            message += (" Gõ lại mã PIN rồi bấm Ký số; nhập sai nhiều lần liên tiếp sẽ tạm "
+                        "ngừng ký bằng mã PIN (và có thể khoá token).")
         return _sign_panel(request, session, settings, document_id, actor, message)
     return _back(request, document_id)
 
