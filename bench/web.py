@@ -22,12 +22,13 @@ threads on their own psycopg connections, the same number of times. Printed: p50
 both and the ratio of the p95s. The machine is shared: the ratios are the point.
 
     python bench/web.py [--units 3321] [--documents 20000] [--clients 10] [--rounds 30]
-                        [--postgres URL]
+                        [--web-processes 1] [--postgres URL]
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import os
 import random
@@ -91,6 +92,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--units", type=int, default=3321)
     parser.add_argument("--documents", type=int, default=20000)
     parser.add_argument("--clients", type=int, default=10)
+    parser.add_argument("--web-processes", type=int, default=1,
+                        help="congvan web processes; clients are spread over them")
     parser.add_argument("--rounds", type=int, default=30,
                         help="requests of each kind per client (after one warm-up round)")
     parser.add_argument("--postgres", default=admin_url())
@@ -101,11 +104,13 @@ def main(argv: list[str] | None = None) -> int:
         seed(url, units=args.units, documents=args.documents)
         print(f"seed: {args.units:,} units, {len(PERIODS)} periods, {args.documents:,} "
               f"documents in {time.perf_counter() - started:.1f} s")
-        with web_server(url, work) as base:
-            web = load_web(base, clients=args.clients, rounds=args.rounds)
+        with contextlib.ExitStack() as stack:
+            bases = [stack.enter_context(web_server(url, work / f"web-{n}"))
+                     for n in range(args.web_processes)]
+            web = load_web(bases, clients=args.clients, rounds=args.rounds)
         bare = load_sql(url, clients=args.clients, rounds=args.rounds)
     shutil.rmtree(work, ignore_errors=True)
-    report(web, bare, clients=args.clients)
+    report(web, bare, clients=args.clients, processes=args.web_processes)
     return 0
 
 
@@ -220,6 +225,7 @@ class web_server:  # noqa: N801 - used as a context manager like a function
         self.url, self.work = url, work
 
     def __enter__(self) -> str:
+        self.work.mkdir(parents=True, exist_ok=True)
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", 0))
             port = sock.getsockname()[1]
@@ -275,9 +281,10 @@ WEB_QUERIES: dict[str, tuple[str, dict[str, str]]] = {
 }
 
 
-def load_web(base: str, *, clients: int, rounds: int) -> dict[str, list[float]]:
-    """Each client signs in, warms up once, then asks every query ``rounds`` times."""
-    sessions = [_signed_in(base) for _ in range(clients)]
+def load_web(bases: list[str], *, clients: int, rounds: int) -> dict[str, list[float]]:
+    """Each client signs in (on the web processes in turn), warms up once, then asks every
+    query ``rounds`` times."""
+    sessions = [_signed_in(bases[n % len(bases)]) for n in range(clients)]
     answers = {name: _count_rows(sessions[0].get(path, params=params).text, name)
                for name, (path, params) in WEB_QUERIES.items()}
     print("web answers (rows):", answers)
@@ -447,10 +454,11 @@ def _p(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
 
 
-def report(web: dict[str, list[float]], bare: dict[str, list[float]], *, clients: int) -> None:
+def report(web: dict[str, list[float]], bare: dict[str, list[float]], *, clients: int,
+           processes: int) -> None:
     load = os.getloadavg()
-    print(f"\n{clients} concurrent clients; load average {load[0]:.1f} {load[1]:.1f} "
-          f"{load[2]:.1f} (shared machine: compare the ratios)")
+    print(f"\n{clients} concurrent clients, {processes} web process(es); load average "
+          f"{load[0]:.1f} {load[1]:.1f} {load[2]:.1f} (shared machine: compare the ratios)")
     print(f"{'query':<16} {'n':>5} {'web p50':>9} {'web p95':>9} {'SQL p50':>9} "
           f"{'SQL p95':>9} {'p95 web/SQL':>12}")
     for name in WEB_QUERIES:

@@ -68,7 +68,7 @@ class TestUpload:
                              FORM)
         answer = upload(reporter, late, data)
         assert answer.status_code == 200, answer.text
-        found = re.search(r"Mã tiếp nhận <strong>BC-(\d+)</strong>", answer.text)
+        found = re.search(r"Mã tiếp nhận <strong[^>]*>BC-(\d+)</strong>", answer.text)
         assert found and "Đã nhận báo cáo." in answer.text
         with db.transaction() as session:
             row = session.get(Submission, int(found.group(1)))
