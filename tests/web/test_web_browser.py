@@ -79,7 +79,7 @@ def test_clerk_filters_opens_a_document_and_a_recipient_acknowledges(
             page.get_by_role("link", name="Tất cả").click()
             page.get_by_role("link", name="01/BCĐ-NC").click()
             expect(page.locator("h1")).to_contain_text("V/v triển khai thực hiện")
-            row = page.locator("tr", has_text="Công an huyện Đăk Hà")
+            row = page.locator("li.delivery", has_text="Công an huyện Đăk Hà")
             expect(row).to_contain_text("Đã gửi")
 
             token = make_token(secret=SECRET, delivery_id=world.sent_id)
@@ -88,7 +88,7 @@ def test_clerk_filters_opens_a_document_and_a_recipient_acknowledges(
             expect(page.locator("h1")).to_contain_text("Cảm ơn, đã ghi nhận")
 
             page.goto(f"{base}/documents/{world.issued_id}")
-            expect(page.locator("tr", has_text="Công an huyện Đăk Hà")).to_contain_text(
+            expect(page.locator("li.delivery", has_text="Công an huyện Đăk Hà")).to_contain_text(
                 "Đã xác nhận")
             page.screenshot(path=str(tmp_path / "van-ban.png"), full_page=True)
         finally:
