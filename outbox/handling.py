@@ -32,7 +32,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from outbox.enqueue import enqueue_notice
-from registry import audit, documents
+from registry import access, audit, documents
 from registry.clock import local_date, now_utc, to_local
 from registry.errors import InvalidTransition, NotFound, PermissionDenied, ValidationError
 from registry.labels import HANDLING_EVENT, HANDLING_ROLE, HANDLING_STATUS
@@ -421,12 +421,15 @@ class Entry:
     document: Document
     main: HandlingAssignment | None
     presented: bool
+    subject: str = ""  # what the reader may see (registry.access.shown_subject)
 
 
-def listing(*, session: Session, organization_key: str, year: int, search: str | None = None
-            ) -> list[Entry]:
+def listing(*, session: Session, organization_key: str, year: int, reader: Person | None,
+            search: str | None = None) -> list[Entry]:
     """The office's incoming documents of ``year`` in number order, optionally those whose
-    subject, sender, number/symbol or full text (a scan's OCR included) contains ``search``."""
+    subject, sender, number/symbol or full text (a scan's OCR included) contains ``search``.
+    A secret document ``reader`` may not read matches on its sender and number only (its
+    subject and text are not searched for them); each entry carries the subject to show."""
     org = get_by_key(session=session, model=Organization, key=organization_key)
     docs = list(session.scalars(
         select(Document).join(Register, Register.id == Document.register_id)
@@ -439,14 +442,17 @@ def listing(*, session: Session, organization_key: str, year: int, search: str |
             DocumentText.document_id.in_([d.id for d in docs]))).tuples().all())
         docs = [d for d in docs if needle in " ".join(
             (d.subject, d.sender_name or "", d.original_number or "", texts.get(d.id, ""))
-        ).casefold()]
+            if access.may_see_subject(session=session, document=d, reader=reader)
+            else (d.sender_name or "", d.original_number or "")).casefold()]
     ids = [d.id for d in docs]
     mains = {r.document_id: r for r in session.scalars(select(HandlingAssignment).where(
         HandlingAssignment.document_id.in_(ids), HandlingAssignment.role == "main",
         HandlingAssignment.status != "replaced"))}
     presented = set(session.scalars(select(HandlingEvent.document_id).where(
         HandlingEvent.document_id.in_(ids), HandlingEvent.kind == "present")))
-    return [Entry(d, mains.get(d.id), d.id in presented) for d in docs]
+    return [Entry(d, mains.get(d.id), d.id in presented,
+                  access.shown_subject(session=session, document=d, reader=reader))
+            for d in docs]
 
 
 def arrivals(*, session: Session, document_id: int) -> list[IncomingArrival]:

@@ -20,10 +20,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from registry.access import shown_subject
 from registry.clock import VIETNAM as VN_TZ
 from registry.doctypes import get_type
 from registry.filing import file_codes
-from registry.models import Delivery, DeliveryStatus, Direction, Document, Register
+from registry.models import Delivery, DeliveryStatus, Direction, Document, Person, Register
 from registry.recipients import archive_line, destinations
 
 
@@ -82,8 +83,10 @@ def _local(moment: datetime | None, layout: str = "%d/%m/%Y") -> str:
     return aware.astimezone(VN_TZ).strftime(layout)
 
 
-def _type_and_subject(document: Document) -> str:
-    return f"{get_type(document.doc_type).name}: {document.subject}"
+def _type_and_subject(session: Session, document: Document, reader: Person | None) -> str:
+    # A secret document's subject only for a reader with the right (registry.access).
+    subject = shown_subject(session=session, document=document, reader=reader)
+    return f"{get_type(document.doc_type).name}: {subject}"
 
 
 def _documents(session: Session, organization_id: int, direction: Direction, year: int
@@ -111,13 +114,15 @@ def _copies(archive: str) -> int:
     return int(match.group(1)) if match else len([p for p in archive.split(",") if p.strip()])
 
 
-def outgoing_rows(*, session: Session, organization_id: int, year: int) -> list[dict[str, str]]:
-    """The outgoing register of an organisation for a year, one row per numbered document."""
+def outgoing_rows(*, session: Session, organization_id: int, year: int, reader: Person | None
+                  ) -> list[dict[str, str]]:
+    """The outgoing register of an organisation for a year, one row per numbered document.
+    A secret document's subject shows only when ``reader`` may read it (None: never)."""
     return outgoing_rows_of(session=session, documents=_documents(
-        session, organization_id, Direction.OUTGOING, year))
+        session, organization_id, Direction.OUTGOING, year), reader=reader)
 
 
-def outgoing_rows_of(*, session: Session, documents: Sequence[Document]
+def outgoing_rows_of(*, session: Session, documents: Sequence[Document], reader: Person | None
                      ) -> list[dict[str, str]]:
     """Outgoing register rows of ``documents`` (numbered, in the order given): the year's
     register, or the part of it a search selected (the printed book of the registers page)."""
@@ -137,7 +142,7 @@ def outgoing_rows_of(*, session: Session, documents: Sequence[Document]
         rows.append({
             "so_ky_hieu": doc.number_symbol or "",
             "ngay": _d(doc.issue_date),
-            "trich_yeu": _type_and_subject(doc),
+            "trich_yeu": _type_and_subject(session, doc, reader),
             "nguoi_ky": doc.signer.full_name if doc.signer else "",
             "noi_nhan": "\n".join(places),
             "ban_luu": archive,
@@ -150,14 +155,16 @@ def outgoing_rows_of(*, session: Session, documents: Sequence[Document]
     return rows
 
 
-def incoming_rows(*, session: Session, organization_id: int, year: int) -> list[dict[str, str]]:
+def incoming_rows(*, session: Session, organization_id: int, year: int, reader: Person | None
+                  ) -> list[dict[str, str]]:
     """The incoming register of an organisation for a year, in incoming-number order; the
-    handling columns (unit or person, date passed on, signed for) come from outbox.handling."""
+    handling columns (unit or person, date passed on, signed for) come from outbox.handling.
+    A secret document's subject shows only when ``reader`` may read it (None: never)."""
     return incoming_rows_of(session=session, documents=_documents(
-        session, organization_id, Direction.INCOMING, year))
+        session, organization_id, Direction.INCOMING, year), reader=reader)
 
 
-def incoming_rows_of(*, session: Session, documents: Sequence[Document]
+def incoming_rows_of(*, session: Session, documents: Sequence[Document], reader: Person | None
                      ) -> list[dict[str, str]]:
     """Incoming register rows of ``documents`` (numbered, in the order given)."""
     from outbox.handling import register_columns
@@ -176,7 +183,7 @@ def incoming_rows_of(*, session: Session, documents: Sequence[Document]
             "tac_gia": doc.sender_name or "",
             "so_ky_hieu": doc.original_number or "",
             "ngay": _d(doc.original_date),
-            "trich_yeu": _type_and_subject(doc),
+            "trich_yeu": _type_and_subject(session, doc, reader),
             "don_vi_nhan": handled.get("don_vi_nhan", ""),
             "ngay_chuyen": handled.get("ngay_chuyen", ""),
             "ky_nhan": handled.get("ky_nhan", ""),

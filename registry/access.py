@@ -12,12 +12,14 @@ reviewers and signer, the văn thư who registered or issued it, the leaders it 
 to, the persons and units assigned to handle it, a leader (head) of the organisation that
 holds it, and persons the head granted it to (:func:`grant`). Anyone else in the organisation
 still sees it in lists and registers (its existence is on the register) but is refused with
-PermissionDenied (403), and the refusal is on the access log (registry.access_log).
+PermissionDenied (403), and the refusal is on the access log (registry.access_log). In those
+lists, registers, exports and searches its trích yếu is replaced by a neutral placeholder for
+them (:func:`shown_subject`); a search does not match on it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy import ColumnElement, and_, exists, or_, select
 from sqlalchemy.orm import Session, selectinload
@@ -25,6 +27,7 @@ from sqlalchemy.orm import Session, selectinload
 from registry import audit
 from registry.clock import now_utc
 from registry.errors import NotFound, PermissionDenied, ValidationError
+from registry.labels import HIDDEN_SUBJECT
 from registry.models import (
     AuditEvent,
     Delivery,
@@ -171,6 +174,35 @@ def read_right(*, session: Session, document: Document, actor: Person) -> str | 
                                                      DocumentGrant.revoked_at.is_(None))):
         return "grant"
     return None
+
+
+def may_see_subject(*, session: Session, document: Document, reader: Person | None) -> bool:
+    """Whether ``reader`` may see the trích yếu of ``document`` in a list, a register, an export
+    or a search: always for a document that is not secret; for a secret one only with the right
+    to read it (:func:`read_right`). No reader (a command run without ``--as``) sees none."""
+    if not is_secret(document):
+        return True
+    return reader is not None and read_right(session=session, document=document,
+                                             actor=reader) is not None
+
+
+def shown_subject(*, session: Session, document: Document, reader: Person | None) -> str:
+    """The trích yếu ``reader`` sees: the document's, or the neutral placeholder of the label
+    table (``labels.HIDDEN_SUBJECT``) for a secret document they may not read. The row itself —
+    number, date, secrecy mark — stays: the register is complete and gapless."""
+    if may_see_subject(session=session, document=document, reader=reader):
+        return document.subject
+    return HIDDEN_SUBJECT
+
+
+def shown_subjects(*, session: Session, documents: Iterable[Document], reader: Person | None
+                   ) -> dict[int, str]:
+    """:func:`shown_subject` of each document, by id (what list templates print)."""
+    out: dict[int, str] = {}
+    for doc in documents:
+        if doc.id not in out:
+            out[doc.id] = shown_subject(session=session, document=doc, reader=reader)
+    return out
 
 
 def require_read(*, session: Session, document: Document, actor: Person) -> str:

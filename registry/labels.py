@@ -205,6 +205,10 @@ ACCESS_OBJECT: dict[str, str] = {
     "handling-in": "Báo cáo xử lý văn bản đến", "handling-out": "Báo cáo xử lý văn bản đi",
     "document-index": "Mục lục văn bản", "file-index": "Mục lục hồ sơ",
 }
+# What a reader without the right to read a secret document sees instead of its trích yếu in
+# lists, registers, exports and printed books (registry.access.shown_subject).
+HIDDEN_SUBJECT = "[Văn bản mật — trích yếu chỉ hiện với người có quyền]"
+
 READ_RIGHT: dict[str, str] = {
     "visible": "văn bản không mật",
     "author": "người soạn hoặc người ký",
@@ -231,5 +235,5 @@ def label(table: dict[str, str], key: object) -> str:
 __all__ = ["ACCESS_ACT", "ACCESS_CHANNEL", "ACCESS_OBJECT", "AUDIT_ACTION", "CASE_FILE_STATUS",
            "CHANNEL", "DELIVERY_STATE", "DIRECTION", "DOCUMENT_LINK", "DOCUMENT_LINK_BACK",
            "DOCUMENT_STATUS", "DOCUMENT_STATUS_IN_TEXT", "FILE_KIND", "FLOW", "FLOW_RUN_STATE",
-           "HANDLING_EVENT", "HANDLING_ROLE", "HANDLING_STATUS", "READ_RIGHT", "REMINDER_STAGE",
-           "REQUEST_STATUS", "ROLE", "label"]
+           "HANDLING_EVENT", "HANDLING_ROLE", "HANDLING_STATUS", "HIDDEN_SUBJECT", "READ_RIGHT",
+           "REMINDER_STAGE", "REQUEST_STATUS", "ROLE", "label"]

@@ -6,7 +6,8 @@ Vietnamese letters (no extension, no locale dependence) in a stored generated
 column (``documents.search_folded``, migration 0014), SQLite at query time with
 the same Python function registered on the connection. Every word of the
 query must appear; a query that is a number/symbol ("12/BC-UBND") also matches
-that exact document.
+that exact document. A secret document whose subject the searcher may not see
+(registry.access.may_see_subject) matches on its number, symbol and sender only.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from registry.access import visible_to
+from registry.access import may_see_subject, visible_to
 from registry.models import Direction, Document, DocumentStatus, Person
 
 _VOWELS = {
@@ -141,6 +142,26 @@ def search(*, session: Session, actor: Person, query: str = "",
                               and_(*(_folded(session, func.coalesce(Document.sender_name, ""))
                                      .contains(w, autoescape=True)
                                      for w in fold(party[:MAX_QUERY]).split()))))
-    return session.scalars(select(Document).where(*conditions)
-                           .order_by(day.desc().nulls_last(), Document.id.desc())
-                           .limit(limit)).all()
+    found = session.scalars(select(Document).where(*conditions)
+                            .order_by(day.desc().nulls_last(), Document.id.desc())
+                            .limit(limit)).all()
+    if not words:
+        return found
+    # A secret document whose subject the reader may not see matches on its number, symbol
+    # and sender only: its hidden subject must not be guessable by searching.
+    return [doc for doc in found
+            if may_see_subject(session=session, document=doc, reader=actor)
+            or _matches_without_subject(doc, words, query[:MAX_QUERY])]
+
+
+def _matches_without_subject(doc: Document, words: Sequence[str], query: str) -> bool:
+    haystack = fold(" ".join((str(doc.number) if doc.number is not None else "",
+                              doc.symbol or "", doc.original_number or "",
+                              doc.sender_name or "")))
+    if all(w in haystack for w in words):
+        return True
+    number, slash, symbol = query.strip().partition("/")
+    if slash and number.isdigit() and doc.number == int(number) and fold(doc.symbol) == \
+            fold(symbol):
+        return True
+    return fold(doc.original_number) == fold(query) != ""

@@ -292,7 +292,7 @@ def _register_xlsx(s, direction, org, year: int) -> bytes:  # type: ignore[no-un
 
     outgoing = direction is Direction.OUTGOING
     rows = (book.outgoing_rows if outgoing else book.incoming_rows)(
-        session=s, organization_id=org.id, year=year)
+        session=s, organization_id=org.id, year=year, reader=None)
     name = " ".join(org.name.split())
     return book.to_xlsx(title=f"{book.TITLES[direction]} năm {year} — {name}",
                         columns=book.OUTGOING_COLUMNS if outgoing else book.INCOMING_COLUMNS,

@@ -104,8 +104,10 @@ def list_(
     search: Annotated[str | None, typer.Option(
         "--search", help="Tìm trong trích yếu, nơi gửi, số ký hiệu và toàn văn (cả bản quét).")]
     = None,
+    as_: ReaderOption = None,
 ) -> None:
-    """Sổ văn bản đến kèm tình trạng xử lý (ai chủ trì, hạn, đã xong chưa)."""
+    """Sổ văn bản đến kèm tình trạng xử lý (ai chủ trì, hạn, đã xong chưa). Trích yếu văn bản
+    mật chỉ hiện khi --as là người có quyền đọc."""
     from rich.table import Table
 
     from outbox import handling
@@ -114,7 +116,8 @@ def list_(
 
     with _session() as session:
         rows = handling.listing(session=session, organization_key=org,
-                                year=year or local_today().year, search=search)
+                                year=year or local_today().year,
+                                reader=reader_door(session, as_).actor, search=search)
         today = local_today()
         table = Table("Số đến", "Ngày đến", "Số, ký hiệu", "Nơi gửi", "Trích yếu", "Chủ trì",
                       "Hạn", "Tình trạng", show_lines=False)
@@ -132,7 +135,7 @@ def list_(
                 state = label(DOCUMENT_STATUS, row.document.status)
             table.add_row(f"{row.document.number:02d}", _local(row.document.arrived_at),
                           row.document.original_number or "", row.document.sender_name or "",
-                          row.document.subject,
+                          row.subject,
                           handling.assignee_label(main) if main else "",
                           f"{main.due_date:%d/%m/%Y}" if main and main.due_date else "",
                           f"[red]{state}, quá hạn[/]" if late else state)

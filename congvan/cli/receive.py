@@ -34,8 +34,9 @@ def _register_data(
     with db.transaction() as session:
         org = _organization(session, org_key)
         rows_of = registers.incoming_rows if incoming else registers.outgoing_rows
-        rows = rows_of(session=session, organization_id=org.id, year=year)
-        access_log.record(session=session, door=reader_door(session, as_), act=act,
+        door = reader_door(session, as_)
+        rows = rows_of(session=session, organization_id=org.id, year=year, reader=door.actor)
+        access_log.record(session=session, door=door, act=act,
                           document_id=None, detail={"register": "den" if incoming else "di",
                                                     "organization": org.key, "year": year,
                                                     "rows": len(rows)})

@@ -42,6 +42,12 @@ class Todo:
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
+    def documents(self) -> list[Document]:
+        """Every document the lists name (their subjects are shown through registry.access)."""
+        return [*self.to_review, *self.to_sign, *self.returned, *self.to_issue, *self.to_assign,
+                *self.to_present]
+
+    @property
     def empty(self) -> bool:
         """True when nothing waits."""
         return not (self.to_review or self.to_sign or self.returned or self.to_issue

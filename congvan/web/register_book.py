@@ -84,10 +84,12 @@ def build(*, session: Session, actor: Person, filters: Filters) -> PrintedBook:
     truncated = len(found) > MAX_ROWS
     docs = docs[:MAX_ROWS]
     if direction is Direction.OUTGOING:
-        rows, columns, key = (registers.outgoing_rows_of(session=session, documents=docs),
+        rows, columns, key = (registers.outgoing_rows_of(session=session, documents=docs,
+                                                          reader=actor),
                               registers.OUTGOING_COLUMNS, "so_ky_hieu")
     else:
-        rows, columns, key = (registers.incoming_rows_of(session=session, documents=docs),
+        rows, columns, key = (registers.incoming_rows_of(session=session, documents=docs,
+                                                          reader=actor),
                               registers.INCOMING_COLUMNS, "so_den")
     days = [d for d in (_day(doc) for doc in docs) if d is not None]
     org = actor.organization

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from outbox import handling, registers
@@ -17,7 +17,7 @@ from outbox.handling import Assignee
 from outbox.intake import corrected, paper, read_file, register_incoming
 from registry import documents
 from registry.errors import InvalidTransition, PermissionDenied, ValidationError
-from registry.models import Delivery, Direction, HandlingEvent, Notice
+from registry.models import Delivery, Direction, Document, HandlingEvent, Notice
 from tests import factories
 from tests.outbox.conftest import issued_document, make_message
 
@@ -181,7 +181,7 @@ class TestRegisterColumns:
         handling.acknowledge(session=session, document_id=office.doc.id, actor=office.handler,
                              now=datetime(2023, 1, 6, 8, 30, tzinfo=UTC))
         [row] = registers.incoming_rows(session=session, organization_id=office.org.id,
-                                        year=2023)
+                                        year=2023, reader=None)
         assert row["don_vi_nhan"] == (f"PHÒNG NỘI CHÍNH (chủ trì)\n{office.other.full_name} "
                                       f"({office.org.name_in_text}) (để biết)")
         assert row["ngay_chuyen"] == "06/01/2023"
@@ -217,8 +217,37 @@ class TestListing:
         """The listing finds the document by a word of its subject and shows who handles it."""
         assign(session, office)
         [entry] = handling.listing(session=session, organization_key=office.org.key,
-                                   year=2023, search="HƯỚNG DẪN")
+                                   year=2023, reader=None, search="HƯỚNG DẪN")
         assert entry.document.id == office.doc.id
         assert entry.main is not None and entry.main.organization_id == office.unit.id
         assert handling.listing(session=session, organization_key=office.org.key, year=2023,
+                                reader=None,
                                 search="không có") == []
+
+    def test_secret_subject_hidden_and_not_searchable_without_the_right(
+            self, session: Session, office: Office) -> None:
+        """A MẬT incoming document: a staff member without the right finds it by its number,
+        not by its subject, and sees the placeholder in the listing and the register; the head
+        of the office sees and finds the subject."""
+        from registry.labels import HIDDEN_SUBJECT
+
+        session.execute(update(Document).where(Document.id == office.doc.id)
+                        .values(secrecy="MẬT"))
+        session.expire_all()
+        key = office.org.key
+        assert handling.listing(session=session, organization_key=key, year=2023,
+                                reader=office.other, search="hướng dẫn") == []
+        [entry] = handling.listing(session=session, organization_key=key, year=2023,
+                                   reader=office.other, search="152")
+        assert entry.subject == HIDDEN_SUBJECT
+        [row] = registers.incoming_rows(session=session, organization_id=office.org.id,
+                                        year=2023, reader=office.other)
+        assert HIDDEN_SUBJECT in row["trich_yeu"] and "hướng dẫn" not in row["trich_yeu"]
+        assert "MẬT" in row["ghi_chu"] and row["so_den"] == "01"
+
+        [entry] = handling.listing(session=session, organization_key=key, year=2023,
+                                   reader=office.leader, search="hướng dẫn")
+        assert entry.subject == "V/v đề nghị hướng dẫn"
+        [row] = registers.incoming_rows(session=session, organization_id=office.org.id,
+                                        year=2023, reader=office.leader)
+        assert "V/v đề nghị hướng dẫn" in row["trich_yeu"]

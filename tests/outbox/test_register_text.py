@@ -55,7 +55,7 @@ class TestNoiNhanColumn:
         session.refresh(doc)
         assert doc.issuer_id is not None
         [row] = registers.outgoing_rows(session=session, organization_id=doc.issuer_id,
-                                        year=2022)
+                                        year=2022, reader=None)
         assert row["noi_nhan"].split("\n") == [
             "Công an huyện 1", "Công an huyện 2", "=Sở Tư pháp (b/c)", "Bộ Công an (b/c)"]
         assert (row["ban_luu"], row["so_luong"]) == ("VT, NC", "6")

@@ -44,7 +44,7 @@ class TestRows:
         enqueue_document(session=session, document_id=doc.id)
         assert doc.issuer_id is not None
         [row] = registers.outgoing_rows(session=session, organization_id=doc.issuer_id,
-                                        year=2022)
+                                        year=2022, reader=None)
         assert row["so_ky_hieu"] == f"{doc.number:02d}/BCĐ-NC"
         assert row["ngay"] == "16/12/2022"
         assert row["trich_yeu"].startswith("Công văn: V/v triển khai")
@@ -63,7 +63,7 @@ class TestRows:
                           incoming=read_file(path), files_root=tmp_path,
                           arrived_at=datetime(2023, 1, 6, 2, 15, tzinfo=UTC))
         [row] = registers.incoming_rows(session=session, organization_id=doc.issuer.id,
-                                        year=2023)
+                                        year=2023, reader=None)
         assert (row["ngay_den"], row["so_den"]) == ("06/01/2023 09:15", "01")
         assert row["so_ky_hieu"] == "152/BC-CAH" and row["tac_gia"] == "CÔNG AN HUYỆN 1"
 

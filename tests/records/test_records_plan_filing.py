@@ -162,7 +162,8 @@ class TestFiling:
             "01.10", "99.KH"]
         assert [f.code for f in casefiles.mine(session=session, actor=office.clerk)] == [
             "01.10", "99.KH"]
-        [row] = registers.outgoing_rows(session=session, organization_id=office.org.id, year=2026)
+        [row] = registers.outgoing_rows(session=session, organization_id=office.org.id,
+                                        year=2026, reader=None)
         assert row["ho_so"] == "01.10\n99.KH"
 
     def test_proposal_by_type_subject_and_unit(self, session: Session, office: Office) -> None:

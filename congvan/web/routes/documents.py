@@ -34,8 +34,13 @@ def list_documents(request: Request, session: SessionDep, actor: PersonDep,
     context: dict[str, Any] = {"documents": rows, "status": wanted.value if wanted else "",
                "doc_types": DOC_TYPES}
     if request.headers.get("HX-Request") and not request.headers.get("HX-History-Restore-Request"):
+        context["subjects"] = access.shown_subjects(session=session, documents=rows,
+                                                    reader=actor)
         return page(request, "_documents_table.html", context)
-    context["todo"] = dashboard.for_person(session=session, actor=actor)
+    todo = dashboard.for_person(session=session, actor=actor)
+    context["todo"] = todo
+    context["subjects"] = access.shown_subjects(session=session, documents=[*rows, *todo.documents],
+                                                reader=actor)
     return page(request, "documents.html", context)
 
 

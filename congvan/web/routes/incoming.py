@@ -52,7 +52,7 @@ def incoming_list(request: Request, session: SessionDep, actor: StaffDep,
 
     year = nam or local_today().year
     rows = handling.listing(session=session, organization_key=actor.organization.key,
-                            year=year, search=_nfc(q) or None)
+                            year=year, reader=actor, search=_nfc(q) or None)
     return page(request, "incoming_list.html", {"rows": rows, "year": year, "q": q})
 
 

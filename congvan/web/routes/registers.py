@@ -58,6 +58,7 @@ def register_page(request: Request, session: SessionDep, actor: PersonDep,
                   filters: FiltersDep) -> HTMLResponse:
     """The register with its filters; an HTMX request gets the result table only."""
     from registry import search
+    from registry.access import shown_subjects
 
     rows = search.search(session=session, actor=actor, **filters.search_args())
     huong = next((k for k, v in DIRECTIONS.items() if v is filters.direction), "")
@@ -66,6 +67,7 @@ def register_page(request: Request, session: SessionDep, actor: PersonDep,
                "trang_thai": filters.status.value if filters.status else "",
                "tu_ngay": filters.date_from, "den_ngay": filters.date_to,
                "co_quan": filters.party or "", "doc_types": DOC_TYPES,
+               "subjects": shown_subjects(session=session, documents=rows, reader=actor),
                "this_year": dt.date.today().year,
                "print_query": {k: v for k, v in request.query_params.items()
                                if k != "huong" and v}}
@@ -124,11 +126,11 @@ def register_xlsx(session: SessionDep, actor: PersonDep,
     direction = DIRECTIONS.get(huong, Direction.OUTGOING)
     if direction is Direction.OUTGOING:
         rows = registers.outgoing_rows(session=session, organization_id=actor.organization_id,
-                                       year=nam)
+                                       year=nam, reader=actor)
         columns = registers.OUTGOING_COLUMNS
     else:
         rows = registers.incoming_rows(session=session, organization_id=actor.organization_id,
-                                       year=nam)
+                                       year=nam, reader=actor)
         columns = registers.INCOMING_COLUMNS
     title = f"{registers.TITLES[direction]} năm {nam}"
     data = registers.to_xlsx(title=title, columns=columns, rows=rows)
