@@ -205,6 +205,22 @@ def shown_subjects(*, session: Session, documents: Iterable[Document], reader: P
     return out
 
 
+def require_office_data(*, actor: Person | None, organization: Organization | None,
+                        action: str, admin: bool = False) -> Person:
+    """``actor`` if they may see ``organization``'s reports (or, with ``admin``, its access
+    log): an active leader or văn thư of that very organisation — or, for the access log, its
+    administrator. PermissionDenied otherwise, naming the person, the role and the office."""
+    from registry.permissions import require_member, require_role
+
+    roles = ("leader", "clerk", "admin") if admin else ("leader", "clerk")
+    person = require_role(actor, *roles, action=action)
+    if organization is None:
+        raise PermissionDenied(f"{person.full_name} không thuộc cơ quan nào, không được {action}")
+    require_member(person, organization.id, action=action,
+                   organization_name=" ".join(organization.name.split()), unless_role=None)
+    return person
+
+
 def require_read(*, session: Session, document: Document, actor: Person) -> str:
     """The right ``actor`` reads ``document`` by; PermissionDenied naming the mark otherwise."""
     right = read_right(session=session, document=document, actor=actor)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, or_, select
 from sqlalchemy.orm import Session
 
 from registry import access
@@ -30,7 +30,7 @@ from registry.errors import (
     ValidationError,
 )
 from registry.labels import ACCESS_ACT, ACCESS_CHANNEL, ACCESS_OBJECT, READ_RIGHT, label
-from registry.models import AccessEvent, Document, Person
+from registry.models import AccessEvent, Document, Organization, Person, Register
 
 ACTS = tuple(ACCESS_ACT)
 CHANNELS = tuple(ACCESS_CHANNEL)
@@ -132,9 +132,11 @@ def for_document(*, session: Session, document_id: int, limit: int = 200
 
 def entries(*, session: Session, date_from: date | None = None, date_to: date | None = None,
             document_id: int | None = None, person: Person | None = None,
-            refused_only: bool = False, limit: int = 100_000) -> Sequence[AccessEvent]:
+            refused_only: bool = False, organization: Organization | None = None,
+            limit: int = 100_000) -> Sequence[AccessEvent]:
     """Access events oldest first, filtered by Vietnam calendar days (inclusive), document,
-    person and refusals."""
+    person and refusals. With ``organization``: only that office's events — by its people, or
+    on documents it issued or registered."""
     if date_from and date_to and date_from > date_to:
         raise ValidationError("ngày bắt đầu sau ngày kết thúc: đổi --from hoặc --to",
                               field="--from")
@@ -149,6 +151,14 @@ def entries(*, session: Session, date_from: date | None = None, date_to: date | 
         query = query.where(AccessEvent.actor_id == person.id)
     if refused_only:
         query = query.where(AccessEvent.allowed.is_(False))
+    if organization is not None:
+        staff = select(Person.id).where(Person.organization_id == organization.id)
+        held = select(Document.id).where(or_(
+            Document.issuer_id == organization.id,
+            Document.register_id.in_(select(Register.id).where(
+                Register.organization_id == organization.id))))
+        query = query.where(or_(AccessEvent.actor_id.in_(staff),
+                                AccessEvent.document_id.in_(held)))
     return session.scalars(query.order_by(AccessEvent.id).limit(limit)).all()
 
 

@@ -45,11 +45,13 @@ def export(
     document: Annotated[int | None, typer.Option("--document", help="Chỉ văn bản #ID.")] = None,
     person: Annotated[str | None, typer.Option("--person", help="Chỉ cán bộ này (khoá).")] = None,
     refused: Annotated[bool, typer.Option("--refused", help="Chỉ lượt bị từ chối.")] = False,
+    as_: Annotated[str | None, typer.Option(
+        "--as", help="Khoá cán bộ xuất (lãnh đạo, văn thư hoặc quản trị của cơ quan).")] = None,
 ) -> None:
-    """Xuất nhật ký truy cập (giờ Việt Nam) ra .xlsx hoặc .csv."""
+    """Xuất nhật ký truy cập của cơ quan người --as (giờ Việt Nam) ra .xlsx hoặc .csv."""
     from congvan.runtime import open_registry
     from outbox.registers import RegisterColumn, to_xlsx
-    from registry import access_log, db
+    from registry import access, access_log, db
     from registry.errors import ValidationError
     from registry.lookup import get_by_key
     from registry.models import Person
@@ -61,9 +63,15 @@ def export(
         start, end = _day(date_from, "--from"), _day(date_to, "--to")
         open_registry()
         with db.transaction() as session:
+            actor = get_by_key(session=session, model=Person, key=as_,
+                               active_only=True) if as_ else None
+            office = actor.organization if actor is not None else None
+            access.require_office_data(actor=actor, organization=office, admin=True,
+                                       action="xuất nhật ký truy cập")
             who = get_by_key(session=session, model=Person, key=person) if person else None
             events = access_log.entries(session=session, date_from=start, date_to=end,
-                                        document_id=document, person=who, refused_only=refused)
+                                        document_id=document, person=who, refused_only=refused,
+                                        organization=office)
             rows = access_log.export_rows(session=session, events=events)
         if suffix == ".csv":
             data = to_csv(rows, access_log.COLUMNS)

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
-from congvan.cli._common import ReaderOption, console, err_console, reader_door, user_errors
+from congvan.cli._common import console, err_console, reader_door, user_errors
 
 reports_app = typer.Typer(help="Báo cáo theo Phụ lục VI Nghị định 30: tình hình xử lý văn bản "
                                "đến, đi; mục lục văn bản; mục lục hồ sơ (.xlsx, .docx, .pdf).",
@@ -21,6 +21,10 @@ Output = Annotated[Path, typer.Option("--output", "-o", help="Tệp ghi ra: .xls
 Signer = Annotated[str | None, typer.Option(
     "--signer", help="Khoá người ký Báo cáo (.docx/.pdf; mặc định: lãnh đạo đầu tiên).")]
 SUFFIXES = {".xlsx", ".docx", ".pdf"}
+
+
+OfficeReader = Annotated[str | None, typer.Option(
+    "--as", help="Khoá cán bộ xem báo cáo (lãnh đạo hoặc văn thư của cơ quan; ghi nhật ký).")]
 
 
 def _suffix(output: Path) -> str:
@@ -86,6 +90,17 @@ def _done(output: Path, errors: list[str], what: str) -> None:
         raise typer.Exit(1)
 
 
+def _reader(session: Any, as_: str | None, organization: Any) -> Any:
+    """The person ``--as`` names, once registry.access says they may see the office's data (a
+    leader or văn thư of that office); a clear refusal otherwise."""
+    from registry.access import require_office_data
+
+    door = reader_door(session, as_)
+    require_office_data(actor=door.actor, organization=organization,
+                        action=f"xem báo cáo của {' '.join(organization.name.split())}")
+    return door.actor
+
+
 def _log(session: Any, as_: str | None, report: str, **detail: Any) -> None:
     from registry import access_log
 
@@ -102,7 +117,7 @@ def handling(
     = None,
     date_from: Annotated[str | None, typer.Option("--from", help="Từ ngày (dd/mm/yyyy).")] = None,
     date_to: Annotated[str | None, typer.Option("--to", help="Đến ngày (dd/mm/yyyy).")] = None,
-    signer: Signer = None, as_: ReaderOption = None,
+    signer: Signer = None, as_: OfficeReader = None,
 ) -> None:
     """Báo cáo tình hình tiếp nhận, giải quyết văn bản đến (hoặc xử lý văn bản đi) trong kỳ,
     theo đơn vị và người xử lý: tổng số, đúng hạn, quá hạn, đang giải quyết."""
@@ -120,6 +135,7 @@ def handling(
         today = local_today()
         with db.transaction() as session:
             organization = get_by_key(session=session, model=Organization, key=org)
+            _reader(session, as_, organization)
             build = handling_stats.outgoing if outgoing else handling_stats.incoming
             report = build(session=session, organization=organization, start=start, end=end,
                            today=today)
@@ -140,7 +156,7 @@ def documents(
     year: Annotated[int, typer.Option("--year", help="Năm.", min=1900, max=2200)],
     file_code: Annotated[str | None, typer.Option("--file", help="Chỉ một hồ sơ (số, ký hiệu).")]
     = None,
-    signer: Signer = None, as_: ReaderOption = None,
+    signer: Signer = None, as_: OfficeReader = None,
 ) -> None:
     """Mục lục văn bản: của một hồ sơ (--file), hoặc mọi văn bản đi, đến của cơ quan trong năm."""
     from congvan.runtime import open_registry
@@ -157,11 +173,11 @@ def documents(
         today = local_today()
         with db.transaction() as session:
             organization = get_by_key(session=session, model=Organization, key=org)
+            reader = _reader(session, as_, organization)
             case_file = get_file(session=session, organization_id=organization.id, year=year,
                                  code=file_code) if file_code else None
-            door = reader_door(session, as_)
             index = indexes.document_index(session=session, organization=organization,
-                                           year=year, case_file=case_file, reader=door.actor)
+                                           year=year, case_file=case_file, reader=reader)
             errors = _index_out(session, output, suffix, index, organization, signer, today)
             _log(session, as_, "document-index", organization=org, year=year,
                  file=file_code or "", rows=len(index.rows))
@@ -172,7 +188,7 @@ def documents(
 def files(
     org: Org, output: Output,
     year: Annotated[int, typer.Option("--year", help="Năm.", min=1900, max=2200)],
-    signer: Signer = None, as_: ReaderOption = None,
+    signer: Signer = None, as_: OfficeReader = None,
 ) -> None:
     """Mục lục hồ sơ của cơ quan trong năm (đang lập, đã đóng, đã nộp lưu)."""
     from congvan.runtime import open_registry
@@ -188,6 +204,7 @@ def files(
         today = local_today()
         with db.transaction() as session:
             organization = get_by_key(session=session, model=Organization, key=org)
+            _reader(session, as_, organization)
             index = indexes.file_index(session=session, organization=organization, year=year)
             errors = _index_out(session, output, suffix, index, organization, signer, today)
             _log(session, as_, "file-index", organization=org, year=year, rows=len(index.rows))

@@ -170,6 +170,8 @@ class TestCliReads:
             head = factories.person(session, org, key="giam-doc", roles=["leader"])
             factories.person(session, org, key="chuyen-vien", full_name="=1+2",
                              roles=["reviewer"])
+            factories.person(session, factories.org(session, key="so-tai-chinh"),
+                             key="quan-tri-tc", roles=["admin"])
             secret = documents.create(session=session, doc_type="cong_van", issuer=org,
                                       subject="V/v bảo vệ bí mật", secrecy="MẬT").id
             plain = documents.create(session=session, doc_type="cong_van", issuer=org,
@@ -192,8 +194,19 @@ class TestCliReads:
                                        "chuyen-vien"]).exit_code == 0
             for name in ("log.xlsx", "log.csv"):
                 done = runner.invoke(app, ["access-log", "export", "-o", str(tmp_path / name),
-                                           "--document", str(secret)])
+                                           "--document", str(secret), "--as", "giam-doc"])
                 assert done.exit_code == 0, done.output
+            # Only the office's leader, văn thư or administrator, and only its own events.
+            export = ["access-log", "export", "-o", str(tmp_path / "other.csv")]
+            nobody = runner.invoke(app, export)
+            assert nobody.exit_code == 1 and "--as" in nobody.output
+            refused = runner.invoke(app, [*export, "--as", "chuyen-vien"])
+            assert refused.exit_code == 1 and "không có vai trò" in refused.output
+            assert not (tmp_path / "other.csv").exists()
+            elsewhere = runner.invoke(app, [*export, "--as", "quan-tri-tc"])
+            assert elsewhere.exit_code == 0, elsewhere.output
+            assert len((tmp_path / "other.csv").read_text(encoding="utf-8-sig")
+                       .splitlines()) == 1  # the header: no event of another office
         finally:
             get_settings.cache_clear()
         with db.transaction() as session:

@@ -285,7 +285,8 @@ class TestReportsCli:
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
         """`congvan reports handling` writes the workbook and prints the totals; `reports files`
         writes a checked Báo cáo; both are on the access log as exports; a bad suffix names
-        --output."""
+        --output. Without --as, or --as someone of another office or not a leader or văn thư,
+        the report is refused and nothing is written."""
         from typer.testing import CliRunner
 
         from congvan.cli import app
@@ -302,21 +303,35 @@ class TestReportsCli:
             org = factories.org(session, key="so-noi-vu", name="SỞ NỘI VỤ", text_name="Sở Nội vụ")
             register = factories.register(session, org, code="DEN", direction=Direction.INCOMING)
             factories.person(session, org, key="giam-doc", full_name="Trần Phó", roles=["leader"])
+            factories.person(session, org, key="chuyen-vien", full_name="Lê Văn Viên",
+                             roles=["reviewer"])
+            other = factories.org(session, key="so-tai-chinh", name="SỞ TÀI CHÍNH")
+            factories.person(session, other, key="giam-doc-tc", full_name="Phạm Tài",
+                             roles=["leader"])
             session.add(Document(direction=Direction.INCOMING, status=DocumentStatus.RECEIVED,
                                  doc_type="cong_van", subject="V/v thi tuyển",
                                  register_id=register.id, number=1, year=2026,
                                  arrived_at=utc(2026, 2, 2, 2), due_date=date(2026, 2, 1)))
         runner = CliRunner()
         try:
-            done = runner.invoke(app, ["reports", "handling", "--org", "so-noi-vu", "--period",
-                                       "2026-Q1", "-o", str(tmp_path / "q1.xlsx")])
+            handling = ["reports", "handling", "--org", "so-noi-vu", "--period", "2026-Q1",
+                        "-o", str(tmp_path / "q1.xlsx")]
+            nobody = runner.invoke(app, handling)
+            assert nobody.exit_code == 1 and "--as" in nobody.output
+            for who, says in (("giam-doc-tc", "không thuộc đơn vị của SỞ NỘI VỤ"),
+                              ("chuyen-vien", "không có vai trò lãnh đạo")):
+                refused = runner.invoke(app, [*handling, "--as", who])
+                assert refused.exit_code == 1 and says in " ".join(refused.output.split()), who
+            assert not (tmp_path / "q1.xlsx").exists()
+            done = runner.invoke(app, [*handling, "--as", "giam-doc"])
             assert done.exit_code == 0, done.output
             assert "quá hạn 1" in " ".join(done.output.split())
             files = runner.invoke(app, ["reports", "files", "--org", "so-noi-vu", "--year",
-                                        "2026", "-o", str(tmp_path / "files.docx")])
+                                        "2026", "-o", str(tmp_path / "files.docx"),
+                                        "--as", "giam-doc"])
             assert files.exit_code == 0, files.output
             bad = runner.invoke(app, ["reports", "files", "--org", "so-noi-vu", "--year", "2026",
-                                      "-o", str(tmp_path / "files.ods")])
+                                      "-o", str(tmp_path / "files.ods"), "--as", "giam-doc"])
             assert bad.exit_code == 1 and "--output" in bad.output
         finally:
             get_settings.cache_clear()
