@@ -140,9 +140,11 @@ def _workbooks(files: Path, count: int) -> list[dict[str, str]]:
     return uploads
 
 
-def run(work: Path, admin_url: str) -> dict[str, Any]:
+def run(work: Path, admin_url: str, faults: frozenset[str] = frozenset()) -> dict[str, Any]:
     """Bring everything up, run the cycle through the deployments, check, stop; returns the
-    findings (raises on a failed check)."""
+    findings (raises on a failed check). ``faults``: "kill-worker" (kill -9 of the worker
+    running the first quarterly_cycle, in the middle of it) and/or "server-down" (the
+    reminder is a scheduled run, due while the Prefect server is stopped for 30 s)."""
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
     from registry import db, schema
@@ -168,9 +170,8 @@ def run(work: Path, admin_url: str) -> dict[str, Any]:
             import_file(session=s, path=scenario.DIRECTORY_FILE)
         async_url = make_url(prefect_url).set(drivername="postgresql+asyncpg").render_as_string(
             hide_password=False)
-        with Mailbox() as mail, prefect_env.local_server(
-                home=work / "prefect-server", database_url=async_url) as api, \
-                contextlib.ExitStack() as procs:
+        server = prefect_env.LocalServer(home=work / "prefect-server", database_url=async_url)
+        with Mailbox() as mail, server.running() as api, contextlib.ExitStack() as procs:
             env = {k: v for k, v in os.environ.items()
                    if not k.startswith(("CONGVAN_", "PREFECT_"))}
             env.update(prefect_env.QUIET)
@@ -181,15 +182,19 @@ def run(work: Path, admin_url: str) -> dict[str, Any]:
                 "CONGVAN_SMTP_HOST": "127.0.0.1", "CONGVAN_SMTP_PORT": str(mail.port),
                 "CONGVAN_DEMO": "1",
                 "PREFECT_WORKER_QUERY_SECONDS": "2", "PREFECT_WORKER_PREFETCH_SECONDS": "5"})
+            # With a worker to kill: its run is marked Crashed 60 s after its last heartbeat.
+            crashed = ["--crashed-after", "60"] if "kill-worker" in faults else []
             subprocess.run([sys.executable, "-m", "congvan", "flows", "deploy", "--pool",
-                            "scale"], env=env, cwd=work, check=True, capture_output=True)
+                            "scale", *crashed], env=env, cwd=work, check=True,
+                           capture_output=True)
             logs = work / "logs"
             logs.mkdir(exist_ok=True)
             worker_env = dict(env, PREFECT_LOGGING_LEVEL="INFO")
+            workers = []
             for i in (1, 2):
-                procs.enter_context(_process(
+                workers.append(procs.enter_context(_process(
                     [sys.executable, "-m", "congvan", "flows", "worker", "--pool", "scale",
-                     "--limit", "1"], worker_env, logs / f"worker-{i}.log", work))
+                     "--limit", "1"], worker_env, logs / f"worker-{i}.log", work)))
                 procs.enter_context(_process(
                     [sys.executable, "-m", "congvan", "outbox", "run", "--loop",
                      "--interval", "1"], env, logs / f"relay-{i}.log", work))
@@ -221,9 +226,14 @@ def run(work: Path, admin_url: str) -> dict[str, Any]:
             deployment("issue_instruction", {"instruction_id": instruction_id,
                                              "on": "2022-12-16", "period_keys": [PERIOD]})
             uploads = _workbooks(home / "files", 8)
-            deployment("quarterly_cycle", {
+            first_cycle = {
                 "instruction_id": instruction_id, "period_key": PERIOD, "signer_key": SIGNER,
-                "superior_key": SUPERIOR, "today": "2023-12-06", "uploads": uploads})
+                "superior_key": SUPERIOR, "today": "2023-12-06", "uploads": uploads}
+            if "kill-worker" in faults:
+                findings["kill-worker"] = _kill_worker_mid_run(
+                    api, "quarterly_cycle", first_cycle, workers, logs)
+                print(f"kill-worker: {findings['kill-worker']}", flush=True)
+            deployment("quarterly_cycle", first_cycle)
             # Two reminder runs at once (one per worker): the late units are reminded once.
             from concurrent.futures import ThreadPoolExecutor
 
@@ -234,10 +244,15 @@ def run(work: Path, admin_url: str) -> dict[str, Any]:
                         "duty_id": 1, "period_key": PERIOD, "today": "2023-12-12"},
                         timeout=900)[0]
 
-            with ThreadPoolExecutor(2) as pool:
-                states = list(pool.map(remind, range(2)))
-            if states != ["COMPLETED", "COMPLETED"]:
-                raise RuntimeError(f"remind_late_units: {states}")
+            if "server-down" in faults:
+                findings["server-down"] = _scheduled_while_server_down(api, server, {
+                    "duty_id": 1, "period_key": PERIOD, "today": "2023-12-12"})
+                print(f"server-down: {findings['server-down']}", flush=True)
+            else:
+                with ThreadPoolExecutor(2) as pool:
+                    states = list(pool.map(remind, range(2)))
+                if states != ["COMPLETED", "COMPLETED"]:
+                    raise RuntimeError(f"remind_late_units: {states}")
             with db.transaction() as s:
                 don_docs = list(s.scalars(select(Document.id).where(
                     Document.status == DocumentStatus.SUBMITTED, Document.doc_type == "cong_van")))
@@ -270,6 +285,141 @@ def run(work: Path, admin_url: str) -> dict[str, Any]:
             db.get_engine().dispose()
         _pg(admin_url, make_url(registry_url).database or "", drop=True)
         _pg(admin_url, make_url(prefect_url).database or "", drop=True)
+
+
+def _client_call(api: str, fn: Any) -> Any:
+    """Run ``fn(client)`` (a coroutine function) against the server at ``api``."""
+    import asyncio
+
+    from prefect.client.orchestration import get_client
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    async def go() -> Any:
+        async with get_client() as client:
+            return await fn(client)
+
+    with temporary_settings(updates={PREFECT_API_URL: api}):
+        return asyncio.run(go())
+
+
+def _create_run(api: str, flow_name: str, params: dict[str, Any],
+                scheduled: Any = None) -> Any:
+    from prefect.states import Scheduled
+
+    from workflows.deployments import deployment_name
+
+    async def go(client: Any) -> Any:
+        dep = await client.read_deployment_by_name(f"{flow_name}/{deployment_name(flow_name)}")
+        return (await client.create_flow_run_from_deployment(
+            dep.id, parameters=json.loads(json.dumps(params, default=str)),
+            state=Scheduled(scheduled_time=scheduled) if scheduled else None)).id
+
+    return _client_call(api, go)
+
+
+def _run_state(api: str, run_id: Any) -> Any:
+    async def go(client: Any) -> Any:
+        return await client.read_flow_run(run_id)
+
+    return _client_call(api, go)
+
+
+def _kill_worker_mid_run(api: str, flow_name: str, params: dict[str, Any],
+                         workers: list[subprocess.Popen[bytes]], logs: Path) -> dict[str, Any]:
+    """Start a run and, as soon as it is Running, kill -9 the worker running it — its whole
+    process group: the worker, the run's process, its LibreOffice (a machine lost). Then wait
+    until the server marks the run Crashed (its heartbeats stopped). The caller then runs the
+    deployment again, as the reconciler or an operator would."""
+    import asyncio
+
+    from prefect.client.orchestration import get_client
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    run_id = _create_run(api, flow_name, params)
+    needle = f"PREFECT__FLOW_RUN_ID={run_id}".encode()
+
+    def run_process() -> int | None:
+        for pid in os.listdir("/proc"):
+            if pid.isdigit():
+                with contextlib.suppress(OSError):
+                    if needle in Path(f"/proc/{pid}/environ").read_bytes().split(b"\0"):
+                        return int(pid)
+        return None
+
+    async def kill_when_running() -> tuple[str, float]:
+        async with get_client() as client:
+            deadline = time.monotonic() + 900
+            while time.monotonic() < deadline:
+                run = await client.read_flow_run(run_id)
+                if run.state is not None and run.state.is_final():
+                    raise RuntimeError(f"{flow_name} ended ({run.state.type.value}) before the "
+                                       "kill")
+                if run.state is not None and run.state.type.value == "RUNNING":
+                    pid = run_process()
+                    index = _worker_of(pid, workers) if pid is not None else None
+                    if pid is not None and index is not None:
+                        # Prefect starts the run in a process group of its own: a worker's
+                        # machine lost takes both groups.
+                        for group in {os.getpgid(pid), workers[index].pid}:
+                            with contextlib.suppress(ProcessLookupError):
+                                os.killpg(group, signal.SIGKILL)
+                        workers[index].wait(10)
+                        return f"worker-{index + 1}", time.monotonic()
+                await asyncio.sleep(0.2)
+            raise TimeoutError(f"{flow_name}: not running within 900 s")
+
+    with temporary_settings(updates={PREFECT_API_URL: api}):
+        killed, killed_at = asyncio.run(kill_when_running())
+    run = _wait(f"{flow_name} marked crashed", lambda: (
+        lambda r: r if r.state is not None and r.state.is_final() else None)(
+            _run_state(api, run_id)), 600)
+    return {"killed": killed, "run state": run.state.type.value,
+            "marked after s": round(time.monotonic() - killed_at)}
+
+
+def _worker_of(pid: int, workers: list[subprocess.Popen[bytes]]) -> int | None:
+    """Which of ``workers`` ``pid`` descends from (by the parent chain in /proc)."""
+    roots = {w.pid: i for i, w in enumerate(workers)}
+    while pid > 1:
+        if pid in roots:
+            return roots[pid]
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            return None
+        pid = int(stat.rsplit(")", 1)[1].split()[1])
+    return None
+
+
+def _scheduled_while_server_down(api: str, server: Any, params: dict[str, Any],
+                                 down: float = 30.0) -> dict[str, Any]:
+    """A reminder run scheduled 10 s ahead; the server stops at once for ``down`` seconds
+    (the run falls due while it is away), then starts again on the same port and database.
+    The run must start late, complete, and be the deployment's only run of that time."""
+    from datetime import UTC, datetime, timedelta
+
+    from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterName
+
+    due = datetime.now(UTC) + timedelta(seconds=10)
+    run_id = _create_run(api, "remind_late_units", params, scheduled=due)
+    server.stop()
+    time.sleep(down)
+    server.start()
+    run = _wait("the late reminder run", lambda: (
+        lambda r: r if r.state is not None and r.state.is_final() else None)(
+            _run_state(api, run_id)), 900)
+
+    async def runs(client: Any) -> list[Any]:
+        return list(await client.read_flow_runs(deployment_filter=DeploymentFilter(
+            name=DeploymentFilterName(any_=["remind-late-units-daily"]))))
+
+    # The daily schedule keeps its next runs waiting (Scheduled); what ran is what started.
+    ran = [r for r in _client_call(api, runs) if r.start_time is not None]
+    late = (run.start_time - due).total_seconds() if run.start_time else None
+    if run.state.type.value != "COMPLETED" or len(ran) != 1:
+        raise AssertionError(f"late reminder: {run.state.type.value}, {len(ran)} runs ran")
+    return {"state": run.state.type.value, "started late by s": round(late or 0),
+            "runs of the deployment that ran": len(ran)}
 
 
 def _check(work: Path, messages: list[Any]) -> dict[str, Any]:
@@ -324,12 +474,16 @@ def main() -> None:
     parser.add_argument("--postgres", default=os.environ.get(
         "CONGVAN_TEST_POSTGRES_URL", "postgresql+psycopg://127.0.0.1:5432/test"))
     parser.add_argument("--keep", type=Path, help="keep logs and files in this directory")
+    parser.add_argument("--fault", action="append", choices=["kill-worker", "server-down"],
+                        default=[], help="kill -9 a worker mid-cycle / stop the Prefect server "
+                                         "30 s while a reminder run falls due")
     args = parser.parse_args()
-    work = args.keep or Path(tempfile.mkdtemp(prefix="congvan-scale-"))
+    # Absolute: every process started runs in this directory and is handed paths under it.
+    work = (args.keep or Path(tempfile.mkdtemp(prefix="congvan-scale-"))).absolute()
     work.mkdir(parents=True, exist_ok=True)
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     try:
-        findings = run(work, args.postgres)
+        findings = run(work, args.postgres, frozenset(args.fault))
         for key, value in findings.items():
             print(f"{key}: {value}")
     finally:
