@@ -155,9 +155,6 @@ def read_xlsx(data: bytes, *, source: str) -> PlanFile:
     """A spreadsheet plan: the header row holds the column names of :data:`COLUMNS`."""
     from openpyxl import load_workbook
 
-    if len(data) > MAX_BYTES:
-        raise PlanFileError([("tệp", "", f"tệp quá lớn (tối đa {MAX_BYTES // 1024 // 1024} MiB)")],
-                            source=source)
     problem = _zip_problem(data)
     if problem:
         raise PlanFileError([("tệp", "", problem)], source=source)
@@ -204,22 +201,21 @@ def read_xlsx(data: bytes, *, source: str) -> PlanFile:
 
 
 def _zip_problem(data: bytes) -> str | None:
-    """Why a workbook is refused from its zip directory alone (not a zip, a zip bomb), or None."""
-    import zipfile
+    """Why a workbook is refused from its zip directory alone (too large, not a zip, a zip
+    bomb), or None — registry.zipguard, the check reporting.xlsx uses too."""
+    from registry.zipguard import zip_problem
 
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            members = archive.infolist()
-    except (zipfile.BadZipFile, OSError):
+    found = zip_problem(data, max_bytes=MAX_BYTES, max_members=MAX_ZIP_MEMBERS,
+                        max_uncompressed=MAX_UNCOMPRESSED, max_ratio=MAX_ZIP_RATIO)
+    if found is None:
+        return None
+    if found.kind == "size":
+        return f"tệp quá lớn (tối đa {MAX_BYTES // 1024 // 1024} MiB)"
+    if found.kind in ("not_zip", "broken"):
         return "tệp không phải bảng tính .xlsx; hãy lưu lại dạng Excel Workbook (*.xlsx)"
-    declared = sum(m.file_size for m in members)
-    compressed = sum(m.compress_size for m in members) or 1
-    if len(members) > MAX_ZIP_MEMBERS or declared > MAX_UNCOMPRESSED or \
-            declared / compressed > MAX_ZIP_RATIO:
-        return (f"tệp khai báo {declared // 1024 // 1024} MiB khi giải nén (tỷ lệ nén "
-                f"{declared // compressed}:1, {len(members)} thành phần): có dấu hiệu tệp nén "
-                "độc hại, không đọc; hãy xuất lại danh mục từ Excel")
-    return None
+    return (f"tệp khai báo {found.declared // 1024 // 1024} MiB khi giải nén (tỷ lệ nén "
+            f"{found.ratio}:1, {found.members} thành phần): có dấu hiệu tệp nén "
+            "độc hại, không đọc; hãy xuất lại danh mục từ Excel")
 
 
 def read_plan(path: Path) -> PlanFile:

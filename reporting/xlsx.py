@@ -10,7 +10,6 @@ bytes than a form can hold (a zip bomb).
 from __future__ import annotations
 
 import io
-import zipfile
 from dataclasses import dataclass
 from typing import Any
 
@@ -94,29 +93,30 @@ def build_workbook(form: FormDef, *, unit_name: str, unit_key: str, period_key: 
 
 
 def guard_zip(data: bytes) -> None:
-    """Refuse a file too large, not a zip, or a zip bomb — from the zip directory alone."""
-    if len(data) > MAX_FILE_BYTES:
+    """Refuse a file too large, not a zip, or a zip bomb — from the zip directory alone
+    (registry.zipguard, the check records.plan uses too)."""
+    from registry.zipguard import zip_problem
+
+    found = zip_problem(data, max_bytes=MAX_FILE_BYTES, max_members=MAX_MEMBERS,
+                        max_uncompressed=MAX_UNCOMPRESSED_BYTES, max_ratio=MAX_RATIO)
+    if found is None:
+        return
+    if found.kind == "size":
         raise XlsxRejected(
-            f"tệp {len(data) / 1024 / 1024:.1f} MB vượt quá giới hạn "
+            f"tệp {found.size / 1024 / 1024:.1f} MB vượt quá giới hạn "
             f"{MAX_FILE_BYTES // 1024 // 1024} MB; hãy gửi đúng tệp mẫu thống kê (.xlsx) đã tải về")
-    if not zipfile.is_zipfile(io.BytesIO(data)):
+    if found.kind == "not_zip":
         raise XlsxRejected("tệp không phải bảng tính .xlsx; hãy lưu lại bằng Excel dạng "
                            "\"Excel Workbook (*.xlsx)\" rồi gửi lại")
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            members = archive.infolist()
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise XlsxRejected(f"tệp .xlsx bị hỏng ({exc}); hãy tải lại mẫu và nhập lại") from None
-    if len(members) > MAX_MEMBERS:
-        raise XlsxRejected(f"tệp chứa {len(members)} thành phần, bất thường với một mẫu thống "
+    if found.kind == "broken":
+        raise XlsxRejected(f"tệp .xlsx bị hỏng ({found.detail}); hãy tải lại mẫu và nhập lại")
+    if found.kind == "members":
+        raise XlsxRejected(f"tệp chứa {found.members} thành phần, bất thường với một mẫu thống "
                            "kê; hãy dùng đúng tệp mẫu")
-    declared = sum(m.file_size for m in members)
-    compressed = sum(m.compress_size for m in members) or 1
-    if declared > MAX_UNCOMPRESSED_BYTES or declared / compressed > MAX_RATIO:
-        raise XlsxRejected(
-            f"tệp khai báo {declared / 1024 / 1024:.0f} MB khi giải nén (tỷ lệ nén "
-            f"{declared // compressed}:1), có dấu hiệu tệp nén độc hại; không xử lý. Hãy gửi "
-            "đúng tệp mẫu thống kê")
+    raise XlsxRejected(
+        f"tệp khai báo {found.declared / 1024 / 1024:.0f} MB khi giải nén (tỷ lệ nén "
+        f"{found.ratio}:1), có dấu hiệu tệp nén độc hại; không xử lý. Hãy gửi "
+        "đúng tệp mẫu thống kê")
 
 
 def read_workbook(data: bytes, form: FormDef) -> tuple[FormMeta, dict[str, Any]]:
