@@ -1,6 +1,7 @@
-"""A secret document's trích yếu in lists, the register page and its search, the register
-.xlsx and the printed book: hidden behind the label table's placeholder for a clerk without the
-right to read it (the row — number, date, mark — stays), shown to a reader with the right."""
+"""A secret document's trích yếu in lists (and /api/documents), the register page and its
+search, the register .xlsx and the printed book: hidden behind the label table's placeholder
+for a clerk without the right to read it (the row — number, date, mark — stays), shown to a
+reader with the right."""
 
 from __future__ import annotations
 
@@ -74,6 +75,8 @@ class TestSecretSubjects:
         assert NUMBER not in _text(web.client.get("/so-dang-ky", params={"q": "triển khai"}))
         found = _text(web.client.get("/so-dang-ky", params={"q": NUMBER}))
         assert NUMBER in found and HIDDEN_SUBJECT in found and scenario.SUBJECT not in found
+        listed = {d["id"]: d["subject"] for d in web.client.get("/api/documents").json()}
+        assert listed[web.world.issued_id] == HIDDEN_SUBJECT
         cells = _xlsx_cells(web)
         assert NUMBER in cells
         assert not [c for c in cells if scenario.SUBJECT.removeprefix("V/v ") in c]
@@ -89,3 +92,5 @@ class TestSecretSubjects:
         assert scenario.DRAFT_SUBJECT in _text(web.client.get("/"))
         assert NUMBER in _text(web.client.get("/so-dang-ky", params={"q": "triển khai"}))
         assert any(scenario.SUBJECT in c for c in _xlsx_cells(web))
+        listed = {d["id"]: d["subject"] for d in web.client.get("/api/documents").json()}
+        assert listed[web.world.issued_id] == scenario.SUBJECT

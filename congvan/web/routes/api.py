@@ -63,10 +63,11 @@ class DocumentOut(BaseModel):
     issuer: str | None
 
     @classmethod
-    def of(cls, doc: Document) -> DocumentOut:
-        """The model of a registry row."""
+    def of(cls, doc: Document, subject: str | None = None) -> DocumentOut:
+        """The model of a registry row (``subject``: what a list shows this reader)."""
         return cls(id=doc.id, direction=doc.direction.value, doc_type=doc.doc_type,
-                   status=doc.status, number_symbol=doc.number_symbol, subject=doc.subject,
+                   status=doc.status, number_symbol=doc.number_symbol,
+                   subject=doc.subject if subject is None else subject,
                    issue_date=doc.issue_date,
                    issuer=" ".join(doc.issuer.name.split()) if doc.issuer else None)
 
@@ -135,9 +136,11 @@ def whoami(actor: PersonDep, row: WebSessionDep) -> SessionOut:
 def list_documents(session: SessionDep, actor: PersonDep,
                    status: Annotated[DocumentStatus | None, Query()] = None,
                    limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[DocumentOut]:
-    """The documents the signed-in person may see, newest first."""
-    return [DocumentOut.of(d) for d in access.documents(session=session, actor=actor,
-                                                        status=status, limit=limit)]
+    """The documents the signed-in person may see, newest first; a secret document's subject
+    only for a reader with the right (the placeholder otherwise)."""
+    rows = access.documents(session=session, actor=actor, status=status, limit=limit)
+    shown = access.shown_subjects(session=session, documents=rows, reader=actor)
+    return [DocumentOut.of(d, shown[d.id]) for d in rows]
 
 
 @router.get("/documents/{document_id}", response_model=DocumentOut, name="api_document",
