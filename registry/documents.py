@@ -48,6 +48,19 @@ def get(*, session: Session, document_id: int) -> Document:
     return doc
 
 
+def lock(*, session: Session, document_id: int) -> Document:
+    """The document, its row locked until the transaction ends and re-read (PostgreSQL
+    ``SELECT … FOR UPDATE``; SQLite's transactions already write one at a time), or NotFound.
+
+    Whoever changes a document's state takes this first and checks the state after it: two
+    issuers of one document (two flow runs, a run and a clerk) then act one after the other,
+    and the second sees what the first did."""
+    doc = session.get(Document, document_id, with_for_update=True, populate_existing=True)
+    if doc is None:
+        raise NotFound(f"không có văn bản #{document_id}")
+    return doc
+
+
 def list_(
     *, session: Session, status: DocumentStatus | None = None,
     direction: Direction | None = None, issuer_id: int | None = None, limit: int = 200,

@@ -168,7 +168,9 @@ def issue_signed(*, session: Session, document_id: int, on: date, tools: Any,
     ``tools`` is a :class:`workflows.issuance.Tools`; ``clerk`` defaults to the issuer's
     văn thư. ``on_issued`` runs in the same transaction.
     """
-    doc = documents.get(session=session, document_id=document_id)
+    # Locked first: two runs of the reconciler (or a run and a clerk) issue one after the
+    # other, and the second finds the document issued instead of numbering it again.
+    doc = documents.lock(session=session, document_id=document_id)
     if doc.status is S.ISSUED:
         return doc
     # The leader who decided signs the final PDF with their own key first (if not yet done).

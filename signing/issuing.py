@@ -131,7 +131,8 @@ def _issue(
     files_root: Path, on: datetime | None, on_issued: Callable[[Session, Document], None] | None,
     timings: dict[str, float] | None,
 ) -> Issued:
-    doc = documents.get(session=session, document_id=document_id)
+    # Locked first: a second issuer of the same document waits here, then finds it issued.
+    doc = documents.lock(session=session, document_id=document_id)
     require_status(doc, {DocumentStatus.SIGNED}, "ban hành")
     if not actor.has_role("clerk"):
         raise PermissionDenied(f"chỉ văn thư mới cấp số và ban hành văn bản; {actor.full_name} "
