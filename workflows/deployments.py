@@ -143,11 +143,13 @@ def deployments(schedules: dict[str, str | int] | None = None, *,
     for flow_name, fl in flows().items():
         name = deployment_name(flow_name)
         spec = plan.get(name)
-        # A scheduled deployment runs one at a time: a slow run is not overtaken by the next
-        # one working on the same documents (both would race to issue them).
+        # No deployment concurrency limit: on Prefect 3.8.8 a limit's slot can stay taken
+        # after its run ended (seen on a real server: every later run of the reconciler
+        # waited in AwaitingConcurrencySlot forever, so nothing was issued again). Runs may
+        # overlap instead, safely: issuing locks the document and re-checks its state,
+        # reminders claim their requests, submissions are idempotent.
         out.append(fl.to_deployment(
             name=name, schedule=_schedule(spec) if spec is not None else None,
-            concurrency_limit=1 if name in SCHEDULES else None,
             entrypoint_type=kind, description=(fl.description or "").split("\n")[0] or None))
     return out
 

@@ -203,3 +203,12 @@ def ready(given: CycleSettings | None = None) -> CycleSettings:
     open_registry(cfg)
     _key_sources(cfg)
     return given if given is not None else cycle_settings(cfg)
+
+
+def log_skipped(flow_name: str) -> None:
+    """Say in the run's log that it ended at once because another run of ``flow_name`` is at
+    work (registry.single_flight)."""
+    from prefect import get_run_logger
+
+    get_run_logger().info("Một lượt %s khác đang chạy: lượt này kết thúc ngay, không làm gì.",
+                          flow_name)

@@ -11,6 +11,7 @@ from datetime import date
 
 from prefect import flow, task
 
+from registry import single_flight
 from registry.clock import local_today
 from reporting.batching import chunks
 from workflows import flow_env, steps
@@ -68,7 +69,11 @@ def issue_instruction(instruction_id: int, on: date,
 @flow(name="reconcile_approved")
 def reconcile_approved(on: date | None = None,
                        settings: CycleSettings | None = None) -> list[str]:
-    """Issue whatever was signed but not issued (scheduled)."""
+    """Issue whatever was signed but not issued (scheduled). A run that starts while another
+    one is still at work ends at once with nothing issued: the one at work issues it."""
     settings = flow_env.ready(settings)
-    issued = steps.reconcile(on or local_today(), settings)
-    return issued
+    with single_flight.alone("reconcile_approved") as alone:
+        if not alone:
+            flow_env.log_skipped("reconcile_approved")
+            return []
+        return steps.reconcile(on or local_today(), settings)

@@ -9,6 +9,7 @@ from datetime import date
 
 from prefect import flow, task
 
+from registry import single_flight
 from registry.clock import local_today
 from reporting.batching import chunks
 from workflows import collect, flow_env, steps
@@ -123,12 +124,28 @@ def remind_late_units(duty_id: int | None = None, period_key: str | None = None,
     """
     settings = flow_env.ready(settings)
     today = today or local_today()
-    sent: dict[str, object]
     if duty_id is not None and period_key is not None:
-        sent = _remind(duty_id, period_key, signer_key, today, settings)
+        return _all_stages({"": (duty_id, period_key)}, signer_key, today, settings)
+    # The daily run: one at a time (a late run overlapping the next one would only find
+    # everything claimed, after warming up for nothing).
+    with single_flight.alone("remind_late_units") as alone:
+        if not alone:
+            flow_env.log_skipped("remind_late_units")
+            return {}
+        return _all_stages({f"{d}/{p}": (d, p) for d, p in due_periods(
+            duty_id, period_key, today, settings)}, signer_key, today, settings)
+
+
+def _all_stages(periods: dict[str, tuple[int, str]], signer_key: str | None, today: date,
+                settings: steps.CycleSettings) -> dict[str, object]:
+    """The reminder stages of ``periods`` (one unnamed period: its stages at the top level),
+    then the handling reminders and the handover warnings."""
+    sent: dict[str, object]
+    if set(periods) == {""}:
+        sent = _remind(*periods[""], signer_key, today, settings)
     else:
-        sent = {f"{d}/{p}": _remind(d, p, signer_key, today, settings)
-                for d, p in due_periods(duty_id, period_key, today, settings)}
+        sent = {name: _remind(d, p, signer_key, today, settings)
+                for name, (d, p) in periods.items()}
     sent["handling"] = overdue_handling(today, settings)
     sent["handover"] = handover_warnings(today, settings)
     return sent
