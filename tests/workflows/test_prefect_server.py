@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
-from sqlalchemy.engine import make_url
+from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.engine import Engine, make_url
 
 from registry import db
 from registry.models import Delivery, Document, DocumentStatus, Reminder
@@ -35,13 +35,16 @@ KEY_PASSWORD = "thu-nghiem-may-chu"
 REPO = Path(__file__).resolve().parents[2]
 
 
-def _wait(what: str, check: Callable[[], Any], timeout: float, logs: list[Path]) -> Any:
+def _wait(what: str, check: Callable[[], Any], timeout: float, logs: list[Path],
+          *, fail: bool = True) -> Any:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = check()
         if value:
             return value
         time.sleep(2)
+    if not fail:
+        return None
     tails = "\n".join(f"--- {p.name}\n{p.read_text(errors='replace')[-3000:]}"
                       for p in logs if p.exists())
     pytest.fail(f"{what}: not within {timeout:.0f} s\n{tails}")
@@ -190,30 +193,62 @@ class TestScheduledRunsOnAServer:
             assert "lịch: mỗi 15 giây" in remind
             assert re.search(r"hoàn thành gần nhất: \d\d:\d\d \d\d/\d\d/20\d\d", remind), remind
 
-            # A run whose process dies (kill -9) becomes Crashed (no more heartbeats), leaves
-            # no helper process behind, and a later reconciler run issues what was signed.
+            # A run whose process dies (kill -9) in the middle of issuing becomes Crashed (no
+            # more heartbeats), leaves no helper process and no consumed number behind, and a
+            # later reconciler run issues what was signed. The test holds the register's
+            # counter row, so the run that takes the signed document is certainly in its
+            # issuing transaction (waiting for the number) when it is killed — not already
+            # finished, not yet started.
             gid = steps.receive_guidance(scenario.guidance().model_copy(
                 update={"original_number": "23/HD-BCA-V05"}))
             doc_id = steps.draft_instruction(scenario.instruction(
                 gid, reporting_unit_keys=scenario.DISTRICTS), steps.CycleSettings(
                 files_dir=str(home / "files"), channels=["folder"]))
-            assert steps.record_decision(doc_id, "le-ngoc-tuan") == "signed"
-            run_id = _wait("a reconciler run is running",
-                           lambda: _running(env, elsewhere, "reconcile-approved"), 120, [log])
-            pids = _pids_of(run_id)
-            assert pids, f"no process for flow run {run_id}"
-            for pid in pids:
-                os.kill(pid, signal.SIGKILL)
-            _wait("the killed run becomes Crashed",
-                  lambda: _state_of(env, elsewhere, run_id) == "CRASHED", 180, [log])
-            _wait("no process of the killed run is left", lambda: not _pids_of(run_id), 60,
-                  [log])
+            engine = create_engine(url)
+            try:
+                with engine.connect() as held:
+                    held.execute(text(
+                        "SELECT last_number FROM register_counters "
+                        "WHERE register_id = :r AND year = :y FOR UPDATE"),
+                        {"r": instruction.register_id, "y": instruction.year}).one()
+                    assert steps.record_decision(doc_id, "le-ngoc-tuan") == "signed"
+                    if not _wait("a reconciler run waits for the register's number",
+                                 lambda: _waiting_for_lock(engine), 300, [log], fail=False):
+                        pytest.fail(f"no run waits for the number (document #{doc_id} is "
+                                    f"{steps.status_of(doc_id)}); sessions:\n"
+                                    + _sessions(engine) + "\nreconciler runs:\n"
+                                    + _recent(env, elsewhere, "reconcile-approved") + "\n"
+                                    + _stacks(_running(env, elsewhere, "reconcile-approved"))
+                                    + log.read_text(errors="replace")[-4000:] + "\nserver:\n"
+                                    + (server[1] / "server.log").read_text(
+                                        errors="replace")[-6000:])
+                    # Runs may overlap (no deployment concurrency limit): every running
+                    # reconciler run is inside the issuing of the document, waiting.
+                    run_ids = _wait("the waiting reconciler runs are running",
+                                    lambda: _running(env, elsewhere, "reconcile-approved"),
+                                    60, [log])
+                    pids = [pid for run_id in run_ids for pid in _pids_of(run_id)]
+                    assert pids, f"no process for flow runs {run_ids}"
+                    for pid in pids:
+                        os.kill(pid, signal.SIGKILL)
+                    _wait("no process of the killed runs is left",
+                          lambda: not any(_pids_of(r) for r in run_ids), 60, [log])
+                    held.rollback()
+            finally:
+                engine.dispose()
+            assert steps.status_of(doc_id) == "signed"
+            # (A run that had found nothing to do may have completed just before the kill.)
+            _wait("the killed runs become Crashed",
+                  lambda: _all_crashed(env, elsewhere, run_ids), 240, [log])
             _wait("a later reconciler run issues the document",
-                  lambda: steps.status_of(doc_id) == "issued", 180, [log])
+                  lambda: steps.status_of(doc_id) == "issued", 240, [log])
             with db.transaction() as s:
-                numbers = [d.number_symbol for d in s.scalars(select(Document).where(
-                    Document.status == DocumentStatus.ISSUED))]
-            assert len(numbers) == len(set(numbers)) == 2, numbers
+                issued_docs = list(s.scalars(select(Document).where(
+                    Document.status == DocumentStatus.ISSUED)))
+            numbers = sorted(d.number or 0 for d in issued_docs
+                             if d.register_id == instruction.register_id)
+            # The killed transaction took no number: the register runs 1, 2 with no gap.
+            assert numbers == [1, 2], [d.number_symbol for d in issued_docs]
         finally:
             prefect_env.stop(worker)
         assert "Traceback" not in log.read_text(errors="replace")
@@ -231,13 +266,73 @@ def _flow_query(env: dict[str, str], cwd: Path, body: str) -> str:
     return out.stdout.strip()
 
 
-def _running(env: dict[str, str], cwd: Path, deployment: str) -> str | None:
+def _running(env: dict[str, str], cwd: Path, deployment: str) -> list[str]:
+    """Ids of the deployment's runs in the Running state."""
     return _flow_query(env, cwd, (
         "        runs = await c.read_flow_runs(deployment_filter=DeploymentFilter(\n"
         f"            name=DeploymentFilterName(any_=[{deployment!r}])),\n"
         "            flow_run_filter=FlowRunFilter(state=FlowRunFilterState(\n"
         "                type=FlowRunFilterStateType(any_=['RUNNING']))))\n"
-        "        print(runs[0].id if runs else '')")) or None
+        "        print(' '.join(str(r.id) for r in runs))")).split()
+
+
+def _waiting_for_lock(engine: Engine) -> bool:
+    """Whether a session of this database waits for a lock (the issuing run, blocked on the
+    register's counter row the test holds). Asked on a connection of its own: inside one
+    transaction PostgreSQL shows the same snapshot of pg_stat_activity every time."""
+    with engine.connect() as probe:
+        return bool(probe.execute(text(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid() AND wait_event_type = 'Lock'")).scalar())
+
+
+def _all_crashed(env: dict[str, str], cwd: Path, run_ids: list[str]) -> bool:
+    """Every killed run is Crashed — or Completed, if it had finished (finding nothing to do)
+    in the moment between being listed and the kill — and at least one is Crashed."""
+    states = {_state_of(env, cwd, r) for r in run_ids}
+    return states <= {"CRASHED", "COMPLETED"} and "CRASHED" in states
+
+
+def _stacks(run_ids: list[str]) -> str:
+    """Where the processes of ``run_ids`` are (py-spy, when installed), for a failure message."""
+    spy = Path(sys.executable).with_name("py-spy")
+    out = []
+    for run_id in run_ids:
+        for pid in _pids_of(run_id):
+            cmd = (Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")[:160]
+                   .decode(errors="replace") if Path(f"/proc/{pid}").exists() else "?")
+            out.append(f"--- run {run_id} pid {pid}: {cmd}")
+            if spy.exists() and "python" in cmd:
+                dump = subprocess.run([str(spy), "dump", "--pid", str(pid)],
+                                      capture_output=True, text=True, timeout=60)
+                out.append(dump.stdout[-3000:] + dump.stderr[-500:])
+    return "\n".join(out) + "\n"
+
+
+def _sessions(engine: Engine) -> str:
+    with engine.connect() as probe:
+        rows = probe.execute(text(
+            "SELECT pid, state, wait_event_type, wait_event, left(query, 120) "
+            "FROM pg_stat_activity WHERE datname = current_database()")).all()
+    return "\n".join(" | ".join(str(v) for v in row) for row in rows)
+
+
+def _recent(env: dict[str, str], cwd: Path, deployment: str) -> str:
+    """The deployment's runs that were due by now, newest first (for a failure message)."""
+    return _flow_query(env, cwd, (
+        "        import datetime as dt\n"
+        "        from prefect.client.schemas.sorting import FlowRunSort\n"
+        "        now = dt.datetime.now(dt.timezone.utc)\n"
+        "        runs = await c.read_flow_runs(deployment_filter=DeploymentFilter(\n"
+        f"            name=DeploymentFilterName(any_=[{deployment!r}])),\n"
+        "            flow_run_filter=FlowRunFilter(expected_start_time=\n"
+        "                FlowRunFilterExpectedStartTime(before_=now)),\n"
+        "            sort=FlowRunSort.EXPECTED_START_TIME_DESC, limit=12)\n"
+        "        for r in runs:\n"
+        "            print(r.name, r.state.type.value, r.state.name, r.expected_start_time,\n"
+        "                  r.start_time, r.end_time, (r.state.message or '')[:160])\n"
+        "        for lim in await c.read_global_concurrency_limits(limit=50):\n"
+        "            print('limit', lim.name, lim.limit, lim.active_slots, lim.active)"))
 
 
 def _state_of(env: dict[str, str], cwd: Path, run_id: str) -> str:
