@@ -18,12 +18,7 @@ demo: system venv
 
 test: system venv lint
 	@bash scripts/ensure-postgres.sh
-	@CONGVAN_TEST_POSTGRES_URL="$$(cat var/test-postgres-url)" $(VENV)/bin/pytest -q -p no:cacheprovider -m "not prefect_server"
-	@# The real Prefect server's tests depend on its scheduler and event loops' timing: a failure is
-	@# run once more before it fails the build (both runs' output stays in the log).
-	@CONGVAN_TEST_POSTGRES_URL="$$(cat var/test-postgres-url)" $(VENV)/bin/pytest -q -p no:cacheprovider -m prefect_server \
-	  || { echo "Chạy lại một lần các kiểm thử máy chủ Prefect thật…"; \
-	       CONGVAN_TEST_POSTGRES_URL="$$(cat var/test-postgres-url)" $(VENV)/bin/pytest -q -p no:cacheprovider -m prefect_server; }
+	@bash scripts/run-tests.sh
 
 # Only the tests that start a real Prefect server and workers (also part of `make test`).
 test-prefect-server: system venv
