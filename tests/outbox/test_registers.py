@@ -173,13 +173,15 @@ class TestReceiveStatus:
             doc = issued_document(session, tmp_path, recipients=1)
             enqueue_document(session=session, document_id=doc.id, channels=("edxml",))
             number = doc.number
+            issuer_key = doc.issuer.key
         path = tmp_path / "status.edxml"
         key = DocumentKey.parse(f"000.00.00.H34,2022/12/16,{number:02d}/BCĐ-NC")
         assert key is not None
         path.write_bytes(build_status(StatusMessage(
             ResponseFor.of(key), Organ("000.01.01.H34", "CA"), "03",
             datetime(2022, 12, 17, 8, 0))))
-        result = CliRunner().invoke(app, ["receive", str(path), "--org", "x"])
+        # The issuing body receives the status of what it sent.
+        result = CliRunner().invoke(app, ["receive", str(path), "--org", issuer_key])
         assert result.exit_code == 0, result.output
         with Session(engine) as session:
             [delivery] = session.query(Delivery).all()
