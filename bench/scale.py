@@ -36,6 +36,7 @@ import contextlib
 import json
 import os
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -106,10 +107,14 @@ def prepare(admin: str, units: int, campaigns: int, batches: int) -> tuple[str, 
         import_directory(session=s, text=dump(directory))
     settings = steps.CycleSettings(files_dir=str(TMP / "home" / "files"),
                                    keys_dir=str(TMP / "home" / "keys"))
-    guidance_id = steps.receive_guidance(scenario.guidance(
-        collector_key=ISSUER, receiver_key=ISSUER, sender_key=SUPERIOR))
     instructions = []
-    for _ in range(campaigns):
+    for k in range(campaigns):
+        # A campaign of its own: its own guidance received, so its own duty and requests.
+        guidance = scenario.guidance(collector_key=ISSUER, receiver_key=ISSUER,
+                                     sender_key=SUPERIOR)
+        guidance = guidance.model_copy(update={
+            "original_number": f"{22 + k}/HD-BCA-V05"})
+        guidance_id = steps.receive_guidance(guidance)
         iid = steps.draft_instruction(scenario.instruction(
             guidance_id, unit_keys=unit_keys, issuer_key=ISSUER, signer_key=SIGNER,
             clerk_key=CLERK), settings)
@@ -375,6 +380,8 @@ def main() -> None:
     parser.add_argument("--latency-runs", type=int, default=3)
     parser.add_argument("--postgres", default=admin_url())
     args = parser.parse_args()
+    # SIGTERM unwinds like Ctrl+C: the server, the workers and the databases are cleaned up.
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     admin = args.postgres
     create_dev_ca(TMP / "home" / "keys", password=KEY_PASSWORD)
     prefect_db = _pg(admin)
