@@ -20,6 +20,7 @@ from congvan.web.routes import (
     casefiles,
     documents,
     drafts,
+    file_plan,
     incoming,
     issuing,
     outbox,
@@ -139,7 +140,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for module in (documents, drafts, incoming, approvals, outbox, requests, registers,
-                   receipts, reports, signin, accounts, signing, issuing, api, casefiles):
+                   receipts, reports, signin, accounts, signing, issuing, api, casefiles,
+                   file_plan):
         app.include_router(module.router)
     # Added last, so outermost: the limit holds before any middleware reads the body.
     app.add_middleware(BodyLimit, limit=settings.upload_max_mb * 1024 * 1024)
