@@ -260,23 +260,36 @@ def run_worker(pool: str, *, limit: int | None = None) -> int:
 
     The worker runs as a child so that one SIGTERM stops it promptly: it is passed on as
     SIGINT (Prefect's worker shuts down on that at once; on SIGTERM alone it lingered), then
-    escalated after 20 s.
+    escalated after 20 s (SIGTERM), then 30 s (SIGKILL); a worker stopped that way exits
+    with 143, terminated on request.
     """
     import subprocess
+    import time
 
     env = dict(os.environ)
     env.setdefault("PREFECT_FLOWS_HEARTBEAT_FREQUENCY", str(HEARTBEAT_SECONDS))
     child = subprocess.Popen(worker_command(pool, limit=limit), env=env)
+    asked: list[float] = []  # when the stop was first passed on
 
     def forward(signum: int, _frame: Any) -> None:
         if child.poll() is None:
             child.send_signal(signal.SIGINT)
+            if not asked:
+                asked.append(time.monotonic())
 
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, forward)
+    escalation = [(20.0, signal.SIGTERM), (30.0, signal.SIGKILL)]
     while True:
         try:
-            return child.wait()
+            code = child.wait(timeout=1)
+            # Stopped by the escalation we asked for: "terminated on request" (128 + SIGTERM).
+            return 128 + signal.SIGTERM if len(escalation) < 2 and code < 0 else code
+        except subprocess.TimeoutExpired:
+            # A worker that does not stop on SIGINT (busy event loop on a loaded machine) is
+            # told again, then killed: the unit's stop must not hang.
+            if asked and escalation and time.monotonic() - asked[0] >= escalation[0][0]:
+                child.send_signal(escalation.pop(0)[1])
         except KeyboardInterrupt:  # pragma: no cover - handled by forward
             continue
 

@@ -4,6 +4,7 @@ the others' expectations true (they only add submissions, links and events)."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,6 +21,9 @@ def module_web(home: Path, url: str | None = None, **settings: Any) -> Iterator[
     """The app on a fresh database at ``url`` (default: a SQLite file in ``home``), seeded with
     the scenario and signed in as the clerk."""
     url = url or f"sqlite:///{home / 'congvan.db'}"
+    # The app exports CONGVAN_DATABASE_URL (runtime.open_registry); the module's tests see it,
+    # later modules must not.
+    saved_env = {k: v for k, v in os.environ.items() if k.startswith("CONGVAN_")}
     engine = db.make_engine(url)
     schema.upgrade(engine)
     engine.dispose()
@@ -36,3 +40,6 @@ def module_web(home: Path, url: str | None = None, **settings: Any) -> Iterator[
     finally:
         client.close()
         db.get_engine().dispose()
+        for key in [k for k in os.environ if k.startswith("CONGVAN_")]:
+            del os.environ[key]
+        os.environ.update(saved_env)

@@ -41,6 +41,7 @@ class TestSettings:
                                            monkeypatch: pytest.MonkeyPatch) -> None:
         """A relative CONGVAN_HOME becomes absolute; files, keys and the SQLite file sit in it."""
         monkeypatch.chdir(tmp_path)
+        monkeypatch.delenv("CONGVAN_DATABASE_URL", raising=False)  # the default is asked for
         s = Settings(home=Path("nha"))
         assert s.home == tmp_path / "nha"
         assert s.files_dir == tmp_path / "nha" / "files"
