@@ -5,9 +5,9 @@
   the signed-in leader (:func:`signing.keyring.find_token`); the PIN the leader typed on the
   page opens it for this one request. The PIN is never stored, logged or echoed back, and the
   signing service checks again that the certificate is the leader's own.
-- The organisation's key, for issuing only, from the settings as ``congvan draft issue`` takes
-  it: ``CONGVAN_ORG_TOKEN`` (+ ``CONGVAN_ORG_PIN``), else ``CONGVAN_ORG_P12``, else
-  ``organization.p12`` in ``CONGVAN_KEYS_DIR`` (password ``CONGVAN_KEY_PASSWORD``).
+- The organisation's key, for issuing only, is not here: the issue page and the JSON API both
+  call ``workflows.issuance.issue_by_clerk``, which opens it from the settings once per
+  process (``organization_keys``).
 """
 
 from __future__ import annotations
@@ -84,32 +84,6 @@ def record_pin_refused(*, document_id: int, actor_id: int) -> None:
         who = session.get(Person, actor_id)
         audit.record(session=session, action=PIN_REFUSED, object_type="document",
                      object_id=document_id, actor=who)
-
-
-def organization(settings: Settings) -> KeySource:
-    """The organisation's key named in the settings (a token, a .p12, or the keys folder's)."""
-    if settings.org_token:
-        if settings.org_pin is None or settings.pkcs11_module is None:
-            raise KeyUnavailable(
-                "CONGVAN_ORG_TOKEN được đặt nhưng thiếu CONGVAN_ORG_PIN hoặc "
-                "CONGVAN_PKCS11_MODULE trong môi trường của máy chủ web: nhờ quản trị bổ sung.")
-        return KeySource.pkcs11(module=settings.pkcs11_module, token_label=settings.org_token,
-                                pin=settings.org_pin.get_secret_value(),
-                                key_label=settings.org_key_label,
-                                cert_label=settings.org_cert_label)
-    assert settings.keys_dir is not None
-    path = settings.org_p12 or settings.keys_dir / pkcs12.ORGANIZATION_P12
-    if settings.key_password is None:
-        raise KeyUnavailable(
-            f"Máy chủ web chưa có mật khẩu tệp khoá cơ quan {path.name} (CONGVAN_KEY_PASSWORD), "
-            "hoặc đặt CONGVAN_ORG_TOKEN và CONGVAN_ORG_PIN: nhờ quản trị cấu hình.")
-    return KeySource.pkcs12(path, settings.key_password.get_secret_value())
-
-
-def seal_png(settings: Settings) -> Path:
-    """The organisation's seal image (``seal.png`` in the keys folder)."""
-    assert settings.keys_dir is not None
-    return settings.keys_dir / pkcs12.SEAL_PNG
 
 
 def signature_png(settings: Settings, actor: Person) -> Path:

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from congvan.settings import Settings
-from congvan.web import keys, signing_view
+from congvan.web import signing_view
 from congvan.web.deps import ClerkDep, IdPath, PersonDep, SessionDep, SettingsDep
 from congvan.web.render import page
 from registry import access
@@ -31,22 +31,14 @@ router = APIRouter(include_in_schema=False)
 @router.post("/documents/{document_id}/ban-hanh", name="issue")
 def issue(request: Request, document_id: IdPath, session: SessionDep, settings: SettingsDep,
           actor: ClerkDep, skip_unreachable: Annotated[bool, Form()] = False) -> Response:
-    """Number, date, seal and queue the document (the văn thư of its issuer only)."""
-    from outbox import recipients as delivery
-    from signing import issuing, keyring
+    """Number, date, seal and queue the document (the văn thư of its issuer only): the JSON
+    API's service, with the organisation's key opened once per process."""
+    from workflows.issuance import issue_by_clerk
 
     access.document(session=session, document_id=document_id, actor=actor)
-    assert settings.files_dir is not None
     try:
-        planned = delivery.plan(session=session, document_id=document_id)
-        delivery.check(planned, skip_unreachable=skip_unreachable)
-        with keyring.opened_keys(organization=keys.organization(settings),
-                                 seal_png=keys.seal_png(settings),
-                                 tsa_url=settings.tsa_url) as org_keys:
-            issuing.issue(session=session, document_id=document_id, actor=actor, keys=org_keys,
-                          files_root=settings.files_dir,
-                          on_issued=delivery.on_issued(actor=actor,
-                                                       skip_unreachable=skip_unreachable))
+        issue_by_clerk(session=session, document_id=document_id, actor=actor, cfg=settings,
+                       skip_unreachable=skip_unreachable)
     except (SigningError, ValidationError) as exc:
         session.rollback()
         return _issue_panel(request, session, settings, document_id, actor, str(exc))
