@@ -4,13 +4,17 @@ scenario of tests/web/scenario.py committed, and a TestClient on it."""
 from __future__ import annotations
 
 import re
+import threading
+import time
 import warnings
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+import uvicorn
 from fastapi import FastAPI
 
 from congvan.settings import Settings
@@ -88,4 +92,31 @@ def web(fresh_url: str, tmp_path: Path) -> Iterator[Web]:
         yield result
     finally:
         client.close()
+        db.get_engine().dispose()
+
+
+@contextmanager
+def served_scenario(url: str, home: Path) -> Iterator[tuple[str, scenario.World]]:
+    """The app with the web scenario on the migrated database ``url``, served by uvicorn on a
+    free loopback port; yields (base URL, world) and stops the server after."""
+    from tests.outbox.smtp_server import free_port
+
+    settings = web_settings(url, home)
+    app = create_app(settings)
+    assert settings.files_dir is not None
+    with db.transaction() as session:
+        world = scenario.build(session, settings.files_dir)
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}", world
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
         db.get_engine().dispose()

@@ -2,53 +2,24 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 
-from congvan.web import create_app
 from outbox.receipts import make_token
-from registry import db
 from tests.web import scenario
-from tests.web.conftest import SECRET, web_settings
+from tests.web.conftest import SECRET, served_scenario
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def served(fresh_sqlite_url: str, tmp_path: Path) -> Iterator[tuple[str, scenario.World]]:
     """The app with the scenario, served by uvicorn on a free loopback port."""
-    settings = web_settings(fresh_sqlite_url, tmp_path)
-    app = create_app(settings)
-    assert settings.files_dir is not None
-    with db.transaction() as session:
-        world = scenario.build(session, settings.files_dir)
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}", world
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
-        db.get_engine().dispose()
+    with served_scenario(fresh_sqlite_url, tmp_path) as served_at:
+        yield served_at
 
 
 @pytest.mark.browser

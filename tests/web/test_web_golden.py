@@ -16,7 +16,6 @@ Screenshots land in the module's tmp directory (the path is printed).
 from __future__ import annotations
 
 import http.server
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -34,7 +33,7 @@ from outbox.relay import RetryPolicy, relay_once
 from registry import db
 from registry.models import Delivery, DeliveryStatus, Document, DocumentStatus, Organization
 from tests import factories
-from tests.outbox.smtp_server import SmtpTestServer
+from tests.outbox.smtp_server import SmtpTestServer, free_port
 from tests.web import scenario, signing_world
 from tests.web.conftest import web_settings
 
@@ -50,12 +49,6 @@ UNITS = ["ca-dak-ha:email", "ca-sa-thay:email", "ca-ngoc-hoi:email"]
 SUBJECT = "V/v báo cáo kết quả xây dựng mô hình, điển hình tiên tiến"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @dataclass
 class Served:
     base: str
@@ -66,7 +59,7 @@ class Served:
 @pytest.fixture
 def served(fresh_sqlite_url: str, tmp_path: Path) -> Iterator[Served]:
     """The app with the scenario on http://app.congvan.test:<port>."""
-    port = _free_port()
+    port = free_port()
     base = f"http://app.congvan.test:{port}"
     settings = web_settings(fresh_sqlite_url, tmp_path, public_base_url=base)
     app = create_app(settings)
@@ -159,7 +152,7 @@ def golden(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Golden]:
                                  people=[(CHAIR, "Lê Ngọc Tuấn")])
     previous = os.environ.get("SOFTHSM2_CONF")
     signing_world.tokens(home / "hsm", ca, {CHAIR: CHAIR_PIN})
-    port = _free_port()
+    port = free_port()
     base = f"http://app.congvan.test:{port}"
     settings = web_settings(url, home, public_base_url=base, keys_dir=home / "keys",
                             key_password=signing_world.KEY_PASSWORD,

@@ -5,21 +5,17 @@ Screenshots of each page and size under the test's output directory."""
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 
-from congvan.web import create_app
 from registry import db
 from reporting.forms import parse_form
 from reporting.xlsx import fill_workbook
 from tests.web import scenario
-from tests.web.conftest import web_settings
-from tests.web.test_web_browser import CHROMIUM_ARGS, _free_port
+from tests.web.conftest import served_scenario
+from tests.web.test_web_browser import CHROMIUM_ARGS
 
 SIZES = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 900}}
 BOARD = ("bang-theo-doi", "/requests?period=2022-Q4", "#luot-chay")
@@ -40,25 +36,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, scen
     engine = db.make_engine(url)
     schema.upgrade(engine)
     engine.dispose()
-    settings = web_settings(url, home)
-    app = create_app(settings)
-    assert settings.files_dir is not None
-    with db.transaction() as session:
-        world = scenario.build(session, settings.files_dir)
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}", world
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
-        db.get_engine().dispose()
+    with served_scenario(url, home) as served_at:
+        yield served_at
 
 
 def _sign_in(page, base: str, login: str) -> None:  # type: ignore[no-untyped-def]
