@@ -278,10 +278,12 @@ def mine(actor: Actor,
 
 
 @files_app.command("show")
-def show(code: Code, org: Org, year: Year = None) -> None:
-    """Các trường của hồ sơ và văn bản trong hồ sơ, theo thứ tự."""
+def show(code: Code, org: Org, year: Year = None, as_: ReaderOption = None) -> None:
+    """Các trường của hồ sơ và văn bản trong hồ sơ, theo thứ tự. Trích yếu văn bản mật chỉ
+    hiện khi --as là người có quyền đọc."""
     from records import casefiles
     from records.metadata import retention_text
+    from registry.access import shown_subjects
     from registry.labels import CASE_FILE_STATUS, DOCUMENT_STATUS, label
 
     with _session() as s:
@@ -295,11 +297,14 @@ def show(code: Code, org: Org, year: Year = None) -> None:
             console.print(f"  {f.doc_total} văn bản, {f.page_total} trang{span}", highlight=False)
         if f.handover_due:
             console.print(f"  Hạn nộp lưu: {f.handover_due:%d/%m/%Y}", highlight=False)
-        for link in casefiles.items(session=s, case_file=f):
+        links = casefiles.items(session=s, case_file=f)
+        subjects = shown_subjects(session=s, documents=[x.document for x in links],
+                                  reader=reader_door(s, as_).actor)
+        for link in links:
             d = link.document
             name = d.number_symbol or d.original_number or f"#{d.id}"
             frozen = " — đóng băng (đã thu hồi)" if link.frozen else ""
-            console.print(f"  {link.ordinal:>3}. {name} {d.subject} "
+            console.print(f"  {link.ordinal:>3}. {name} {subjects[d.id]} "
                           f"[{label(DOCUMENT_STATUS, d.status)}]{frozen}",
                           highlight=False, markup=False)
 

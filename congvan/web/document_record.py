@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session
 
 from congvan.settings import Settings
 from registry import files
-from registry.access import visible_to
+from registry.access import shown_subjects, visible_to
+from registry.labels import HIDDEN_SUBJECT
 from registry.models import Document, DocumentLink, DocumentSignature, Person
 
 # File kinds whose signatures the page verifies, and the profile each is held to.
@@ -80,10 +81,12 @@ def _roles(session: Session, document: Document) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class Linked:
-    """A document linked to this one: how, which, and whether the reader may open it."""
+    """A document linked to this one: how, which, whether the reader may open it, and the
+    trích yếu they may see (the placeholder for a secret one they may not read)."""
 
     relation: str
     document: Document | None  # None when it is another body's the reader may not see
+    subject: str = ""
 
 
 def links(*, session: Session, document: Document, actor: Person) -> list[Linked]:
@@ -95,12 +98,13 @@ def links(*, session: Session, document: Document, actor: Person) -> list[Linked
         .order_by(DocumentLink.id)).all()
     ids = {r.to_id if r.from_id == document.id else r.from_id for r in rows}
     seen = _visible(session, ids, actor)
+    subjects = shown_subjects(session=session, documents=seen.values(), reader=actor)
     out = []
     for row in rows:
         forward = row.from_id == document.id
         other = row.to_id if forward else row.from_id
         out.append(Linked(label(DOCUMENT_LINK if forward else DOCUMENT_LINK_BACK, row.kind),
-                          seen.get(other)))
+                          seen.get(other), subjects.get(other, "")))
     return out
 
 
@@ -115,7 +119,9 @@ def trace(*, session: Session, document: Document, actor: Person) -> dict[str, A
     ids: set[int] = set()
     _collect(root, ids)
     seen = _visible(session, ids, actor)
-    return _mask(root, seen)
+    shown = shown_subjects(session=session, documents=seen.values(), reader=actor)
+    hidden = {i: d.subject[:70] for i, d in seen.items() if shown[i] != d.subject}
+    return _mask(root, seen, hidden)
 
 
 def _collect(node: dict[str, Any], ids: set[int]) -> None:
@@ -125,12 +131,18 @@ def _collect(node: dict[str, Any], ids: set[int]) -> None:
         _collect(child, ids)
 
 
-def _mask(node: dict[str, Any], seen: dict[int, Document]) -> dict[str, Any]:
+def _mask(node: dict[str, Any], seen: dict[int, Document], secret: dict[int, str]
+          ) -> dict[str, Any]:
+    """The node with the text of a document the reader may not see removed, and the trích yếu
+    of a secret one they may not read replaced by the placeholder (the label quotes it)."""
     doc_id = node.get("document_id")
     hidden = doc_id is not None and doc_id not in seen
-    return {"label": "(văn bản của cơ quan khác)" if hidden else node["label"],
+    text = node["label"]
+    if doc_id in secret and secret[doc_id]:
+        text = text.replace(secret[doc_id], HIDDEN_SUBJECT)
+    return {"label": "(văn bản của cơ quan khác)" if hidden else text,
             "document_id": None if hidden else doc_id,
-            "children": [_mask(c, seen) for c in node.get("children", [])]}
+            "children": [_mask(c, seen, secret) for c in node.get("children", [])]}
 
 
 def _visible(session: Session, ids: set[int], actor: Person) -> dict[int, Document]:

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import update
 from typer.testing import CliRunner
 
 from congvan.cli import app
@@ -159,6 +160,30 @@ class TestFilesCli:
         again = runner.invoke(app, ["files", "add", str(ids[1]), "--file", "01.CĐ", "--org",
                                     "bcd-kontum", "--year", "2023", "--as", "van-thu-bcd"])
         assert again.exit_code == 1 and "nộp lưu" in again.output
+
+    def test_show_hides_a_secret_subject_from_who_may_not_read_it(
+            self, runner: CliRunner, tmp_path: Path) -> None:
+        """A MẬT document in the file: without --as (or as someone without the right) the row
+        is listed with the placeholder, the head of the office sees its trích yếu."""
+        from registry.labels import HIDDEN_SUBJECT
+
+        _year_of_files(runner, tmp_path)
+        secret = "Kế hoạch triệt phá đường dây ma tuý xuyên biên giới"
+        ok(runner, [*PAPER, "--number", "45", "--subject", secret])
+        # Marked MẬT after the fact: the directory has no secret register to receive into.
+        with db.transaction() as session:
+            doc_id = session.query(Document.id).filter_by(
+                original_number="45/HD-BCA-V05").scalar()
+            session.execute(update(Document).where(Document.id == doc_id).values(secrecy="MẬT"))
+        ok(runner, ["files", "add", str(doc_id), "--file", "01.CĐ", "--org", "bcd-kontum",
+                    "--year", "2023", "--as", "van-thu-bcd"])
+        show = ["files", "show", "01.CĐ", "--org", "bcd-kontum", "--year", "2023"]
+        hidden = ok(runner, show)
+        assert "45/HD-BCA-V05" in hidden and HIDDEN_SUBJECT in hidden and secret not in hidden
+        assert "Hướng dẫn thống kê" in hidden  # the file's other documents keep theirs
+        assert secret not in ok(runner, [*show, "--as", "tham-dinh-pv05"])
+        head = ok(runner, [*show, "--as", "le-ngoc-tuan"])
+        assert secret in head and HIDDEN_SUBJECT not in head
 
     @pytest.mark.libreoffice
     def test_handover_documents_render_and_pass_the_checker(self, runner: CliRunner,

@@ -11,9 +11,9 @@ from collections.abc import Iterator
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import update
+from sqlalchemy import select, update
 
-from registry import db
+from registry import db, documents
 from registry.labels import HIDDEN_SUBJECT
 from registry.lookup import get_by_key
 from registry.models import Document, Organization, Person
@@ -23,6 +23,7 @@ from tests.web.conftest import Web
 from tests.web.module_world import module_web
 
 OTHER_CLERK = "vo-thi-f"
+PLAIN_SUBJECT = "V/v trả lời công văn của Ban Chỉ đạo"
 NUMBER = "01/BCĐ-NC"
 
 
@@ -40,6 +41,12 @@ def web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Web]:
                 session, org, key=OTHER_CLERK, full_name="Võ Thị F", roles=["clerk"]))
             issued = session.get(Document, built.world.issued_id)
             assert issued is not None and issued.number_symbol == NUMBER
+            other = get_by_key(session=session, model=Person, key=OTHER_CLERK)
+            # A plain draft of the second văn thư that answers the secret one (issue 11, item 5).
+            plain = documents.create(session=session, doc_type="cong_van", issuer=org,
+                                     drafting_unit="VT", subject=PLAIN_SUBJECT, created_by=other,
+                                     recipients=[("Lưu: VT.", None)])
+            documents.link(session=session, source=plain, target=issued, kind="answers")
         yield built
 
 
@@ -94,3 +101,18 @@ class TestSecretSubjects:
         assert any(scenario.SUBJECT in c for c in _xlsx_cells(web))
         listed = {d["id"]: d["subject"] for d in web.client.get("/api/documents").json()}
         assert listed[web.world.issued_id] == scenario.SUBJECT
+
+    def test_linked_documents_show_the_placeholder(self, web: Web) -> None:
+        """The document page's linked-documents list names the secret document by its number
+        and shows its trích yếu only to a reader with the right."""
+        with db.transaction() as session:
+            plain_id = session.scalars(select(Document.id).where(
+                Document.subject == PLAIN_SUBJECT)).one()
+        plain = f"/documents/{plain_id}"
+        web.sign_in(OTHER_CLERK)
+        page = _text(web.client.get(plain))
+        assert PLAIN_SUBJECT in page and NUMBER in page
+        assert HIDDEN_SUBJECT in page and scenario.SUBJECT not in page
+        web.sign_in(web.world.chair_key)
+        page = _text(web.client.get(plain))
+        assert scenario.SUBJECT in page and HIDDEN_SUBJECT not in page
