@@ -72,7 +72,7 @@ class TestFilePlanPage:
         assert "Đã phê duyệt: Lê Ngọc Tuấn" in page
         assert 'href="/ho-so/01.TH?nam=2022"' in page and "Chưa mở" in page
         row = page.split("Hồ sơ tổng hợp 138", 1)[1].split("</tr>", 1)[0]
-        assert "<td>1</td>" in row and "Đang lập" in row
+        assert 'data-label="Số văn bản">1</td>' in row and "Đang lập" in row
         assert 'href="/ho-so"' in _text(web, "/")  # in the nav
 
     def test_my_open_files(self, web: Web) -> None:
