@@ -309,6 +309,42 @@ def read_scan(data: bytes, suffix: str) -> Incoming:
     return replace(propose_scan(ocr.header_lines(pages[0])), scan_pages=tuple(pages))
 
 
+# The fields of an Incoming that a proposal keeps (the file's bytes and a scan's pages are not).
+_PROPOSED = ("number_symbol", "subject", "sender_name", "doc_type", "sender_organ_id",
+             "urgency", "secrecy", "text", "text_source", "channel")
+
+
+def proposal_fields(incoming: Incoming) -> dict[str, Any]:
+    """What :func:`read_file` read, as JSON values: the web keeps it beside a staged upload so
+    that registering the clerk's confirmed fields does not read (OCR) the file a second time."""
+    out: dict[str, Any] = {k: getattr(incoming, k) for k in _PROPOSED}
+    out["original_date"] = incoming.original_date.isoformat() if incoming.original_date else None
+    out["due_date"] = incoming.due_date.isoformat() if incoming.due_date else None
+    out["references"] = list(incoming.references)
+    return out
+
+
+def from_proposal(fields: dict[str, Any], *, name: str, data: bytes) -> Incoming:
+    """The :class:`Incoming` that :func:`proposal_fields` kept, with the file it was read from
+    (a scan's pages are not kept: the text layer is made from the stored file later).
+    ValueError when ``fields`` is not such a record."""
+    try:
+        kept = {k: fields[k] for k in _PROPOSED}
+        if not all(v is None or isinstance(v, str) for v in kept.values()) or not isinstance(
+                fields["references"], list):
+            raise ValueError("not a kept proposal")
+        return Incoming(**kept, files=((name, data),),
+                        original_date=_iso_date(fields["original_date"]),
+                        due_date=_iso_date(fields["due_date"]),
+                        references=tuple(str(r) for r in fields["references"]))
+    except (KeyError, TypeError) as exc:
+        raise ValueError("not a kept proposal") from exc
+
+
+def _iso_date(value: Any) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
 def paper(*, channel: str = "paper") -> Incoming:
     """A paper document with no file: every field comes from :func:`corrected`."""
     return Incoming(number_symbol="", subject="", sender_name="", channel=channel)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import shutil
 import subprocess
 from datetime import UTC, date, datetime
@@ -15,7 +16,14 @@ from sqlalchemy.orm import Session
 from outbox.channels.edxml import to_edxml
 from outbox.edxml.build import build_document
 from outbox.errors import IntakeError
-from outbox.intake import corrected, read_file, read_text, register_incoming
+from outbox.intake import (
+    corrected,
+    from_proposal,
+    proposal_fields,
+    read_file,
+    read_text,
+    register_incoming,
+)
 from registry import documents
 from registry.models import Direction, DocumentStatus
 from tests import factories
@@ -75,6 +83,22 @@ class TestReadText:
         """Text without a «Số:» line is refused, saying what is missing."""
         with pytest.raises(IntakeError, match="Số"):
             read_text("CÔNG AN HUYỆN\nV/v gì đó")
+
+
+class TestKeptProposal:
+    def test_a_proposal_kept_as_json_reads_back_the_same(self, tmp_path: Path) -> None:
+        """proposal_fields → JSON → from_proposal gives the Incoming read_file gave (the web
+        keeps it beside a staged upload instead of reading the file again)."""
+        path = tmp_path / "bao-cao.docx"
+        path.write_bytes(reply_docx("4267/BCĐ-NC", urgent=True))
+        read = read_file(path)
+        kept = json.loads(json.dumps(proposal_fields(read)))
+        again = from_proposal(kept, name=path.name, data=path.read_bytes())
+        assert again == read and again.references == ("4267/BCĐ-NC",)
+        with pytest.raises(ValueError):
+            from_proposal({**kept, "subject": ["not", "text"]}, name=path.name, data=b"")
+        with pytest.raises(ValueError):
+            from_proposal({"subject": "V/v"}, name=path.name, data=b"")
 
 
 class TestRegisterIncoming:

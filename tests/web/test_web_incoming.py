@@ -3,9 +3,12 @@ presentation, assignment with a due date, progress and completion."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
+import re
 from pathlib import Path
 
+import pytest
 from docx import Document as DocxDocument
 from sqlalchemy import select
 
@@ -64,6 +67,42 @@ class TestRegistration:
         root = Path(web.settings.files_dir)
         everywhere = list(root.parent.rglob("ngoai-thu-muc.docx"))
         assert len(everywhere) == 1 and everywhere[0].is_relative_to(root / "tai-len")
+
+    def test_registering_a_scan_reuses_the_proposal(self, web: Web,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+        """"Đọc tệp" runs OCR once; "Vào sổ" on the same staged file registers the fields the
+        clerk confirmed (here a corrected subject) without reading the scan a second time."""
+        from outbox import ocr
+        from tests.outbox.test_ocr import png_bytes, scan_page
+
+        calls: list[int] = []
+        header_lines = ocr.header_lines
+
+        def counted(page: object) -> list[str]:
+            calls.append(1)
+            return header_lines(page)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(ocr, "header_lines", counted)
+        read = web.client.post("/van-ban-den/moi", data={"action": "doc"}, files={
+            "tep": ("cong-van-den.png", png_bytes(scan_page()), "image/png")})
+        assert read.status_code == 200, read.text
+        assert 'value="152"' in read.text and len(calls) == 1
+        token = re.search(r'name="token" value="([0-9a-f]{32})"', read.text)
+        assert token is not None
+        subject = "V/v báo cáo kết quả xây dựng mô hình tự quản quý IV năm 2022"
+        done = web.client.post("/van-ban-den/moi", follow_redirects=False, data={
+            "action": "vao-so", "token": token[1], "number": "152", "symbol": "CAH-TH",
+            "date": "05/01/2023", "issuer": "Công an huyện Kon Rẫy", "subject": subject,
+            "via": "paper"})
+        assert done.status_code == 303, done.text
+        assert len(calls) == 1, "the scan was read again at registration"
+        with db.transaction() as session:
+            doc = session.get(Document, int(done.headers["location"].split("/")[2]))
+            assert doc is not None
+            assert (doc.original_number, doc.subject) == ("152/CAH-TH", subject)
+            assert doc.original_date == dt.date(2023, 1, 5)
+            assert doc.sender_name == "Công an huyện Kon Rẫy"
+            assert [f.kind for f in doc.files] == ["source"]
 
     def test_reporter_cannot_register(self, web: Web) -> None:
         """Registering incoming documents is the clerk's work."""

@@ -5,6 +5,7 @@ present to a leader, the leader's assignment with a due date, progress, done."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import secrets
 import unicodedata
@@ -83,8 +84,7 @@ def incoming_register(
         token, name = _keep_upload(settings, tep)
     else:
         name = _upload_name(settings, token) if token else ""
-    path = _upload_path(settings, token, name) if token else None
-    incoming = intake.read_file(path) if path is not None else intake.paper()
+    incoming = _read_staged(settings, token, name) if token else intake.paper()
     if action != "vao-so":
         proposed = {"number": incoming.number_symbol.partition("/")[0],
                     "symbol": incoming.number_symbol.partition("/")[2],
@@ -244,6 +244,32 @@ def _upload_name(settings: Settings, token: str) -> str:
     if len(names) != 1:
         raise ValidationError("tệp đã tải lên không còn; hãy chọn lại tệp", field="tep")
     return names[0]
+
+
+def _read_staged(settings: Settings, token: str, name: str) -> Any:
+    """The fields read from the staged upload: those proposed when the clerk pressed "Đọc
+    tệp", kept beside it under the file's SHA-256, else read now (and kept). Reading a scan
+    runs OCR (seconds); "Vào sổ" must not run it again on the same bytes."""
+    from outbox import intake
+    from registry.files import sha256
+
+    path = _upload_path(settings, token, name)
+    if path.suffix.lower() in (".xml", ".edxml"):  # a package: its own files, cheap to parse
+        return intake.read_file(path)
+    data = path.read_bytes()
+    digest = sha256(data)
+    kept = _uploads(settings) / f"{token}.json"
+    try:
+        saved = json.loads(kept.read_text(encoding="utf-8"))
+        if saved["sha256"] == digest and saved["name"] == name:
+            return intake.from_proposal(saved["fields"], name=name, data=data)
+    except (OSError, ValueError, KeyError, TypeError):
+        pass  # none kept yet (or unreadable): read the file
+    incoming = intake.read_file(path)
+    kept.write_text(json.dumps({"sha256": digest, "name": name,
+                                "fields": intake.proposal_fields(incoming)},
+                               ensure_ascii=False), encoding="utf-8")
+    return incoming
 
 
 def _upload_path(settings: Settings, token: str, name: str) -> Path:
