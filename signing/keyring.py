@@ -10,6 +10,8 @@ the văn thư's process opens only the organisation's key and seal
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -91,10 +93,14 @@ def issuing_keys(*, organization: KeySource, seal_png: Path,
 
 
 def close(keys: IssuingKeys) -> None:
-    """End the token session of ``keys`` (no-op for a PKCS#12 key)."""
+    """End the token session of ``keys`` (no-op for a PKCS#12 key, or for a session the
+    library already ended: :func:`refresh_tokens`)."""
+    from pkcs11 import exceptions as p11
+
     closer = getattr(keys.organization, "close", None)
     if closer is not None:
-        closer()
+        with suppress(p11.PKCS11Error):
+            closer()
 
 
 @contextmanager
@@ -182,7 +188,12 @@ def _token_session(source: KeySource) -> Any:
     except (p11.PKCS11Error, OSError, RuntimeError) as exc:
         raise KeyUnavailable(f"Không nạp được thư viện PKCS#11 {module}: {exc!r}") from exc
     try:
-        token = lib.get_token(token_label=label)
+        try:
+            token = lib.get_token(token_label=label)
+        except p11.NoSuchToken:
+            if not refresh_tokens(module):
+                raise
+            token = lib.get_token(token_label=label)  # plugged in (or made) after start
     except p11.NoSuchToken:
         present = _token_labels(lib)
         seen = ", ".join(f"“{t}”" for t in present) if present else "không có token nào"
@@ -283,20 +294,27 @@ def find_token(module: str | Path, fingerprints: Collection[str]) -> TokenMatch 
     person's token costs no PIN attempt. The web server holds several people's tokens and
     must open only the signer's own: the one carrying a certificate registered to them.
     """
-    import hashlib
-
-    import pkcs11
-    from pkcs11 import Attribute, ObjectClass
-    from pkcs11 import exceptions as p11
-
     wanted = {f.lower() for f in fingerprints}
     if not wanted:
         return None
     if not Path(module).is_file():
         raise KeyUnavailable(f"Không có thư viện PKCS#11 {module}; cài phần mềm của token và chỉ "
                              "đúng đường dẫn tệp .so/.dll (CONGVAN_PKCS11_MODULE).")
+    found = _find_certificate(str(module), wanted)
+    if found is None and refresh_tokens(module):
+        found = _find_certificate(str(module), wanted)  # a token made after the first look
+    return found
+
+
+def _find_certificate(module: str, wanted: set[str]) -> TokenMatch | None:
+    import hashlib
+
+    import pkcs11
+    from pkcs11 import Attribute, ObjectClass
+    from pkcs11 import exceptions as p11
+
     try:
-        lib = pkcs11.lib(str(module))
+        lib = pkcs11.lib(module)
         slots = list(lib.get_slots(token_present=True))
     except (p11.PKCS11Error, OSError, RuntimeError) as exc:
         raise KeyUnavailable(f"Không nạp được thư viện PKCS#11 {module}: {exc!r}") from exc
@@ -314,3 +332,40 @@ def find_token(module: str | Path, fingerprints: Collection[str]) -> TokenMatch 
         except p11.PKCS11Error:
             continue  # a token that cannot be read is not this person's
     return None
+
+
+# Several PKCS#11 libraries — SoftHSM2 among them — list their tokens once, at C_Initialize: a
+# token initialised (or plugged in) after this process loaded the library stays invisible
+# until the library is initialised again. On a miss the lookups above call refresh_tokens,
+# which does that at most once per REFRESH_AFTER seconds per library.
+REFRESH_AFTER = 2.0
+_refresh_lock = threading.Lock()
+_refreshed_at: dict[str, float] = {}
+_generations: dict[str, int] = {}
+
+
+def refresh_tokens(module: str | Path) -> bool:
+    """Initialise the PKCS#11 library ``module`` again so it lists the tokens present now.
+    False (nothing done) when it was refreshed less than REFRESH_AFTER seconds ago or could
+    not be. Re-initialising ends every session this process had open on that library:
+    whoever keeps one open compares :func:`token_generation` and opens it again."""
+    import pkcs11
+    from pkcs11 import exceptions as p11
+
+    key = str(module)
+    with _refresh_lock:
+        now = time.monotonic()
+        if now - _refreshed_at.get(key, -REFRESH_AFTER) < REFRESH_AFTER:
+            return False
+        _refreshed_at[key] = now
+        try:
+            pkcs11.lib(key).reinitialize()
+        except (p11.PKCS11Error, OSError, RuntimeError):
+            return False
+        _generations[key] = _generations.get(key, 0) + 1
+        return True
+
+
+def token_generation(module: str | Path | None) -> int:
+    """How many times :func:`refresh_tokens` re-initialised ``module`` in this process."""
+    return _generations.get(str(module), 0) if module is not None else 0

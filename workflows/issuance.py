@@ -231,8 +231,9 @@ def current(*, keys_dir: str | None, soffice: str = "soffice") -> Tools:
         return _opened[key]
 
 
-# The organisation's key of this process, opened once from the settings (web processes).
-_org_keys: dict[tuple[str, ...], IssuingKeys] = {}
+# The organisation's key of this process, opened once from the settings (web processes), with
+# the token generation it was opened in (keyring.refresh_tokens ends the sessions of older ones).
+_org_keys: dict[tuple[str, ...], tuple[int, IssuingKeys]] = {}
 
 
 def organization_source(cfg: Settings) -> KeySource:
@@ -262,14 +263,18 @@ def organization_keys(cfg: Settings) -> IssuingKeys:
     source = organization_source(cfg)
     assert cfg.keys_dir is not None
     key = (source.describe(), str(cfg.keys_dir), cfg.tsa_url or "")
+    generation = keyring.token_generation(source.module)
     with _lock:
-        if key not in _org_keys:
+        kept = _org_keys.get(key)
+        if kept is None or kept[0] != generation:
+            if kept is not None:  # its token session ended when the library was refreshed
+                keyring.close(kept[1])
             opened = keyring.issuing_keys(organization=source,
                                           seal_png=cfg.keys_dir / pkcs12.SEAL_PNG,
                                           tsa_url=cfg.tsa_url)
             atexit.register(keyring.close, opened)
-            _org_keys[key] = opened
-        return _org_keys[key]
+            _org_keys[key] = (generation, opened)
+        return _org_keys[key][1]
 
 
 def issue_by_clerk(*, session: Session, document_id: int, actor: Person, cfg: Settings,

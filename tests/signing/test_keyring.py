@@ -153,3 +153,39 @@ class TestIssueWithToken:
             (PERSON_FIELD, True, True), (ORGANIZATION_FIELD, True, True)]
         assert "BAN CHỈ ĐẠO" in report.signatures[1].signer + str(
             report.signatures[1].organization)
+
+
+class TestRefresh:
+    def test_refresh_is_rate_limited_and_counted(self, org_token, monkeypatch):
+        """refresh_tokens re-initialises the library once per REFRESH_AFTER seconds and counts
+        it; a library that cannot be loaded is not refreshed."""
+        monkeypatch.setattr(keyring, "_refreshed_at", {})
+        before = keyring.token_generation(org_token.module)
+        assert keyring.refresh_tokens(org_token.module)
+        assert not keyring.refresh_tokens(org_token.module)
+        assert keyring.token_generation(org_token.module) == before + 1
+        assert keyring.token_generation(None) == 0
+
+    def test_cached_org_key_reopens_after_a_refresh(self, org_token, dev_ca, plain_pdf, ca_pem,
+                                                    monkeypatch, tmp_path):
+        """The web's organisation key on a token, opened once per process, is opened again
+        after a refresh ended its session (a leader's token plugged in meanwhile), and still
+        signs; closing the ended one raises nothing."""
+        from registry.settings import Settings
+        from workflows import issuance
+
+        monkeypatch.setattr(keyring, "_refreshed_at", {})
+        monkeypatch.setattr(issuance, "_org_keys", {})
+        cfg = Settings(database_url=f"sqlite:///{tmp_path / 'x.db'}", home=tmp_path,
+                       keys_dir=dev_ca.seal_png.parent, org_token=org_token.label,
+                       org_pin=org_token.pin, org_key_label=ORG_KEY,
+                       pkcs11_module=Path(org_token.module))
+        first = issuance.organization_keys(cfg)
+        assert issuance.organization_keys(cfg) is first
+        assert keyring.refresh_tokens(org_token.module)
+        again = issuance.organization_keys(cfg)
+        assert again is not first
+        signed = again.organization.sign_pdf(plain_pdf, appearance=None, reason="thử")
+        assert verify_pdf(signed, trust_roots=[ca_pem]).signatures[0].ok
+        keyring.close(first)
+        keyring.close(again)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,11 +63,6 @@ def tokens(home: Path, ca: DevCAFiles, pins: dict[str, str]) -> dict[str, Token]
     if shutil.which("softhsm2-util") is None or not Path(SOFTHSM_LIB).exists():
         pytest.skip("SoftHSM2 is not installed (Debian package softhsm2)")
     import pkcs11
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.serialization import pkcs12
-    from pkcs11 import Attribute
-    from pkcs11.util.rsa import decode_rsa_private_key
-    from pkcs11.util.x509 import decode_x509_certificate
 
     (home / "tokens").mkdir(parents=True)
     conf = home / "softhsm2.conf"
@@ -79,25 +75,56 @@ def tokens(home: Path, ca: DevCAFiles, pins: dict[str, str]) -> dict[str, Token]
                         "--pin", token.pin, "--so-pin", "86420975"], check=True,
                        capture_output=True)
     pkcs11.unload(SOFTHSM_LIB)  # loaded earlier in this process: it would not see them
-    lib = pkcs11.lib(SOFTHSM_LIB)
     for key, token in made.items():
-        private, cert, _ = pkcs12.load_key_and_certificates(ca.people[key].read_bytes(),
-                                                            KEY_PASSWORD.encode())
-        assert private is not None and cert is not None
-        der = private.private_bytes(serialization.Encoding.DER,  # type: ignore[union-attr]
-                                    serialization.PrivateFormat.TraditionalOpenSSL,
-                                    serialization.NoEncryption())
-        with lib.get_token(token_label=token.label).open(rw=True, user_pin=token.pin) as s:
-            attrs = decode_rsa_private_key(der)
-            attrs.update({Attribute.LABEL: key, Attribute.ID: b"\x07", Attribute.TOKEN: True,
-                          Attribute.SIGN: True, Attribute.PRIVATE: True,
-                          Attribute.SENSITIVE: True})
-            s.create_object(attrs)
-            cert_attrs = decode_x509_certificate(cert.public_bytes(serialization.Encoding.DER))
-            cert_attrs.update({Attribute.LABEL: key, Attribute.ID: b"\x07",
-                               Attribute.TOKEN: True})
-            s.create_object(cert_attrs)
+        _fill(ca.people[key], key, token)
     return made
+
+
+def token_from_another_process(p12: Path, key: str, pin: str) -> Token:
+    """A token for person ``key`` (their key and certificate from ``p12``) made by another
+    process in the token directory SOFTHSM2_CONF names — as an administrator would with
+    softhsm2-util while the web server runs: this process's library is left as it was."""
+    script = ("import sys; from pathlib import Path; from tests.web import signing_world as w; "
+              "w.make_token(Path(sys.argv[1]), sys.argv[2], sys.argv[3])")
+    subprocess.run([sys.executable, "-c", script, str(p12), key, pin], check=True,
+                   capture_output=True, cwd=Path(__file__).resolve().parents[2])
+    return Token(label=f"token-{key}", pin=pin)
+
+
+def make_token(p12: Path, key: str, pin: str) -> None:
+    """Initialise token-``key`` with ``pin`` and fill it from ``p12`` (in a fresh process)."""
+    token = Token(label=f"token-{key}", pin=pin)
+    subprocess.run(["softhsm2-util", "--init-token", "--free", "--label", token.label,
+                    "--pin", token.pin, "--so-pin", "86420975"], check=True,
+                   capture_output=True)
+    _fill(p12, key, token)
+
+
+def _fill(p12: Path, key: str, token: Token) -> None:
+    import pkcs11
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.serialization import pkcs12
+    from pkcs11 import Attribute
+    from pkcs11.util.rsa import decode_rsa_private_key
+    from pkcs11.util.x509 import decode_x509_certificate
+
+    lib = pkcs11.lib(SOFTHSM_LIB)
+    private, cert, _ = pkcs12.load_key_and_certificates(p12.read_bytes(),
+                                                        KEY_PASSWORD.encode())
+    assert private is not None and cert is not None
+    der = private.private_bytes(serialization.Encoding.DER,  # type: ignore[union-attr]
+                                serialization.PrivateFormat.TraditionalOpenSSL,
+                                serialization.NoEncryption())
+    with lib.get_token(token_label=token.label).open(rw=True, user_pin=token.pin) as s:
+        attrs = decode_rsa_private_key(der)
+        attrs.update({Attribute.LABEL: key, Attribute.ID: b"\x07", Attribute.TOKEN: True,
+                      Attribute.SIGN: True, Attribute.PRIVATE: True,
+                      Attribute.SENSITIVE: True})
+        s.create_object(attrs)
+        cert_attrs = decode_x509_certificate(cert.public_bytes(serialization.Encoding.DER))
+        cert_attrs.update({Attribute.LABEL: key, Attribute.ID: b"\x07",
+                           Attribute.TOKEN: True})
+        s.create_object(cert_attrs)
 
 
 def restore(previous_conf: str | None) -> None:
