@@ -120,3 +120,51 @@ def test_no_page_scrolls_sideways_on_a_phone(served: tuple[str, scenario.World],
         finally:
             browser.close()
     assert not wide, "\n".join(wide)
+
+
+@pytest.mark.browser
+def test_clerk_uploads_the_file_plan_on_a_phone(served: tuple[str, scenario.World],
+                                                tmp_path: Path) -> None:
+    """On /ho-so the clerk picks a workbook with a bad retention: the row and column are
+    named above the form and nothing is stored; the corrected workbook is imported. Neither
+    page is wider than a 390 px screen; the refusal is shot at 1280 × 800 too."""
+    from playwright.sync_api import expect, sync_playwright
+
+    from tests.web.test_web_records import _workbook
+
+    base, world = served
+    shots_dir = Path(os.environ.get("CONGVAN_SHOTS_DIR") or tmp_path)
+    rows = [["", "I. CÔNG TÁC CHỈ ĐẠO"], ["01.CĐ", "Hồ sơ văn bản chỉ đạo của cấp trên về "
+                                                    "phòng, chống tội phạm năm 2023", "10 năm"],
+            ["02.BC", "Hồ sơ báo cáo thống kê", "mười năm"]]
+    bad, good = tmp_path / "danh-muc-sai.xlsx", tmp_path / "danh-muc.xlsx"
+    bad.write_bytes(_workbook(*rows))
+    good.write_bytes(_workbook(*rows[:2], ["02.BC", "Hồ sơ báo cáo thống kê", "vĩnh viễn"]))
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        try:
+            for size, viewport in {"phone": PHONE, "desktop": DESKTOP}.items():
+                page = browser.new_page(viewport=viewport)
+                _sign_in(page, base, world.clerk_key)
+                page.goto(base + "/ho-so?nam=2023")
+                page.set_input_files("#tep-danh-muc", str(bad))
+                page.get_by_role("button", name="Nhập danh mục").click()
+                expect(page.locator("#loi-danh-muc")).to_contain_text(
+                    "dòng 4, cột «Thời hạn bảo quản»")
+                scroll, client = _overflow(page)
+                assert scroll <= client, f"{size}: {scroll} px in {client} px"
+                page.screenshot(path=str(shots_dir / f"nhap-danh-muc-loi-{size}.png"),
+                                full_page=True)
+                page.close()
+            page = browser.new_page(viewport=PHONE)
+            _sign_in(page, base, world.clerk_key)
+            page.goto(base + "/ho-so?nam=2023")
+            page.set_input_files("#tep-danh-muc", str(good))
+            page.get_by_role("button", name="Nhập danh mục").click()
+            expect(page.locator(".alert-ok")).to_contain_text(
+                "Đã nhập danh mục hồ sơ năm 2023: 2 hồ sơ")
+            scroll, client = _overflow(page)
+            assert scroll <= client
+            page.screenshot(path=str(shots_dir / "nhap-danh-muc-phone.png"), full_page=True)
+        finally:
+            browser.close()

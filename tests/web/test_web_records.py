@@ -5,23 +5,27 @@ files, another body's staff kept out, and the head's approval (a clerk is refuse
 from __future__ import annotations
 
 import html
+import io
+import zipfile
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from records import casefiles, plan
 from registry import db
 from registry.clock import now_utc
 from registry.labels import HIDDEN_SUBJECT
 from registry.lookup import get_by_key
-from registry.models import Document, Organization, Person
+from registry.models import Document, FilePlan, Organization, Person
 from tests import factories
 from tests.web import scenario
 from tests.web.conftest import Web
 from tests.web.module_world import module_web
 
 OTHER_CLERK = "vo-thi-f"
+REVIEWER = "dinh-van-g"
 
 
 @pytest.fixture(scope="module")
@@ -116,3 +120,92 @@ class TestApprove:
         done = web.client.post("/ho-so/duyet", data={"nam": 2023}, follow_redirects=False)
         assert done.status_code == 303
         assert "Đã phê duyệt: Lê Ngọc Tuấn" in _text(web, "/ho-so", nam=2023)
+
+
+def _workbook(*rows: list[object]) -> bytes:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append([h for h, _ in plan.COLUMNS])
+    for row in rows:
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+GOOD = _workbook(["", "I. CÔNG TÁC CHỈ ĐẠO"], ["01.CĐ", "Hồ sơ chỉ đạo năm 2024", "10 năm"],
+                 ["02.BC", "Hồ sơ báo cáo thống kê", "vĩnh viễn"])
+
+
+def _upload(web: Web, data: bytes, year: int = 2024, name: str = "danh-muc.xlsx") -> Any:
+    return web.client.post("/ho-so/nhap", data={"nam": str(year)}, files={
+        "tep": (name, data, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")},
+        follow_redirects=False)
+
+
+def _plan_codes(year: int) -> list[str]:
+    with db.transaction() as session:
+        org = get_by_key(session=session, model=Organization, key="bcd-138")
+        stored = session.scalar(select(FilePlan).where(FilePlan.organization_id == org.id,
+                                                       FilePlan.year == year))
+        return [e.code for e in stored.entries] if stored else []
+
+
+class TestPlanUpload:
+    def test_clerk_uploads_the_plan(self, web: Web) -> None:
+        """The form is on the page; the workbook's files are stored as the year's draft plan
+        and the page says how many, awaiting the head's approval."""
+        web.sign_in(web.world.clerk_key)
+        assert 'action="/ho-so/nhap"' in _text(web, "/ho-so", nam=2024)
+        sent = _upload(web, GOOD)
+        assert sent.status_code == 303 and sent.headers["location"] == "/ho-so?nam=2024&nhap=2"
+        page = html.unescape(web.client.get(sent.headers["location"]).text)
+        assert "Đã nhập danh mục hồ sơ năm 2024: 2 hồ sơ" in page
+        assert "I. CÔNG TÁC CHỈ ĐẠO" in page and "Hồ sơ chỉ đạo năm 2024" in page
+        assert _plan_codes(2024) == ["01.CĐ", "02.BC"]
+
+    def test_bad_rows_are_named_and_nothing_is_stored(self, web: Web) -> None:
+        """A formula, a number for a code and a bad retention each name their line and column
+        in Vietnamese; a zip bomb and a non-workbook are refused; nothing is stored."""
+        web.sign_in(web.world.clerk_key)
+        bad = _workbook(["01.A", '=HYPERLINK("http://x","y")', "5"], [1.1, "Hồ sơ B", "5"],
+                        ["03.C", "Hồ sơ C", "mười năm"])
+        answer = _upload(web, bad, year=2025)
+        assert answer.status_code == 422
+        page = html.unescape(answer.text)
+        assert "chưa lưu gì" in page
+        assert "dòng 2, cột «Tên đề mục và tiêu đề hồ sơ»" in page
+        assert "dòng 3, cột «Số và ký hiệu hồ sơ»" in page
+        assert "dòng 4, cột «Thời hạn bảo quản»: «mười năm» không phải thời hạn" in page
+        bomb = io.BytesIO()
+        with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr("xl/worksheets/sheet1.xml", b" " * 20_000_000)
+        refused = _upload(web, bomb.getvalue(), year=2025)
+        assert refused.status_code == 422 and "nén độc hại" in html.unescape(refused.text)
+        assert "chỉ nhận bảng tính .xlsx" in html.unescape(
+            _upload(web, b"a,b\n", year=2025, name="dm.csv").text)
+        assert _plan_codes(2025) == []
+
+    def test_who_may_upload(self, web: Web) -> None:
+        """An approved year is refused (409); without the CSRF token the upload is refused
+        (403); a reporter has no hồ sơ page (403); a reviewer of the office sees no form and
+        records.plan refuses them."""
+        web.sign_in(web.world.clerk_key)
+        assert _upload(web, GOOD, year=2022).status_code == 409
+        token = web.client.headers.pop("X-CSRF-Token")
+        assert _upload(web, GOOD, year=2026).status_code == 403
+        web.client.headers["X-CSRF-Token"] = token
+        web.sign_in(web.world.reporter_key)
+        assert _upload(web, GOOD, year=2026).status_code == 403
+        with db.transaction() as session:
+            org = get_by_key(session=session, model=Organization, key="bcd-138")
+            if session.scalar(select(Person).where(Person.key == REVIEWER)) is None:
+                scenario.account(session, factories.person(
+                    session, org, key=REVIEWER, full_name="Đinh Văn G", roles=["reviewer"]))
+        web.sign_in(REVIEWER)
+        assert 'action="/ho-so/nhap"' not in _text(web, "/ho-so", nam=2026)
+        assert _upload(web, GOOD, year=2026).status_code == 403
+        assert _plan_codes(2026) == []
