@@ -27,7 +27,7 @@ from sqlalchemy import (
     or_,
     select,
 )
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from registry.access import may_see_subject, visible_to
 from registry.models import Direction, Document, DocumentStatus, Person
@@ -107,9 +107,14 @@ def search(*, session: Session, actor: Person, query: str = "",
            direction: Direction | None = None, year: int | None = None,
            doc_type: str | None = None, status: DocumentStatus | None = None,
            date_from: dt.date | None = None, date_to: dt.date | None = None,
-           party: str | None = None, limit: int = 200) -> Sequence[Document]:
+           party: str | None = None, limit: int = 200, offset: int = 0,
+           full: bool = False) -> Sequence[Document]:
     """Documents ``actor`` may see that match every word of ``query`` and the filters,
-    newest first. ``party`` is the issuer (outgoing) or the sender (incoming), by words."""
+    newest first; ``limit`` of them from ``offset`` (a page). ``party`` is the issuer
+    (outgoing) or the sender (incoming), by words. The text and layout of each document (body,
+    spec, signature block) are not loaded unless ``full`` (the printed register reads the
+    spec): a list shows none of them, and reading them for 200 rows cost more than the search
+    itself (bench/web.py)."""
     _prepare(session)
     conditions: list[ColumnElement[bool]] = [visible_to(actor)]
     words = fold(query[:MAX_QUERY]).split()
@@ -142,9 +147,12 @@ def search(*, session: Session, actor: Person, query: str = "",
                               and_(*(_folded(session, func.coalesce(Document.sender_name, ""))
                                      .contains(w, autoescape=True)
                                      for w in fold(party[:MAX_QUERY]).split()))))
-    found = session.scalars(select(Document).where(*conditions)
-                            .order_by(day.desc().nulls_last(), Document.id.desc())
-                            .limit(limit)).all()
+    chosen = select(Document).where(*conditions)
+    if not full:
+        chosen = chosen.options(defer(Document.body), defer(Document.spec),
+                                defer(Document.signature_block))
+    found = session.scalars(chosen.order_by(day.desc().nulls_last(), Document.id.desc())
+                            .offset(offset).limit(limit)).all()
     if not words:
         return found
     # A secret document whose subject the reader may not see matches on its number, symbol

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from doc_templates.formatting import format_number, format_percent
 from registry.calendar import Period
+from registry.memo import Memo
 from registry.models import Organization, ReportRequest, Submission
 from reporting.drafting import one_line
 from reporting.forms import FormDef, Indicator
@@ -137,6 +138,27 @@ def progress(*, session: Session, duty_id: int, period_key: str, form: FormDef,
     return Progress(period=period_key, owed=owed, reported=reported, missing=missing,
                     missing_count=owed - reported, totals=totals,
                     derived=derive(form, totals, reported=reported, owed=owed))
+
+
+_PROGRESS = Memo(ttl=30.0, size=256)
+
+
+def progress_memo(*, session: Session, duty_id: int, period_key: str, form: FormDef,
+                  form_id: int, missing_limit: int = 30) -> Progress:
+    """:func:`progress`, kept by this process until a request is opened or a submission is
+    received anywhere (registry.memo), and for 30 s at most: the deadlines board, opened by many
+    people at once, sums the figures once per submission instead of once per view.
+
+    The fingerprint is the newest request id and the newest submission id — two index lookups.
+    It sees every change the figures depend on because a submission is never edited in place:
+    a correction is a new row, and the one it replaces stops being current in the same
+    transaction (reporting.submissions.submit_values); nothing deletes submissions."""
+    fingerprint = (session.scalar(select(func.max(ReportRequest.id))),
+                   session.scalar(select(func.max(Submission.id))))
+    return _PROGRESS.get(session, ("progress", duty_id, period_key, form_id, missing_limit),
+                         fingerprint, lambda: progress(session=session, duty_id=duty_id,
+                                                       period_key=period_key, form=form,
+                                                       missing_limit=missing_limit))
 
 
 def _sql_total(ind: Indicator) -> Any:

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
-from registry.models import ReporterLink, UserAccount, WebSession
+from registry.models import Person, ReporterLink, UserAccount, WebSession
 
 TOUCH_EVERY = timedelta(seconds=60)  # write last_seen_at at most once a minute
 
@@ -56,7 +56,11 @@ def resume(*, session: Session, token: str | None, idle: timedelta, max_age: tim
     """The live session the cookie names, or None (unknown, ended, idle, too old, disabled)."""
     if not token or len(token) > 100:
         return None
-    row = session.scalar(select(WebSession).where(WebSession.token_hash == digest(token)))
+    # The account, its person and organisation come in the same statement: every page reads
+    # them (the header's badge, the rules), one by one they were four round trips per request.
+    row = session.scalar(select(WebSession).where(WebSession.token_hash == digest(token))
+                         .options(joinedload(WebSession.account).joinedload(UserAccount.person)
+                                  .joinedload(Person.organization)))
     if row is None or row.ended_at is not None:
         return None
     moment = now or datetime.now(UTC)

@@ -8,7 +8,7 @@ role (403 otherwise). The services check again — the dependency only makes
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import timedelta
 from typing import Annotated
 
@@ -36,7 +36,12 @@ def get_session() -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
-def get_settings(request: Request) -> Settings:
+# Dependencies that only read what is already in memory are ``async``: FastAPI runs a plain
+# ``def`` dependency in its thread pool, and every such hop waits for the GIL behind the
+# other requests' threads — under 10 concurrent clients that was a visible share of a page.
+
+
+async def get_settings(request: Request) -> Settings:
     """The settings the app was created with."""
     settings: Settings = request.app.state.settings
     return settings
@@ -62,7 +67,7 @@ def get_web_session(request: Request, session: SessionDep,
 WebSessionDep = Annotated[WebSession | None, Depends(get_web_session)]
 
 
-def get_actor(row: WebSessionDep) -> Person | None:
+async def get_actor(row: WebSessionDep) -> Person | None:
     """The signed-in person (None for visitors and for a reporter link's session)."""
     if row is None or row.account is None:
         return None
@@ -80,7 +85,7 @@ class SignInRequired(Exception):
         super().__init__("Bạn cần đăng nhập để xem trang này.")
 
 
-def signed_in(request: Request, actor: ActorDep) -> Person:
+async def signed_in(request: Request, actor: ActorDep) -> Person:
     """The signed-in person; pages of the registry are not for anonymous visitors."""
     if actor is None:
         query = f"?{request.url.query}" if request.url.query else ""
@@ -92,9 +97,9 @@ PersonDep = Annotated[Person, Depends(signed_in)]
 ReaderDep = PersonDep
 
 
-def with_role(*roles: str) -> Callable[[Person], Person]:
+def with_role(*roles: str) -> Callable[[Person], Awaitable[Person]]:
     """A dependency: the signed-in person if they have one of ``roles``; 403 otherwise."""
-    def check(actor: PersonDep) -> Person:
+    async def check(actor: PersonDep) -> Person:
         return require(actor, *roles)
     return check
 

@@ -77,7 +77,7 @@ def build(*, session: Session, actor: Person, filters: Filters) -> PrintedBook:
     from registry import search
 
     direction = filters.direction or Direction.OUTGOING
-    found = search.search(session=session, actor=actor, limit=MAX_ROWS + 1,
+    found = search.search(session=session, actor=actor, limit=MAX_ROWS + 1, full=True,
                           **(filters.search_args() | {"direction": direction}))
     docs = sorted((d for d in found if _in_register(d, actor, direction)),
                   key=lambda d: (d.year or 0, d.register_id or 0, d.number or 0))

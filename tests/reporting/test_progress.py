@@ -62,3 +62,65 @@ class TestCountsAndPages:
         early = report_requests.counts(session=session, today=date(2023, 12, 1),
                                        period="2023-Q4")
         assert early["late"] == 0 and early["waiting"] == 1
+
+
+class TestBoardKeepsFigures:
+    def test_kept_figures_follow_every_new_submission(self, session: Session, owed: Owed
+                                                      ) -> None:
+        """The board's kept figures equal a fresh sum before and after a unit files a
+        correction, and after the last unit files (a new request is seen too)."""
+        from reporting.submissions import submit_json
+        from tests.reporting.test_aggregate_figures import UNITS
+
+        aggregation._PROGRESS.clear()
+        _period(session, owed)
+        form_id = owed.request.form_id
+
+        def both() -> tuple[aggregation.Progress, aggregation.Progress]:
+            kept = aggregation.progress_memo(session=session, duty_id=owed.duty.id,
+                                             period_key="2023-Q4", form=owed.form,
+                                             form_id=form_id)
+            fresh = aggregation.progress(session=session, duty_id=owed.duty.id,
+                                         period_key="2023-Q4", form=owed.form)
+            return kept, fresh
+
+        kept, fresh = both()
+        assert kept == fresh and kept.coverage == "3/4"
+        assert both()[0] is kept  # nothing changed: the same answer, not summed again
+        before = kept.totals["participants"]
+        corrected = dict(UNITS[0], participants=UNITS[0]["participants"] + 1000)
+        other = [r for r in report_requests.overview(session=session, today=date(2023, 12, 1),
+                                                     period="2023-Q4")
+                 if r.submitted_at is not None][0].request
+        assert submit_json(session=session, request_id=other.id, unit_key=other.unit.key,
+                           values=corrected).ok
+        kept, fresh = both()
+        assert kept == fresh and kept.totals["participants"] != before
+        assert submit_json(session=session, request_id=owed.request.id,
+                           unit_key=owed.unit.key, values=UNITS[1]).ok
+        kept, fresh = both()
+        assert kept == fresh and kept.coverage == "4/4" and kept.missing == []
+
+
+class TestBoardRows:
+    def test_board_rows_are_the_overview_rows(self, session: Session, owed: Owed) -> None:
+        """Same requests, order, units, forms, states, lateness and filing times as the
+        ORM listing, page by page and for late units only."""
+        _period(session, owed)
+        today = date(2023, 12, 20)
+        for late_only in (False, True):
+            for limit, offset in ((None, 0), (3, 0), (3, 3)):
+                rows = report_requests.board_rows(session=session, today=today,
+                                                  period="2023-Q4", late_only=late_only,
+                                                  limit=limit, offset=offset)
+                listed = report_requests.overview(session=session, today=today,
+                                                  period="2023-Q4", late_only=late_only,
+                                                  limit=limit, offset=offset)
+                assert [(r.request.id, r.request.unit.name, r.request.form.name,
+                         r.request.status, r.request.due_date, r.request.reminders_sent,
+                         r.submitted_at, r.late) for r in rows] == [
+                    (r.request.id, r.request.unit.name, r.request.form.name, r.request.status,
+                     r.request.due_date, r.request.reminders_sent, r.submitted_at, r.late)
+                    for r in listed]
+        assert any(r.late for r in report_requests.board_rows(session=session, today=today,
+                                                              period="2023-Q4"))

@@ -70,3 +70,44 @@ class TestSearch:
         assert sheet is not None
         values = [c.value for row in sheet.iter_rows() for c in row if c.value]
         assert any("01/BCĐ-NC" in str(v) for v in values)
+
+
+class TestPages:
+    def test_the_register_pages_by_fifty_newest_first(self, web: Web) -> None:
+        """120 received letters: page 1 shows the newest 50 and links to page 2; the pages
+        together are every letter once, in order; a search keeps its words across pages and
+        a page past the end says so."""
+        import datetime as dt
+        import re
+
+        from sqlalchemy import select
+
+        from registry import db
+        from registry.models import Direction, Document, DocumentStatus, Register
+
+        with db.transaction() as s:
+            register = s.scalar(select(Register).where(Register.code == "DEN"))
+            assert register is not None
+            for n in range(1, 121):
+                s.add(Document(direction=Direction.INCOMING, doc_type="cong_van",
+                               status=DocumentStatus.RECEIVED, register_id=register.id,
+                               number=n, year=2023, subject=f"Về việc phân trang số {n:03d}",
+                               sender_name="Công an huyện Đăk Hà", original_number=f"{n}/CAH",
+                               original_date=dt.date(2023, 1, 1) + dt.timedelta(days=n)))
+
+        def subjects(page: str) -> list[int]:
+            return [int(m) for m in re.findall(r"phân trang số (\d{3})", page)]
+
+        seen: list[int] = []
+        for number in (1, 2, 3):
+            page = web.client.get("/so-dang-ky", params={"q": "phan trang", "trang": number}
+                                  ).text
+            seen += subjects(page)
+            assert ("trang=" + str(number + 1) in page) is (number < 3), number
+        assert seen == list(range(120, 0, -1))
+        first = web.client.get("/so-dang-ky", params={"q": "phan trang"}).text
+        assert "q=phan+trang&amp;trang=2" in first and "Văn bản 1–50" in first
+        assert len(subjects(first)) == 50
+        past = web.client.get("/so-dang-ky", params={"q": "phan trang", "trang": 9}).text
+        assert "Không còn văn bản nào ở trang này" in past
+        assert web.client.get("/so-dang-ky", params={"trang": 0}).status_code == 422

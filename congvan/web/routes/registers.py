@@ -18,6 +18,7 @@ from registry.doctypes import DOC_TYPES
 from registry.models import Direction, DocumentStatus, Person
 
 router = APIRouter(include_in_schema=False)
+PAGE = 50  # documents per page of the register's result table (newest first)
 
 DIRECTIONS = {"di": Direction.OUTGOING, "den": Direction.INCOMING}
 
@@ -55,12 +56,16 @@ FiltersDep = Annotated[Filters, Depends(page_filters)]
 
 @router.get("/so-dang-ky", response_class=HTMLResponse, name="registers")
 def register_page(request: Request, session: SessionDep, actor: PersonDep,
-                  filters: FiltersDep) -> HTMLResponse:
-    """The register with its filters; an HTMX request gets the result table only."""
+                  filters: FiltersDep,
+                  trang: Annotated[int, Query(ge=1, le=100_000)] = 1) -> HTMLResponse:
+    """The register with its filters, ``PAGE`` documents a page (page ``trang``); an HTMX
+    request gets the result table only."""
     from registry import search
     from registry.access import shown_subjects
 
-    rows = search.search(session=session, actor=actor, **filters.search_args())
+    found = search.search(session=session, actor=actor, limit=PAGE + 1,
+                          offset=(trang - 1) * PAGE, **filters.search_args())
+    rows, more = found[:PAGE], len(found) > PAGE
     huong = next((k for k, v in DIRECTIONS.items() if v is filters.direction), "")
     context = {"rows": rows, "q": filters.query, "huong": huong, "nam": filters.year,
                "loai": filters.doc_type or "",
@@ -68,9 +73,12 @@ def register_page(request: Request, session: SessionDep, actor: PersonDep,
                "tu_ngay": filters.date_from, "den_ngay": filters.date_to,
                "co_quan": filters.party or "", "doc_types": DOC_TYPES,
                "subjects": shown_subjects(session=session, documents=rows, reader=actor),
-               "this_year": dt.date.today().year,
+               "this_year": dt.date.today().year, "page": trang, "more": more,
+               "first": (trang - 1) * PAGE + 1,
+               "page_query": {k: v for k, v in request.query_params.items()
+                              if k != "trang" and v},
                "print_query": {k: v for k, v in request.query_params.items()
-                               if k != "huong" and v}}
+                               if k not in ("huong", "trang") and v}}
     if request.headers.get("HX-Request") and not request.headers.get("HX-History-Restore-Request"):
         return page(request, "_register_rows.html", context)
     return page(request, "registers.html", context)

@@ -33,9 +33,9 @@ def list_requests(request: Request, session: SessionDep, actor: PersonDep,
                                     late_only=late, actor=actor)
     pages = max(1, -(-totals["total"] // PAGE))
     shown = min(trang, pages)
-    rows = report_requests.overview(session=session, today=today, period=chosen,
-                                    late_only=late, actor=actor, limit=PAGE,
-                                    offset=(shown - 1) * PAGE)
+    rows = report_requests.board_rows(session=session, today=today, period=chosen,
+                                      late_only=late, actor=actor, limit=PAGE,
+                                      offset=(shown - 1) * PAGE)
     context = {"rows": rows, "periods": periods, "period": chosen or "", "late": late,
                "page": shown, "pages": pages, "page_size": PAGE, "totals": totals,
                "today": today, "late_count": totals["late"],
@@ -95,7 +95,7 @@ def remind_now(request: Request, session: SessionDep, actor: StaffDep,
 
 def figures(*, session: Session, period: str | None, actor: Any) -> list[Any]:
     """The aggregated figures so far of each duty with requests in ``period``."""
-    from reporting.aggregation import progress
+    from reporting.aggregation import progress_memo
     from reporting.forms import form_of
 
     if not period:
@@ -103,6 +103,7 @@ def figures(*, session: Session, period: str | None, actor: Any) -> list[Any]:
     out = []
     for duty_id, row in report_requests.duty_forms(session=session, period=period, actor=actor):
         form = form_of(row)
-        out.append((row.name, form, progress(session=session, duty_id=duty_id,
-                                             period_key=period, form=form)))
+        out.append((row.name, form, progress_memo(session=session, duty_id=duty_id,
+                                                  period_key=period, form=form,
+                                                  form_id=row.id)))
     return out
