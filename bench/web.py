@@ -348,10 +348,42 @@ def load_web(bases: list[str], *, clients: int, rounds: int) -> dict[str, list[f
         assert answer.status_code == 200, (name, answer.status_code)
 
     try:
-        return _hammer(sessions, one, rounds)
+        before, wall = _cpu(), time.perf_counter()
+        times = _hammer(sessions, one, rounds)
+        used, wall = {k: v - before[k] for k, v in _cpu().items()}, time.perf_counter() - wall
+        print(f"CPU seconds during the web run ({wall:.1f} s × {os.cpu_count()} cores = "
+              f"{wall * (os.cpu_count() or 1):.1f} s): "
+              + ", ".join(f"{k} {v:.1f}" for k, v in used.items()))
+        return times
     finally:
         for client in sessions:
             client.close()
+
+
+def _cpu() -> dict[str, float]:
+    """CPU seconds used so far by the clients (this process), the web processes and
+    PostgreSQL's processes, and the whole machine — where the time of a request goes."""
+    tick = os.sysconf("SC_CLK_TCK")
+    web = postgres = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ")
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        seconds = (int(fields[11]) + int(fields[12])) / tick
+        name = stat.split("(", 1)[1].rsplit(")", 1)[0]
+        if name.startswith("postgres"):
+            postgres += seconds
+        elif b"congvan web" in command:
+            web += seconds
+    clients = os.times()
+    machine = sum(float(v) for v in Path("/proc/stat").read_text().split()[1:4]) / tick
+    return {"clients": clients.user + clients.system, "web": web, "PostgreSQL": postgres,
+            "machine (all processes)": machine}
 
 
 def _count_rows(page: str, name: str) -> int:

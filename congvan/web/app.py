@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
 from fastapi import Depends, FastAPI, Request
 from fastapi.staticfiles import StaticFiles
 from starlette.responses import Response
@@ -100,6 +98,48 @@ class _TooLarge(Exception):
     pass
 
 
+class Frame:
+    """Every answer's frame: the cookies made while answering (security.finish), the security
+    headers, ``Vary: HX-Request`` and ``no-store`` on pages; 503 with the fix while the
+    database's schema is behind the code.
+
+    A plain ASGI middleware, not ``@app.middleware("http")``: Starlette's BaseHTTPMiddleware
+    runs the rest of the app in a task group and copies the body through a stream — a cost on
+    every request that showed under 10 concurrent clients (bench/web.py)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        web: FastAPI = scope["app"]
+        request = Request(scope, receive)
+        static = scope["path"].startswith("/static/")
+        unavailable = web.state.unavailable and not static
+
+        async def framed(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                shim = Response()
+                shim.raw_headers = list(message.get("headers", []))
+                if not unavailable:
+                    security.finish(request, shim)
+                headers = shim.headers
+                headers.setdefault("Vary", "HX-Request")
+                for name, value in SECURITY_HEADERS.items():
+                    headers.setdefault(name, value)
+                if not static:
+                    headers.setdefault("Cache-Control", "no-store")
+                message["headers"] = shim.raw_headers
+            await send(message)
+
+        if unavailable:
+            await errors.answer(request, 503, web.state.unavailable)(scope, receive, framed)
+        else:
+            await self.app(scope, receive, framed)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the web app: check secrets, open the registry once, mount pages and the API.
 
@@ -122,27 +162,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     except SchemaOutOfDate as exc:
         app.state.unavailable = str(exc)
 
-    @app.middleware("http")
-    async def _frame(request: Request,
-                     call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        if app.state.unavailable and not request.url.path.startswith("/static/"):
-            response = errors.answer(request, 503, app.state.unavailable)
-        else:
-            response = await call_next(request)
-            security.finish(request, response)
-        response.headers.setdefault("Vary", "HX-Request")
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-        if not request.url.path.startswith("/static/"):
-            response.headers.setdefault("Cache-Control", "no-store")
-        return response
-
     errors.install(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     for module in (documents, drafts, incoming, approvals, outbox, requests, registers,
                    receipts, reports, signin, accounts, signing, issuing, api, casefiles,
                    file_plan):
         app.include_router(module.router)
+    app.add_middleware(Frame)
     # Added last, so outermost: the limit holds before any middleware reads the body.
     app.add_middleware(BodyLimit, limit=settings.upload_max_mb * 1024 * 1024)
     return app
