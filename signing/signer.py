@@ -140,10 +140,11 @@ class PadesSigner:
         return cls(backend, tsa_url=tsa_url, timezone=timezone, closer=session.close)
 
     def close(self) -> None:
-        """End the token session, if any."""
-        if self._closer is not None:
-            self._closer()
-            self._closer = None
+        """End the token session, if any — once: a session the library already ended (its
+        close fails) is forgotten too, so a later close (at exit) does not call it again."""
+        closer, self._closer = self._closer, None
+        if closer is not None:
+            closer()
 
     def __enter__(self) -> PadesSigner:
         return self
