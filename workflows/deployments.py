@@ -173,6 +173,7 @@ def deploy(pool: str, schedules: dict[str, str | int] | None = None, *,
 
     asyncio.run(ensure_pool())
     ensure_zombie_automation(crashed_after)
+    ensure_rerun_automation()
     names = []
     for dep in deployments(schedules):
         dep.apply(work_pool_name=pool)
@@ -237,6 +238,46 @@ def ensure_zombie_automation(after_seconds: int | None = None) -> None:
         return
     asyncio.run(drop(found))
     automation.create()
+
+
+RERUN_AUTOMATION = "congvan: lượt chạy đổ vỡ → chạy lại một lần"
+
+
+def ensure_rerun_automation() -> None:
+    """Make sure the server runs a crashed deployment run again, once: when a run of a
+    deployment becomes Crashed on its first attempt (its process or its worker's machine was
+    lost, marked by the worker or by the heartbeat automation), it is set Scheduled
+    ("AwaitingRetry") and a worker picks the same run, with the same parameters, up again.
+    Every step is idempotent (a number is taken in the transaction that issues, reminders are
+    claimed, submissions replace), so the re-run finishes the work without doubling it. A run
+    that crashes again (its second attempt: ``prefect.run-count`` 2) stays Crashed — a run
+    that kills its process every time is not retried forever. Created once, by name."""
+    from prefect.automations import Automation
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.objects import StateType
+    from prefect.events.actions import ChangeFlowRunState
+    from prefect.events.schemas.automations import EventTrigger, Posture
+    from prefect.events.schemas.events import ResourceSpecification
+
+    async def existing() -> list[Any]:
+        async with get_client() as client:
+            return list(await client.read_automations_by_name(RERUN_AUTOMATION))
+
+    if asyncio.run(existing()):
+        return
+    Automation(
+        name=RERUN_AUTOMATION,
+        description="Lượt chạy của một triển khai bị đổ vỡ lần đầu: xếp lịch chạy lại đúng "
+                    "lượt đó (cùng tham số) một lần; mọi bước đều lặp lại được an toàn.",
+        trigger=EventTrigger(
+            expect={"prefect.flow-run.Crashed"},
+            match=ResourceSpecification({"prefect.resource.id": ["prefect.flow-run.*"],
+                                         "prefect.run-count": ["1"]}),
+            match_related=ResourceSpecification({"prefect.resource.role": "deployment"}),
+            for_each={"prefect.resource.id"}, posture=Posture.Reactive, threshold=1),
+        actions=[ChangeFlowRunState(
+            name="AwaitingRetry", state=StateType.SCHEDULED, force=False,
+            message="Chạy lại sau khi đổ vỡ (một lần).")]).create()
 
 
 def serve(schedules: dict[str, str | int] | None = None) -> None:
