@@ -8,9 +8,17 @@ guidance, draft the instruction, issue it and open requests, collect 8 of 10 wor
 twice at once, reconcile, aggregate and forward) with the leaders' decisions recorded as data.
 Then checks: both workers ran flows; every e-mail delivery arrived exactly once; the outgoing
 register holds 1..N with no gap or duplicate; the aggregated figures equal those computed
-in-process from the same workbooks. Everything it starts, it stops (also on Ctrl+C).
+in-process from the same workbooks; and that what the cycle left (e-mails, numbers, reminders,
+notices, submissions, figures) is what the undisturbed run recorded in
+tests/workflows/scale_demo_expected.json left. Everything it starts, it stops (also on Ctrl+C).
 
-    python scripts/scale_demo.py [--postgres ADMIN_URL] [--keep DIR]
+    python scripts/scale_demo.py [--postgres ADMIN_URL] [--keep DIR] [--record]
+                                 [--fault kill-worker] [--fault server-down]
+
+The faults (`make scale-faults`; tests/workflows/test_scale_demo.py runs both in `make test`):
+kill-worker loses the worker running the first quarterly_cycle at a known point of its ingest
+and leaves it to the server to mark the run Crashed and run it again; server-down stops the
+Prefect server for 30 s while a scheduled reminder run falls due.
 """
 
 from __future__ import annotations
@@ -37,6 +45,11 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import create_engine, func, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
+EXPECTED = ROOT / "tests" / "workflows" / "scale_demo_expected.json"
+# What the cycle leaves behind, the same with or without faults; recorded from an undisturbed
+# run in EXPECTED (`scripts/scale_demo.py --record`).
+RESULT = ("e-mails", "dead", "deliveries", "numbers", "coverage", "totals", "reminders",
+          "notices", "current submissions")
 KEY_PASSWORD = "scale-demo"
 PERIOD = "2023-Q4"
 SIGNER, SUPERIOR = "le-ngoc-tuan", "bca"
@@ -143,8 +156,9 @@ def _workbooks(files: Path, count: int) -> list[dict[str, str]]:
 def run(work: Path, admin_url: str, faults: frozenset[str] = frozenset()) -> dict[str, Any]:
     """Bring everything up, run the cycle through the deployments, check, stop; returns the
     findings (raises on a failed check). ``faults``: "kill-worker" (kill -9 of the worker
-    running the first quarterly_cycle, in the middle of it) and/or "server-down" (the
-    reminder is a scheduled run, due while the Prefect server is stopped for 30 s)."""
+    running the first quarterly_cycle, in the middle of its ingest; the server runs it again)
+    and/or "server-down" (the reminder is a scheduled run, due while the Prefect server is
+    stopped for 30 s, instead of two reminder runs at once)."""
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
     from registry import db, schema
@@ -190,11 +204,16 @@ def run(work: Path, admin_url: str, faults: frozenset[str] = frozenset()) -> dic
             logs = work / "logs"
             logs.mkdir(exist_ok=True)
             worker_env = dict(env, PREFECT_LOGGING_LEVEL="INFO")
-            workers = []
-            for i in (1, 2):
-                workers.append(procs.enter_context(_process(
+            workers: list[subprocess.Popen[bytes]] = []
+
+            def start_worker(index: int) -> None:
+                proc = procs.enter_context(_process(
                     [sys.executable, "-m", "congvan", "flows", "worker", "--pool", "scale",
-                     "--limit", "1"], worker_env, logs / f"worker-{i}.log", work)))
+                     "--limit", "1"], worker_env, logs / f"worker-{index + 1}.log", work))
+                workers[index:index + 1] = [proc]
+
+            for i in (1, 2):
+                start_worker(i - 1)
                 procs.enter_context(_process(
                     [sys.executable, "-m", "congvan", "outbox", "run", "--loop",
                      "--interval", "1"], env, logs / f"relay-{i}.log", work))
@@ -230,10 +249,13 @@ def run(work: Path, admin_url: str, faults: frozenset[str] = frozenset()) -> dic
                 "instruction_id": instruction_id, "period_key": PERIOD, "signer_key": SIGNER,
                 "superior_key": SUPERIOR, "today": "2023-12-06", "uploads": uploads}
             if "kill-worker" in faults:
+                # The run crashes and is run again by the server, not by us.
                 findings["kill-worker"] = _kill_worker_mid_run(
-                    api, "quarterly_cycle", first_cycle, workers, logs)
+                    api, "quarterly_cycle", first_cycle, workers, logs, registry_url,
+                    steps.request_ids(1, PERIOD)[4][0], start_worker)
                 print(f"kill-worker: {findings['kill-worker']}", flush=True)
-            deployment("quarterly_cycle", first_cycle)
+            else:
+                deployment("quarterly_cycle", first_cycle)
             # Two reminder runs at once (one per worker): the late units are reminded once.
             from concurrent.futures import ThreadPoolExecutor
 
@@ -246,7 +268,7 @@ def run(work: Path, admin_url: str, faults: frozenset[str] = frozenset()) -> dic
 
             if "server-down" in faults:
                 findings["server-down"] = _scheduled_while_server_down(api, server, {
-                    "duty_id": 1, "period_key": PERIOD, "today": "2023-12-12"})
+                    "duty_id": 1, "period_key": PERIOD, "today": "2023-12-12"}, logs)
                 print(f"server-down: {findings['server-down']}", flush=True)
             else:
                 with ThreadPoolExecutor(2) as pool:
@@ -317,64 +339,130 @@ def _create_run(api: str, flow_name: str, params: dict[str, Any],
     return _client_call(api, go)
 
 
-def _run_state(api: str, run_id: Any) -> Any:
-    async def go(client: Any) -> Any:
-        return await client.read_flow_run(run_id)
+def _history(api: str, run_id: Any) -> dict[str, Any]:
+    """A run's state types oldest first, its run count and start time."""
+    async def go(client: Any) -> dict[str, Any]:
+        run = await client.read_flow_run(run_id)
+        states = sorted(await client.read_flow_run_states(run_id), key=lambda s: s.timestamp)
+
+        def named(state: Any) -> str:
+            kind = state.type.value
+            return kind if state.name in (None, kind.title()) else f"{kind} ({state.name})"
+
+        return {"run count": run.run_count, "start": run.start_time,
+                "states": [named(s) for s in states],
+                "messages": [s.message for s in states if s.message]}
 
     return _client_call(api, go)
 
 
+def diagnose(api: str, run_id: Any, logs: Path) -> str:
+    """For a failure: the run's states and the tail of every worker's log."""
+    try:
+        history: Any = _history(api, run_id)
+    except Exception as exc:  # noqa: BLE001 - the server may be the thing that failed
+        history = f"(server: {exc})"
+    tails = "".join(f"\n--- {log.name}\n{log.read_text(errors='replace')[-3000:]}"
+                    for log in sorted(logs.glob("worker-*.log")))
+    return f"flow run {run_id}: {history}{tails}"
+
+
 def _kill_worker_mid_run(api: str, flow_name: str, params: dict[str, Any],
-                         workers: list[subprocess.Popen[bytes]], logs: Path) -> dict[str, Any]:
-    """Start a run and, as soon as it is Running, kill -9 the worker running it — its whole
-    process group: the worker, the run's process, its LibreOffice (a machine lost). Then wait
-    until the server marks the run Crashed (its heartbeats stopped). The caller then runs the
-    deployment again, as the reconciler or an operator would."""
+                         workers: list[subprocess.Popen[bytes]], logs: Path, registry_url: str,
+                         held_request: int, restart: Any) -> dict[str, Any]:
+    """A worker's machine lost in the middle of the cycle, at a known point: hold the row of
+    ``held_request`` (the 5th of the 8 uploads: the run's ingest writes it after the first
+    4), start the run, and once it is Running and its session waits for that row
+    (pg_blocking_pids), kill -9 the worker running it — its whole process group and the
+    run's own (Prefect starts a run in a group of its own), LibreOffice included. Then the
+    row is released and the worker restarted (as systemd would). No one runs the deployment
+    again: the heartbeat automation marks the run Crashed, the re-run automation schedules
+    the same run again, and a worker completes it."""
     import asyncio
 
-    from prefect.client.orchestration import get_client
-    from prefect.settings import PREFECT_API_URL, temporary_settings
+    from registry.models import Submission
 
-    run_id = _create_run(api, flow_name, params)
-    needle = f"PREFECT__FLOW_RUN_ID={run_id}".encode()
+    needle = b"PREFECT__FLOW_RUN_ID="
 
-    def run_process() -> int | None:
+    def run_process(run_id: Any) -> int | None:
+        wanted = needle + str(run_id).encode()
         for pid in os.listdir("/proc"):
             if pid.isdigit():
                 with contextlib.suppress(OSError):
-                    if needle in Path(f"/proc/{pid}/environ").read_bytes().split(b"\0"):
+                    if wanted in Path(f"/proc/{pid}/environ").read_bytes().split(b"\0"):
                         return int(pid)
         return None
 
-    async def kill_when_running() -> tuple[str, float]:
-        async with get_client() as client:
-            deadline = time.monotonic() + 900
-            while time.monotonic() < deadline:
-                run = await client.read_flow_run(run_id)
-                if run.state is not None and run.state.is_final():
-                    raise RuntimeError(f"{flow_name} ended ({run.state.type.value}) before the "
-                                       "kill")
-                if run.state is not None and run.state.type.value == "RUNNING":
-                    pid = run_process()
-                    index = _worker_of(pid, workers) if pid is not None else None
-                    if pid is not None and index is not None:
-                        # Prefect starts the run in a process group of its own: a worker's
-                        # machine lost takes both groups.
-                        for group in {os.getpgid(pid), workers[index].pid}:
-                            with contextlib.suppress(ProcessLookupError):
-                                os.killpg(group, signal.SIGKILL)
-                        workers[index].wait(10)
-                        return f"worker-{index + 1}", time.monotonic()
-                await asyncio.sleep(0.2)
-            raise TimeoutError(f"{flow_name}: not running within 900 s")
+    engine = create_engine(registry_url)
+    try:
+        with engine.connect() as held:
+            held.execute(text("SELECT id FROM report_requests WHERE id = :r FOR UPDATE"),
+                         {"r": held_request}).one()
+            held_pid = held.execute(text("SELECT pg_backend_pid()")).scalar_one()
+            run_id = _create_run(api, flow_name, params)
 
-    with temporary_settings(updates={PREFECT_API_URL: api}):
-        killed, killed_at = asyncio.run(kill_when_running())
-    run = _wait(f"{flow_name} marked crashed", lambda: (
-        lambda r: r if r.state is not None and r.state.is_final() else None)(
-            _run_state(api, run_id)), 600)
-    return {"killed": killed, "run state": run.state.type.value,
-            "marked after s": round(time.monotonic() - killed_at)}
+            def blocked() -> bool:
+                # A connection of its own each time: a transaction sees one snapshot of
+                # pg_stat_activity.
+                with engine.connect() as probe:
+                    return bool(probe.execute(text(
+                        "SELECT count(*) FROM pg_stat_activity WHERE :h = ANY("
+                        "pg_blocking_pids(pid))"), {"h": held_pid}).scalar())
+
+            async def kill_when_blocked() -> tuple[int, float]:
+                from prefect.client.orchestration import get_client
+
+                async with get_client() as client:
+                    deadline = time.monotonic() + 900
+                    while time.monotonic() < deadline:
+                        run = await client.read_flow_run(run_id)
+                        state = run.state.type.value if run.state is not None else None
+                        if run.state is not None and run.state.is_final():
+                            raise RuntimeError(f"{flow_name} ended ({state}) before the kill")
+                        pid = run_process(run_id) if state == "RUNNING" else None
+                        index = _worker_of(pid, workers) if pid is not None else None
+                        if pid is not None and index is not None and blocked():
+                            for group in {os.getpgid(pid), workers[index].pid}:
+                                with contextlib.suppress(ProcessLookupError):
+                                    os.killpg(group, signal.SIGKILL)
+                            workers[index].wait(10)
+                            return index, time.monotonic()
+                        await asyncio.sleep(0.5)
+                    raise TimeoutError(f"{flow_name}: not waiting for request "
+                                       f"#{held_request} within 900 s")
+
+            from prefect.settings import PREFECT_API_URL, temporary_settings
+
+            try:
+                with temporary_settings(updates={PREFECT_API_URL: api}):
+                    index, killed_at = asyncio.run(kill_when_blocked())
+            except Exception as exc:
+                raise RuntimeError(f"{exc}\n{diagnose(api, run_id, logs)}") from exc
+            with engine.connect() as probe:
+                before = probe.execute(select(func.count()).select_from(Submission)).scalar()
+            held.rollback()
+    finally:
+        engine.dispose()
+    restart(index)
+
+    def seen(kind: str) -> Any:
+        h = _history(api, run_id)
+        return h if any(s.startswith(kind) for s in h["states"]) else None
+
+    try:
+        _wait(f"{flow_name} marked Crashed", lambda: seen("CRASHED"), 600)
+        crashed_after = time.monotonic() - killed_at
+        history = _wait(f"{flow_name} run again and completed", lambda: (
+            lambda h: h if h["states"][-1].startswith(("COMPLETED", "FAILED", "CANCELLED"))
+            or h["states"][-1] == "CRASHED" and h["run count"] > 1 else None)(
+                _history(api, run_id)), 900)
+    except TimeoutError as exc:
+        raise TimeoutError(f"{exc}\n{diagnose(api, run_id, logs)}") from exc
+    if not history["states"][-1].startswith("COMPLETED"):
+        raise AssertionError(f"{flow_name} after its crash: {diagnose(api, run_id, logs)}")
+    return {"killed": f"worker-{index + 1}", "submissions before the kill": before,
+            "marked crashed after s": round(crashed_after), "run count": history["run count"],
+            "states": history["states"], "run": str(run_id)}
 
 
 def _worker_of(pid: int, workers: list[subprocess.Popen[bytes]]) -> int | None:
@@ -391,35 +479,72 @@ def _worker_of(pid: int, workers: list[subprocess.Popen[bytes]]) -> int | None:
     return None
 
 
-def _scheduled_while_server_down(api: str, server: Any, params: dict[str, Any],
+def _scheduled_while_server_down(api: str, server: Any, params: dict[str, Any], logs: Path,
                                  down: float = 30.0) -> dict[str, Any]:
-    """A reminder run scheduled 10 s ahead; the server stops at once for ``down`` seconds
-    (the run falls due while it is away), then starts again on the same port and database.
-    The run must start late, complete, and be the deployment's only run of that time."""
+    """A reminder run scheduled 25 s ahead; the server stops at once (SIGTERM, SIGKILL after
+    8 s) and stays down for ``down`` seconds after it has stopped (the run falls due while it
+    is away; a worker looks 5 s ahead, so it cannot have taken the run before), then starts
+    again on the same port and database. The run must start after the server is back,
+    complete on its first attempt, and be the only reminder run of those parameters that
+    ran; the reminders it claimed (one per late request and stage) are counted."""
     from datetime import UTC, datetime, timedelta
 
     from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterName
 
-    due = datetime.now(UTC) + timedelta(seconds=10)
+    from registry import db
+    from registry.models import Notice, Reminder
+
+    def counts() -> tuple[dict[str, int], int]:
+        with db.transaction() as s:
+            by_stage = dict(s.execute(select(Reminder.stage, func.count()).group_by(
+                Reminder.stage)).all())
+            return by_stage, s.scalar(select(func.count()).select_from(Notice)) or 0
+
+    reminders_before, notices_before = counts()
+    from workflows.prefect_env import stop
+
+    due = datetime.now(UTC) + timedelta(seconds=25)
     run_id = _create_run(api, "remind_late_units", params, scheduled=due)
-    server.stop()
+    # SIGTERM, and SIGKILL after 8 s: down well before the run falls due.
+    stop(server.proc, grace=8)
+    server.proc = None
+    stopped = datetime.now(UTC)
+    if stopped > due - timedelta(seconds=5):
+        raise RuntimeError(f"the server took until {stopped:%H:%M:%S} to stop: the reminder "
+                           f"due {due:%H:%M:%S} may have been taken before it was down")
     time.sleep(down)
     server.start()
-    run = _wait("the late reminder run", lambda: (
-        lambda r: r if r.state is not None and r.state.is_final() else None)(
-            _run_state(api, run_id)), 900)
+    back = datetime.now(UTC)
+    try:
+        history = _wait("the late reminder run", lambda: (
+            lambda h: h if h["states"][-1].startswith(("COMPLETED", "FAILED", "CRASHED",
+                                                       "CANCELLED")) else None)(
+                _history(api, run_id)), 900)
+    except TimeoutError as exc:
+        raise TimeoutError(f"{exc}\n{diagnose(api, run_id, logs)}") from exc
 
     async def runs(client: Any) -> list[Any]:
         return list(await client.read_flow_runs(deployment_filter=DeploymentFilter(
             name=DeploymentFilterName(any_=["remind-late-units-daily"]))))
 
-    # The daily schedule keeps its next runs waiting (Scheduled); what ran is what started.
-    ran = [r for r in _client_call(api, runs) if r.start_time is not None]
-    late = (run.start_time - due).total_seconds() if run.start_time else None
-    if run.state.type.value != "COMPLETED" or len(ran) != 1:
-        raise AssertionError(f"late reminder: {run.state.type.value}, {len(ran)} runs ran")
-    return {"state": run.state.type.value, "started late by s": round(late or 0),
-            "runs of the deployment that ran": len(ran)}
+    # The daily schedule's own runs (07:30 in Vietnam) carry no parameters: not counted.
+    ran = [r for r in _client_call(api, runs) if r.start_time is not None
+           and r.parameters.get("today") == params["today"]]
+    reminders_after, notices_after = counts()
+    found = {"states": history["states"], "run count": history["run count"],
+             "due": f"{due:%H:%M:%S}", "server down": f"{stopped:%H:%M:%S}–{back:%H:%M:%S}",
+             "started": f"{history['start']:%H:%M:%S}" if history["start"] else None,
+             "started late by s": round((history["start"] - due).total_seconds())
+             if history["start"] else None,
+             "reminder runs that ran": len(ran),
+             "reminders claimed": {k: v - reminders_before.get(k, 0)
+                                   for k, v in reminders_after.items()
+                                   if v != reminders_before.get(k, 0)},
+             "notices": notices_after - notices_before}
+    if (not history["states"][-1].startswith("COMPLETED") or history["run count"] != 1
+            or len(ran) != 1 or history["start"] is None or history["start"] < back):
+        raise AssertionError(f"late reminder: {found}\n{diagnose(api, run_id, logs)}")
+    return found
 
 
 def _check(work: Path, messages: list[Any]) -> dict[str, Any]:
@@ -428,7 +553,15 @@ def _check(work: Path, messages: list[Any]) -> dict[str, Any]:
     import re
 
     from registry import db
-    from registry.models import Delivery, DeliveryStatus, Document, DocumentStatus
+    from registry.models import (
+        Delivery,
+        DeliveryStatus,
+        Document,
+        DocumentStatus,
+        Notice,
+        Reminder,
+        Submission,
+    )
     from workflows import steps
 
     runs = {}
@@ -442,6 +575,11 @@ def _check(work: Path, messages: list[Any]) -> dict[str, Any]:
             Delivery.channel == "email", Delivery.status == DeliveryStatus.SENT))
         dead = s.scalar(select(func.count()).select_from(Delivery).where(
             Delivery.status == DeliveryStatus.DEAD))
+        reminded = dict(s.execute(select(Reminder.stage, func.count()).group_by(
+            Reminder.stage).order_by(Reminder.stage)).all())
+        notices = s.scalar(select(func.count()).select_from(Notice))
+        submissions = s.scalar(select(func.count()).select_from(Submission).where(
+            Submission.current.is_(True)))
         books: dict[str, list[int]] = {}
         for register_id, year, number in s.execute(select(
                 Document.register_id, Document.year, Document.number).where(
@@ -464,9 +602,38 @@ def _check(work: Path, messages: list[Any]) -> dict[str, Any]:
     if figures.totals != expected or figures.coverage != "8/10":
         raise AssertionError(f"figures {figures.coverage} {figures.totals} != in-process "
                              f"8/10 {expected}")
+    # What was delivered, to whom: the same in an undisturbed run and in one with faults.
+    delivered: dict[str, int] = {}
+    for m in messages:
+        to = ", ".join(sorted(a.addr_spec for a in m["To"].addresses))
+        key = f"{to} | {m.get('Subject')}"
+        delivered[key] = delivered.get(key, 0) + 1
     return {"runs per worker": runs, "e-mails": len(messages), "dead": dead,
+            "deliveries": dict(sorted(delivered.items())), "reminders": reminded,
+            "notices": notices, "current submissions": submissions,
             "numbers": {k: sorted(v) for k, v in books.items()}, "coverage": figures.coverage,
             "totals": figures.totals}
+
+
+def result(findings: dict[str, Any]) -> dict[str, Any]:
+    """The part of ``findings`` an undisturbed run and a run with faults must share."""
+    return json.loads(json.dumps({k: findings[k] for k in RESULT}))
+
+
+def differences(findings: dict[str, Any], expected: dict[str, Any]) -> list[str]:
+    """How ``findings`` differ from the undisturbed run's ``expected`` result (one line each)."""
+    got = result(findings)
+    out = []
+    for key in RESULT:
+        if got.get(key) != expected.get(key):
+            if isinstance(got.get(key), dict) and isinstance(expected.get(key), dict):
+                for sub in sorted(set(got[key]) | set(expected[key])):
+                    if got[key].get(sub) != expected[key].get(sub):
+                        out.append(f"{key}[{sub}]: {got[key].get(sub)!r}, undisturbed "
+                                   f"{expected[key].get(sub)!r}")
+            else:
+                out.append(f"{key}: {got.get(key)!r}, undisturbed {expected.get(key)!r}")
+    return out
 
 
 def main() -> None:
@@ -477,7 +644,11 @@ def main() -> None:
     parser.add_argument("--fault", action="append", choices=["kill-worker", "server-down"],
                         default=[], help="kill -9 a worker mid-cycle / stop the Prefect server "
                                          "30 s while a reminder run falls due")
+    parser.add_argument("--record", action="store_true",
+                        help=f"write this (undisturbed) run's result to {EXPECTED.name}")
     args = parser.parse_args()
+    if args.record and args.fault:
+        parser.error("--record is for an undisturbed run")
     # Absolute: every process started runs in this directory and is handed paths under it.
     work = (args.keep or Path(tempfile.mkdtemp(prefix="congvan-scale-"))).absolute()
     work.mkdir(parents=True, exist_ok=True)
@@ -486,6 +657,14 @@ def main() -> None:
         findings = run(work, args.postgres, frozenset(args.fault))
         for key, value in findings.items():
             print(f"{key}: {value}")
+        if args.record:
+            EXPECTED.write_text(json.dumps(result(findings), ensure_ascii=False, indent=1)
+                                + "\n")
+            print(f"recorded in {EXPECTED}")
+        elif diff := differences(findings, json.loads(EXPECTED.read_text())):
+            sys.exit("not the undisturbed run's result:\n" + "\n".join(diff))
+        else:
+            print(f"the same result as the undisturbed run ({EXPECTED.name})")
     finally:
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)
