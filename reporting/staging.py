@@ -3,8 +3,9 @@
 The door (:func:`stage_posts`) only stores what came in — one row per post, in the caller's
 transaction — and returns the batch id, so a flow never carries the posts as a parameter
 (Prefect's server refuses parameters over 512 KiB: ≈ 1,400 posts). The ingest step plans id
-ranges of the pending rows (:func:`pending_ranges`) and :func:`ingest_range` takes each row
-through :func:`reporting.submissions.submit_json`, marking it ingested in the same
+ranges of the pending rows (:func:`pending_ranges`) and :func:`ingest_range` takes the rows of
+a range through the checks of :func:`reporting.submissions.submit_json` at once
+(:func:`reporting.submissions.submit_values_many`), marking them ingested in the same
 transaction: a retried or repeated chunk skips what is already done.
 """
 
@@ -14,7 +15,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from pydantic import BaseModel
-from sqlalchemy import insert, select
+from sqlalchemy import case, insert, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from registry.errors import NotFound, PermissionDenied
@@ -73,7 +74,49 @@ def ingest_range(*, session: Session, first_id: int, last_id: int) -> int:
     A post for an unknown request or another unit's request keeps its error on its row and
     does not stop the others. A range planned for one duty may also hold posts for another
     staged at the same time: they are pending too, and are ingested with the rest.
+
+    The range goes through :func:`reporting.submissions.submit_values_many` — the checks and
+    stored rows of the web API's door (:func:`ingest_range_each`), with a few statements per
+    range instead of several per post — and its rows are marked with one UPDATE (plus one per
+    refused post). Staged rows already loaded in ``session`` are not refreshed.
     """
+    rows = session.execute(
+        select(StagedPost.id, StagedPost.request_id, StagedPost.unit_key, StagedPost.values,
+               StagedPost.ingested_at, StagedPost.submission_id)
+        .where(StagedPost.id.between(first_id, last_id)).order_by(StagedPost.id)).all()
+    pending = [r for r in rows if r.ingested_at is None]
+    if not pending:
+        return sum(r.submission_id is not None for r in rows)
+    now = datetime.now(UTC)
+    outcomes = submissions.submit_values_many(session=session, posts=[
+        submissions.Post(request_id=r.request_id, unit_key=r.unit_key, values=dict(r.values))
+        for r in pending], channel="api", now=now)
+    stored: dict[int, int] = {}
+    refused: list[dict[str, object]] = []
+    for row, outcome in zip(pending, outcomes, strict=True):
+        if isinstance(outcome, Exception):
+            errors = [{"indicator": None, "cell": None, "message": str(outcome)}]
+        elif outcome.submission_id is None:
+            errors = outcome.errors
+        else:
+            stored[row.id] = outcome.submission_id
+            continue
+        refused.append({"id": row.id, "errors": errors, "ingested_at": now})
+    if stored:
+        session.execute(update(StagedPost).where(StagedPost.id.in_(list(stored)))
+                        .values(submission_id=case(stored, value=StagedPost.id), errors=[],
+                                ingested_at=now)
+                        .execution_options(synchronize_session=False))
+    if refused:
+        session.execute(update(StagedPost), refused)
+    return sum(r.submission_id is not None for r in rows) + len(stored)
+
+
+def ingest_range_each(*, session: Session, first_id: int, last_id: int) -> int:
+    """:func:`ingest_range` post by post, each through
+    :func:`reporting.submissions.submit_json` (the web API's door) — as ingestion went before
+    it was batched: the reference the batched path is tested and measured against
+    (tests/workflows/test_staging.py, bench/ingest.py)."""
     rows = session.scalars(select(StagedPost).where(StagedPost.id.between(first_id, last_id))
                            .order_by(StagedPost.id)).all()
     pending = [r for r in rows if r.ingested_at is None]

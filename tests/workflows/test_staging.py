@@ -5,11 +5,20 @@ from __future__ import annotations
 import unicodedata
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
-from registry import db
-from registry.models import StagedPost, Submission
+from registry import db, documents
+from registry.models import (
+    AuditEvent,
+    DocumentStatus,
+    Organization,
+    ReportRequest,
+    StagedPost,
+    Submission,
+)
 from reporting import scenario, staging
 from reporting.staging import Posted
 from workflows import steps
@@ -115,6 +124,101 @@ class TestStaging:
         assert by_duty == [(ids[0], ids[1])]
         assert other_period == []
         assert by_batch == [(ids[0], ids[2])]
+
+
+def _stored(s: Session, audit_after: int) -> dict[str, Any]:
+    """What ingestion stored, with the ids of new submissions as the staged row that made
+    them (the two paths draw different ids from the sequences)."""
+    made = {r.submission_id: ("staged", r.position) for r in s.scalars(select(StagedPost))
+            if r.submission_id is not None}
+    subs = [(made.get(r.id, r.id), r.request_id, r.unit_id, r.values, r.current, r.valid,
+             r.channel, r.errors, r.file_path)
+            for r in s.scalars(select(Submission).order_by(Submission.id))]
+    staged = [(r.position, made.get(r.submission_id), r.errors, r.ingested_at is not None)
+              for r in s.scalars(select(StagedPost).order_by(StagedPost.id))]
+    audit = [(r.action, r.object_type, r.object_id, r.actor_id, r.actor_label,
+              {k: made.get(v, v) if k in ("submission", "replaces") else v
+               for k, v in r.detail.items()})
+             for r in s.scalars(select(AuditEvent).where(AuditEvent.id > audit_after)
+                                .order_by(AuditEvent.id))]
+    states = sorted((r.id, r.status.value) for r in s.scalars(select(ReportRequest)))
+    return {"submissions": subs, "staged": staged, "audit": audit, "states": states}
+
+
+class TestBatchedIngest:
+    def test_batched_range_stores_what_post_by_post_stores(self, kontum_url: str,
+                                                           files_dir: Path) -> None:
+        """A range ingested at once stores the same submissions, staged rows, audit lines and
+        request states as post by post through the web API's door, and refuses the same bad
+        posts with the same Vietnamese messages: another unit's request, an unknown request,
+        figures that are not numbers, an unknown indicator, a closed period; a second post
+        for a request in the range replaces the first, and a post replaces a submission made
+        before."""
+        _, reqs, _ = _opened(files_dir)
+        (r0, u0), (r1, _), (r2, u2), (r3, u3), (r4, u4), (r5, u5), (r6, u6), (r7, u7) = reqs[:8]
+        with db.transaction() as s:
+            assert submissions_ok(s, r4, u4)
+            bcd = s.scalar(select(Organization).where(Organization.key == "bcd-kontum"))
+            assert bcd is not None
+            report = documents.create(session=s, doc_type="bao_cao", issuer=bcd,
+                                      subject="Kết quả quý IV năm 2023", drafting_unit="NC")
+            documents.issue_number(session=s, document=report, on=date(2023, 12, 20))
+            report.status = DocumentStatus.ISSUED
+            request5 = s.get(ReportRequest, r5)
+            assert request5 is not None
+            request5.report_document_id = report.id
+        posts = [Posted(request_id=r0, unit_key=u0, values=scenario.sample_values(0)),
+                 Posted(request_id=r1, unit_key=u0, values=scenario.sample_values(1)),
+                 Posted(request_id=999_999, unit_key=u0, values=scenario.sample_values(2)),
+                 Posted(request_id=r2, unit_key=u2,
+                        values={**scenario.sample_values(2), "participants": "nhiều"}),
+                 Posted(request_id=r3, unit_key=u3, values=scenario.sample_values(3)),
+                 Posted(request_id=r4, unit_key=u4, values=scenario.sample_values(4)),
+                 Posted(request_id=r5, unit_key=u5, values=scenario.sample_values(5)),
+                 Posted(request_id=r6, unit_key=u6,
+                        values={**scenario.sample_values(6), "so_lieu_khac": 1}),
+                 Posted(request_id=r3, unit_key=u3, values=scenario.sample_values(7)),
+                 Posted(request_id=r7, unit_key=u7, values=scenario.sample_values(8))]
+        batch_id = _stage(posts)
+        results = {}
+        with db.transaction() as s:
+            [(first, last)] = staging.pending_ranges(session=s, batch_id=batch_id)
+            audit_after = s.scalar(select(func.max(AuditEvent.id))) or 0
+            for ingest in (staging.ingest_range_each, staging.ingest_range):
+                nested = s.begin_nested()
+                accepted = ingest(session=s, first_id=first, last_id=last)
+                s.flush()
+                s.expire_all()
+                results[ingest.__name__] = accepted, _stored(s, audit_after)
+                nested.rollback()
+        each, batched = results["ingest_range_each"], results["ingest_range"]
+        assert batched == each
+        accepted, stored = batched
+        assert accepted == 5
+        errors = [e[0]["message"] if e else None for _, _, e, _ in stored["staged"]]
+        assert errors[0] is None and errors[4] is None and errors[9] is None
+        assert errors[1] == (f"yêu cầu báo cáo #{r1} là của đơn vị {reqs[1][1]}, không phải "
+                             f"của {u0}; hãy gửi báo cáo theo đúng mẫu đã cấp cho đơn vị mình")
+        assert errors[2] == "không có yêu cầu báo cáo #999999; kiểm tra mã yêu cầu trên mẫu"
+        assert errors[3] == ("Số người tham gia mô hình: 'nhiều' không phải là số; hãy nhập "
+                             "chữ số (ví dụ 12)")
+        assert errors[6] is not None and errors[6].startswith(
+            "kỳ báo cáo quý IV năm 2023 đã khép lại: số liệu đã được tổng hợp vào Báo cáo số "
+            "01/BC-BCĐ ngày 20/12/2023")
+        assert errors[7] == "chỉ tiêu 'so_lieu_khac' không có trong mẫu mo-hinh; hãy bỏ trường này"
+        current = {sub[1]: sub[0] for sub in stored["submissions"] if sub[4]}
+        assert current[r3] == ("staged", 8) and current[r4] == ("staged", 5)
+        replaced = [a[5].get("replaces") for a in stored["audit"] if a[0] == "submit"]
+        assert replaced[2] not in (None, ("staged", 4)) and replaced[3] == ("staged", 4)
+        with db.transaction() as s:  # both rolled back: the range is still pending
+            assert staging.pending_ranges(session=s, batch_id=batch_id) == [(first, last)]
+
+
+def submissions_ok(s: Session, request_id: int, unit_key: str) -> bool:
+    from reporting.submissions import submit_json
+
+    return submit_json(session=s, request_id=request_id, unit_key=unit_key,
+                       values=scenario.sample_values(40)).ok
 
 
 class TestPrefectIngest:
