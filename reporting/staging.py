@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from pydantic import BaseModel
-from sqlalchemy import case, insert, select, update
+from sqlalchemy import ARRAY, Integer, Update, bindparam, case, func, insert, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from registry.errors import NotFound, PermissionDenied
@@ -103,13 +103,27 @@ def ingest_range(*, session: Session, first_id: int, last_id: int) -> int:
             continue
         refused.append({"id": row.id, "errors": errors, "ingested_at": now})
     if stored:
-        session.execute(update(StagedPost).where(StagedPost.id.in_(list(stored)))
-                        .values(submission_id=case(stored, value=StagedPost.id), errors=[],
-                                ingested_at=now)
+        session.execute(_mark_stored(session, stored, now)
                         .execution_options(synchronize_session=False))
     if refused:
         session.execute(update(StagedPost), refused)
     return sum(r.submission_id is not None for r in rows) + len(stored)
+
+
+def _mark_stored(session: Session, stored: dict[int, int], now: datetime) -> Update:
+    """One UPDATE giving each staged row (id → submission id) its submission: on PostgreSQL
+    from two arrays (two parameters, whatever the range's size), elsewhere by a CASE (building
+    one bound pair per row costs ≈ 0.1 ms each in SQLAlchemy)."""
+    done = update(StagedPost).values(errors=[], ingested_at=now)
+    if session.get_bind().dialect.name == "postgresql":
+        pairs = func.unnest(
+            bindparam("staged_ids", list(stored), type_=ARRAY(Integer)),
+            bindparam("submission_ids", list(stored.values()), type_=ARRAY(Integer)),
+        ).table_valued("staged_id", "submission_id").render_derived(name="stored")
+        return (done.values(submission_id=pairs.c.submission_id)
+                .where(StagedPost.id == pairs.c.staged_id))
+    return (done.values(submission_id=case(stored, value=StagedPost.id))
+            .where(StagedPost.id.in_(list(stored))))
 
 
 def ingest_range_each(*, session: Session, first_id: int, last_id: int) -> int:
