@@ -13,20 +13,25 @@ deploy``). Then:
    and flow (Running → Completed); next to the same flow called in this process against the
    same server. Median of ``--latency-runs`` after a warm-up run.
 2. **The cycle at scale**: for each ``--campaigns`` K, a template database holds the generated
-   national directory (``--units`` commune committees), K instructions of Hà Nội's steering
-   committee to every unit, issued, their 2023-Q4 requests open and one JSON post per request
-   staged in ``--batches`` batches per campaign (K × units reporting duties; not timed). On a
-   fresh copy of it per mode, the timed part is what batches by unit: every batch ingested by
-   an ``ingest_posts`` run (validation and storage through the door the web API uses), then
-   one ``quarterly_cycle`` run per campaign (reminders — none due: everyone reported —, the
-   aggregation and the Báo cáo drafted for the leader's signature). Modes: in-process (the
-   same flows called one after another in this process, reporting to the same server), 1 and
-   2 workers (``congvan flows worker --limit 1`` each: one run at a time per worker; every run
-   created at once, then waited for). Each mode's result is checked (every request submitted,
-   K reports drafted).
+   national directory (``--units`` commune committees), K campaigns — each its own guidance
+   received, so its own reporting duty — with Hà Nội's steering committee's instruction to
+   every unit issued, their 2023-Q4 requests open and one JSON post per request staged, every
+   campaign's posts spread over ``--batches`` batches in all (K × units reporting duties; not
+   timed). On a fresh copy of it per mode, the timed part is what batches by unit: every batch
+   ingested by an ``ingest_posts`` run (the web API's checks, a 500-post range at a time:
+   ``reporting.staging.ingest_range``), then one ``quarterly_cycle`` run per campaign
+   (reminders — none due: everyone reported —, the aggregation and the Báo cáo drafted for
+   the leader's signature). Modes: in-process (the same flows called one after another in
+   this process, reporting to the same server), 1 and 2 workers (``congvan flows worker
+   --limit 1`` each: one run at a time per worker; every run created at once, then waited
+   for). Each mode's result is checked (:func:`check`: per campaign, its own duty, every
+   request submitted once, the figures' sum that posted, one Báo cáo linked from all its
+   requests; nothing pending) — MISMATCH otherwise.
 
-Printed: seconds per mode, the 2-vs-1 speed-up, the server path's overhead over in-process,
-ms per reporting duty. Timings move with the machine's load; compare within a run.
+Printed: seconds per mode (and its ingest and cycle phases), the 2-vs-1 speed-up (whole and
+ingest phase), the server path's overhead over in-process, ms per reporting duty, and the load
+average at the start and after each mode. Timings move with the machine's load; compare
+within a run.
 """
 
 from __future__ import annotations
@@ -88,9 +93,10 @@ def _name(url: str) -> str:
 
 
 def prepare(admin: str, units: int, campaigns: int, batches: int) -> tuple[str, list[int]]:
-    """The template database: directory, guidance, ``campaigns`` instructions issued with
-    their requests open and the posts staged in ``batches`` batches each. (url, instruction
-    ids); the staged batch ids are read back per copy."""
+    """The template database: directory, ``campaigns`` guidances (each its own duty) and
+    instructions issued with their requests open, one post per request staged, in
+    ``batches`` batches in all. (url, instruction ids); the staged batch ids are read back per
+    copy."""
     from registry import db, schema
     from registry.directory import import_directory
     from registry.directory_gen import dump, generate
@@ -107,7 +113,8 @@ def prepare(admin: str, units: int, campaigns: int, batches: int) -> tuple[str, 
         import_directory(session=s, text=dump(directory))
     settings = steps.CycleSettings(files_dir=str(TMP / "home" / "files"),
                                    keys_dir=str(TMP / "home" / "keys"))
-    instructions = []
+    instructions: list[int] = []
+    posts: list[staging.Posted] = []
     for k in range(campaigns):
         # A campaign of its own: its own guidance received, so its own duty and requests.
         guidance = scenario.guidance(collector_key=ISSUER, receiver_key=ISSUER,
@@ -124,16 +131,16 @@ def prepare(admin: str, units: int, campaigns: int, batches: int) -> tuple[str, 
             for c in chunks(unit_ids):
                 steps.open_requests_chunk(duty_id, period, c, settings.roll_forward)
         duty_id = steps.duties_of_instruction(iid)[0]
-        rows = steps.request_ids(duty_id, PERIOD)
-        size = -(-len(rows) // batches)
-        for b in range(batches):
-            part = rows[b * size:(b + 1) * size]
-            with db.transaction() as s:
-                staging.stage_posts(session=s, posts=[
-                    staging.Posted(request_id=rid, unit_key=unit,
-                                   values=scenario.sample_values(b * size + n))
-                    for n, (rid, unit) in enumerate(part)])
+        posts += [staging.Posted(request_id=rid, unit_key=unit,
+                                 values=scenario.sample_values(n))
+                  for n, (rid, unit) in enumerate(steps.request_ids(duty_id, PERIOD))]
         instructions.append(iid)
+    # The posts of every campaign in ``batches`` batches (a batch may hold several duties'
+    # posts, as the bulk door receives them): the ingest runs are as many as the batches
+    # whatever the number of campaigns, each with enough posts to outweigh its process start.
+    for part in chunks(posts, -(-len(posts) // batches)):
+        with db.transaction() as s:
+            staging.stage_posts(session=s, posts=part)
     db.get_engine().dispose()
     return url, instructions
 
@@ -164,22 +171,57 @@ def _today(url: str) -> date:
 _instructions: list[int] = []
 
 
-def check(url: str, duties: int, campaigns: int) -> str:
-    """Every request submitted and one report (Báo cáo) drafted per campaign."""
-    from registry.models import Document, ReportRequest, StagedPost, Submission
+def check(url: str, units: int, instructions: list[int]) -> str:
+    """Every campaign's requests submitted once (the current submissions' figures sum to
+    those posted), nothing pending, one Báo cáo per campaign linked from all its requests, and
+    the campaigns' duties distinct: "ok", or MISMATCH and what differs."""
+    from registry.models import (
+        Document,
+        ReportingDuty,
+        ReportRequest,
+        RequestStatus,
+        StagedPost,
+        Submission,
+    )
+    from reporting import scenario
 
     engine = create_engine(url)
     with engine.connect() as c:
-        reqs = c.scalar(select(func.count()).select_from(ReportRequest))
-        subs = c.scalar(select(func.count()).select_from(Submission))
+        duties = []
+        for iid in instructions:
+            # The duties passed on by this instruction that have requests for the period.
+            duties.append(tuple(c.scalars(select(ReportRequest.duty_id).join(
+                ReportingDuty, ReportingDuty.id == ReportRequest.duty_id).where(
+                ReportingDuty.instruction_document_id == iid, ReportRequest.period == PERIOD)
+                .distinct())))
+        fingerprint = []
+        for (duty_id,) in [d for d in duties if len(d) == 1]:
+            req = ReportRequest
+            fingerprint.append(tuple(c.execute(select(
+                func.count(req.id),
+                func.count(req.id).filter(req.status == RequestStatus.SUBMITTED),
+                func.count(func.distinct(req.report_document_id)),
+                func.count(req.id).filter(req.report_document_id.is_(None)),
+            ).where(req.duty_id == duty_id, req.period == PERIOD)).one())
+                + tuple(c.execute(select(
+                    func.count(Submission.id), func.count(Submission.id).filter(
+                        Submission.current),
+                    func.sum(Submission.values["models_total"].as_integer())
+                ).join(req, req.id == Submission.request_id).where(
+                    req.duty_id == duty_id, req.period == PERIOD)).one()))
         pending = c.scalar(select(func.count()).select_from(StagedPost).where(
             StagedPost.ingested_at.is_(None)))
         reports = c.scalar(select(func.count()).select_from(Document).where(
             Document.doc_type == "bao_cao"))
     engine.dispose()
-    ok = reqs == subs == duties and pending == 0 and reports == campaigns
-    return "ok" if ok else (f"MISMATCH requests={reqs} submissions={subs} pending={pending} "
-                            f"reports={reports}")
+    total = sum(scenario.sample_values(n)["models_total"] for n in range(units))
+    expected = [(units, units, 1, 0, units, units, total)] * len(instructions)
+    distinct = (all(len(d) == 1 for d in duties)
+                and len({d[0] for d in duties}) == len(instructions))
+    ok = distinct and fingerprint == expected and pending == 0 and reports == len(instructions)
+    return ("ok" if ok else f"MISMATCH duties={duties} per duty (requests, submitted, reports, "
+            f"unlinked, submissions, current, Σ models_total)={fingerprint} expected "
+            f"{expected[:1]} each; pending={pending} reports={reports}")
 
 
 def _env(api: str, url: str) -> dict[str, str]:
@@ -250,7 +292,7 @@ def run_all(api: str, runs: list[tuple[str, dict[str, Any]]], timeout: float = 3
 
 
 def timed_mode(mode: str, api: str, admin: str, template: str, instructions: list[int],
-               duties: int) -> tuple[float, dict[str, float], str]:
+               units: int) -> tuple[float, dict[str, float], str]:
     """One mode on a fresh copy of the template: (seconds, phase seconds, check)."""
     url = _pg(admin, template=_name(template))
     try:
@@ -275,7 +317,7 @@ def timed_mode(mode: str, api: str, admin: str, template: str, instructions: lis
             bad = [s for s, _ in states if s != "COMPLETED"]
             if bad:
                 return seconds, phases, f"runs not completed: {bad}"
-        return seconds, phases, check(url, duties, len(instructions))
+        return seconds, phases, check(url, units, instructions)
     finally:
         _pg(admin, drop=_name(url))
 
@@ -366,6 +408,10 @@ def latency(api: str, admin: str, runs: int) -> None:
         _pg(admin, drop=_name(url))
 
 
+def _load() -> str:
+    return ", ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
 def main() -> None:
     from bench._pg import admin_url
     from signing.keys import create_dev_ca
@@ -375,7 +421,8 @@ def main() -> None:
     parser.add_argument("--units", type=int, default=3321)
     parser.add_argument("--campaigns", default="1,10")
     parser.add_argument("--batches", type=int, default=4,
-                        help="staged batches (ingest_posts runs) per campaign")
+                        help="staged batches (ingest_posts runs) in all, every campaign's "
+                             "posts spread over them (default 4: 2 per worker with 2 workers)")
     parser.add_argument("--modes", default="in-process,1 worker,2 workers")
     parser.add_argument("--latency-runs", type=int, default=3)
     parser.add_argument("--postgres", default=admin_url())
@@ -391,6 +438,7 @@ def main() -> None:
         with prefect_env.local_server(home=TMP / "server", database_url=async_url) as api:
             subprocess.run([sys.executable, "-m", "congvan", "flows", "deploy", "--pool", POOL],
                            env=_env(api, prefect_db), check=True, capture_output=True, cwd=TMP)
+            print(f"load average at start: {_load()} (1, 5, 15 min; 2 cores here)", flush=True)
             if args.latency_runs:
                 latency(api, admin, args.latency_runs)
             for campaigns in [int(x) for x in args.campaigns.split(",")]:
@@ -399,28 +447,34 @@ def main() -> None:
                     template, instructions = prepare(admin, args.units, campaigns,
                                                      args.batches)
                 _instructions[:] = instructions
+                # The check must refuse the template (posts pending, no report): not vacuous.
+                if check(template, args.units, instructions) == "ok":
+                    raise SystemExit("check() passes the unprocessed template")
                 duties = args.units * campaigns
                 print(f"{campaigns} campaign(s) × {args.units} units = {duties} duties, "
-                      f"{campaigns * args.batches} ingest runs + {campaigns} cycle runs "
+                      f"{args.batches} ingest runs + {campaigns} cycle runs "
                       f"(prepared in {time.perf_counter() - t0:.0f} s, not timed)", flush=True)
                 results: dict[str, float] = {}
+                ingest: dict[str, float] = {}
                 try:
                     for mode in args.modes.split(","):
                         seconds, phases, ok = timed_mode(mode, api, admin, template,
-                                                         instructions, duties)
-                        results[mode] = seconds
+                                                         instructions, args.units)
+                        results[mode], ingest[mode] = seconds, phases.get("ingest", 0.0)
                         print(f"  {mode:<11} {seconds:8.1f} s  {1000 * seconds / duties:7.2f} "
                               f"ms/duty  (ingest {phases.get('ingest', 0):.1f} s, cycle "
-                              f"{phases.get('cycle', 0):.1f} s)  {ok}", flush=True)
+                              f"{phases.get('cycle', 0):.1f} s)  {ok}  load {_load()}",
+                              flush=True)
                 finally:
                     _pg(admin, drop=_name(template))
                 if {"1 worker", "2 workers"} <= results.keys():
-                    print(f"  2 workers vs 1: {results['1 worker'] / results['2 workers']:.2f}×",
+                    print(f"  2 workers vs 1: {results['1 worker'] / results['2 workers']:.2f}× "
+                          f"(ingest phase {ingest['1 worker'] / ingest['2 workers']:.2f}×)",
                           flush=True)
                 if {"1 worker", "in-process"} <= results.keys():
                     print(f"  1 worker / in-process: "
                           f"{results['1 worker'] / results['in-process']:.2f}", flush=True)
-                print(f"  load average: {os.getloadavg()}", flush=True)
+                print(f"  load average: {_load()}", flush=True)
     finally:
         _pg(admin, drop=_name(prefect_db))
         shutil.rmtree(TMP, ignore_errors=True)

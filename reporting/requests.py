@@ -66,8 +66,10 @@ def open_requests(*, session: Session, duty_id: int, unit_ids: Sequence[int], pe
     assert duty is not None
     period, due = due_for(duty_policy=duty.policy, period_key=period_key, calendar=calendar,
                           roll_forward=roll_forward)
+    # Only the chunk's units: a chunk of 500 read all 3,321 of the duty's requests before.
     have = set(session.scalars(select(ReportRequest.unit_id).where(
-        ReportRequest.duty_id == duty_id, ReportRequest.period == period.key)))
+        ReportRequest.duty_id == duty_id, ReportRequest.period == period.key,
+        ReportRequest.unit_id.in_(set(unit_ids)))))
     rows = [{"duty_id": duty_id, "form_id": duty.form_id, "unit_id": unit_id,
              "period": period.key, "period_start": period.start, "period_end": period.end,
              "due_date": due, "status": RequestStatus.OPEN, "reminders_sent": 0}
