@@ -447,9 +447,6 @@ def main() -> None:
                     template, instructions = prepare(admin, args.units, campaigns,
                                                      args.batches)
                 _instructions[:] = instructions
-                # The check must refuse the template (posts pending, no report): not vacuous.
-                if check(template, args.units, instructions) == "ok":
-                    raise SystemExit("check() passes the unprocessed template")
                 duties = args.units * campaigns
                 print(f"{campaigns} campaign(s) × {args.units} units = {duties} duties, "
                       f"{args.batches} ingest runs + {campaigns} cycle runs "
@@ -457,6 +454,9 @@ def main() -> None:
                 results: dict[str, float] = {}
                 ingest: dict[str, float] = {}
                 try:
+                    # The check must refuse the template (posts pending, no report): not vacuous.
+                    if check(template, args.units, instructions) == "ok":
+                        raise SystemExit("check() passes the unprocessed template")
                     for mode in args.modes.split(","):
                         seconds, phases, ok = timed_mode(mode, api, admin, template,
                                                          instructions, args.units)
