@@ -291,8 +291,10 @@ def sign_in(client: Any, login: str) -> None:
 
 
 def load(world: World, webs: list[WebProcess], *, seconds: float,
-         kill_after: float | None = None) -> Outcome:
-    """Every clerk issues documents of their register until ``seconds`` have passed."""
+         kill_after: float | None = None, reserve: int = 0) -> Outcome:
+    """Every clerk issues documents of their register until ``seconds`` have passed (or the
+    register's signed documents run out, leaving the last ``reserve`` of each for a later
+    run)."""
     import queue
 
     import httpx
@@ -307,9 +309,9 @@ def load(world: World, webs: list[WebProcess], *, seconds: float,
     pools: dict[int, queue.SimpleQueue[int]] = {}
     for r, ids in world.docs.items():
         pools[r] = queue.SimpleQueue()
-        for i in ids:
-            if i in waiting:
-                pools[r].put(i)
+        left = [i for i in ids if i in waiting]
+        for i in left[:max(0, len(left) - reserve)]:
+            pools[r].put(i)
     out = Outcome()
     alive = list(webs)
     in_flight = {w.port: 0 for w in webs}
