@@ -70,3 +70,76 @@ def test_bounded_and_safe_from_threads() -> None:
     assert sum(len(store) for store in memo._stores.values()) <= 10
     memo.clear()
     assert not memo._stores
+
+
+def test_one_computation_for_everyone_asking_at_once() -> None:
+    """While one thread computes an answer, others asking with the same fingerprint wait for it
+    and get it; a different fingerprint computes its own."""
+    memo, engine = Memo(ttl=60), create_engine("sqlite://")
+    started, release = threading.Event(), threading.Event()
+    calls: list[str] = []
+
+    def slow() -> str:
+        calls.append("slow")
+        started.set()
+        assert release.wait(10)
+        return "tổng"
+
+    got: list[str] = []
+
+    def ask(fingerprint: int, compute: object) -> None:
+        with Session(engine) as s:
+            got.append(memo.get(s, "bảng", fingerprint, compute))  # type: ignore[arg-type]
+
+    first = threading.Thread(target=ask, args=(1, slow))
+    first.start()
+    assert started.wait(10)
+    waiters = [threading.Thread(target=ask, args=(1, lambda: calls.append("again") or "x"))
+               for _ in range(4)]
+    for t in waiters:
+        t.start()
+    other = threading.Thread(target=ask, args=(2, lambda: calls.append("other") or "khác"))
+    other.start()
+    other.join(10)
+    release.set()
+    for t in [first, *waiters]:
+        t.join(10)
+    assert calls == ["slow", "other"]
+    assert sorted(got) == ["khác"] + ["tổng"] * 5 and memo.shared == 4
+
+
+def test_a_failed_computation_is_not_shared() -> None:
+    """If the computation fails, its caller gets the error and the waiters compute their own."""
+    memo, engine = Memo(ttl=60), create_engine("sqlite://")
+    started, release = threading.Event(), threading.Event()
+
+    def broken() -> str:
+        started.set()
+        assert release.wait(10)
+        raise RuntimeError("mất kết nối")
+
+    errors: list[BaseException] = []
+    got: list[str] = []
+
+    def first() -> None:
+        with Session(engine) as s:
+            try:
+                memo.get(s, "k", 1, broken)
+            except RuntimeError as exc:
+                errors.append(exc)
+
+    def waiter() -> None:
+        with Session(engine) as s:
+            got.append(memo.get(s, "k", 1, lambda: "đúng"))
+
+    a = threading.Thread(target=first)
+    a.start()
+    assert started.wait(10)
+    b = threading.Thread(target=waiter)
+    b.start()
+    release.set()
+    a.join(10)
+    b.join(10)
+    assert len(errors) == 1 and got == ["đúng"]
+    with Session(engine) as s:  # nothing was kept from the failed flight
+        assert memo.get(s, "k", 1, lambda: "mới") == "mới"
