@@ -25,6 +25,8 @@ def register(app: typer.Typer) -> None:
                  "phía upstream, mặc định 60)."),
     ) -> None:
         """Chạy giao diện web (danh sách văn bản, hộp thư đi, báo cáo phải nộp)."""
+        import gc
+
         import uvicorn
 
         from congvan.settings import get_settings
@@ -39,6 +41,11 @@ def register(app: typer.Typer) -> None:
                 raise typer.Exit(1) from None
             if application.state.unavailable:
                 err_console.print(f"[bold yellow]Chú ý:[/] {application.state.unavailable}")
+            # The modules, templates and catalogs loaded so far live as long as the process:
+            # kept out of the garbage collector's full passes, which otherwise walk them all
+            # and stall every request in flight (the deadlines board's tail, bench/web.py).
+            gc.collect()
+            gc.freeze()
             # Acknowledgement tokens in request paths never reach the access log.
             uvicorn.run(application, host=host, port=port, log_level="info",
                         log_config=log_config(), timeout_keep_alive=keep_alive)
