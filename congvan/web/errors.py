@@ -23,6 +23,7 @@ from congvan.web.deps import SignInRequired
 from congvan.web.labels import N_
 from congvan.web.render import page
 from doc_templates.errors import DocTemplatesError
+from doc_templates.formatting import format_number
 from outbox.errors import IntakeError, ReceiptError
 from registry import errors as reg
 from signing.errors import KeyUnavailable, SigningError
@@ -142,7 +143,30 @@ def _vi(error: Any) -> str:
         return "phải là một đối tượng JSON {…}"
     if kind == "json_invalid":
         return "không phải JSON hợp lệ"
+    bound = _BOUNDS.get(kind)
+    context = error.get("ctx") or {}
+    if bound is not None and bound[0] in context:
+        limit = context[bound[0]]
+        shown = format_number(limit) if isinstance(limit, int | float) else str(limit)
+        return bound[1].format(shown)
+    if kind.startswith("bool"):
+        return "phải là có hoặc không (true/false)"
+    if kind.startswith("date"):
+        return "phải là một ngày dạng năm-tháng-ngày (2026-11-30)"
     return f"giá trị không hợp lệ ({error.get('msg', kind)})"
+
+
+# Pydantic's bounds, in the words of the form: the limit from the error's context.
+_BOUNDS = {
+    "less_than_equal": ("le", "phải nhỏ hơn hoặc bằng {}"),
+    "less_than": ("lt", "phải nhỏ hơn {}"),
+    "greater_than_equal": ("ge", "phải lớn hơn hoặc bằng {}"),
+    "greater_than": ("gt", "phải lớn hơn {}"),
+    "string_too_long": ("max_length", "dài quá {} ký tự; hãy rút gọn"),
+    "string_too_short": ("min_length", "phải có ít nhất {} ký tự"),
+    "too_long": ("max_length", "có quá {} mục"),
+    "too_short": ("min_length", "phải có ít nhất {} mục"),
+}
 
 
 def install(app: FastAPI) -> None:

@@ -111,3 +111,19 @@ class TestPages:
         past = web.client.get("/so-dang-ky", params={"q": "phan trang", "trang": 9}).text
         assert "Không còn văn bản nào ở trang này" in past
         assert web.client.get("/so-dang-ky", params={"trang": 0}).status_code == 422
+
+
+class TestRefusedFilters:
+    @pytest.mark.parametrize(("params", "words"), [
+        ({"trang": "0"}, "query.trang: phải lớn hơn hoặc bằng 1"),
+        ({"trang": "100001"}, "query.trang: phải nhỏ hơn hoặc bằng 100.000"),
+        ({"trang": "hai"}, "query.trang: phải là một số nguyên"),
+        ({"q": "a" * 201}, "query.q: dài quá 200 ký tự; hãy rút gọn"),
+    ])
+    def test_a_bad_filter_is_named_and_explained_in_vietnamese(
+            self, web: Web, params: dict[str, str], words: str) -> None:
+        """422 names the field and the fix in Vietnamese (the bound as Babel's vi prints it),
+        with no English from the validator."""
+        answer = web.client.get("/so-dang-ky", params=params)
+        assert answer.status_code == 422
+        assert words in answer.text and "Input should" not in answer.text
