@@ -103,6 +103,37 @@ class TestRegistration:
             assert doc.original_date == dt.date(2023, 1, 5)
             assert doc.sender_name == "Công an huyện Kon Rẫy"
             assert [f.kind for f in doc.files] == ["source"]
+        assert web.settings.files_dir is not None
+        staged = Path(web.settings.files_dir) / "tai-len"
+        assert not (staged / token[1]).exists() and not (staged / f"{token[1]}.json").exists(), \
+            "the staged upload outlived its registration"
+
+    def test_uploads_left_unregistered_are_swept_after_two_days(self, web: Web) -> None:
+        """A file read but never registered stays two days for the clerk to come back to, then
+        goes at the next upload; a younger one and anything not an upload stay."""
+        import os
+        import time
+
+        assert web.settings.files_dir is not None
+        staged = Path(web.settings.files_dir) / "tai-len"
+        staged.mkdir(parents=True, exist_ok=True)
+        old, young = "a" * 32, "b" * 32
+        for token, age_days in ((old, 3), (young, 1)):
+            (staged / token).mkdir()
+            (staged / token / "quet.png").write_bytes(b"x")
+            (staged / f"{token}.json").write_text("{}")
+            moment = time.time() - age_days * 86400
+            for path in (staged / token, staged / f"{token}.json"):
+                os.utime(path, (moment, moment))
+        (staged / "ghi-chu.txt").write_text("không phải tệp tải lên")
+        os.utime(staged / "ghi-chu.txt", (time.time() - 9 * 86400,) * 2)
+        read = web.client.post("/van-ban-den/moi", data={"action": "doc"}, files={
+            "tep": ("cong-van.docx", _docx(),
+                    "application/vnd.openxmlformats-officedocument.wordprocessingml.document")})
+        assert read.status_code == 200, read.text
+        left = {p.name for p in staged.iterdir()}
+        assert old not in left and f"{old}.json" not in left
+        assert {young, f"{young}.json", "ghi-chu.txt"} <= left
 
     def test_reporter_cannot_register(self, web: Web) -> None:
         """Registering incoming documents is the clerk's work."""

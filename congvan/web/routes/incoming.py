@@ -8,6 +8,7 @@ import datetime as dt
 import json
 import re
 import secrets
+import shutil
 import unicodedata
 from pathlib import Path
 from typing import Annotated, Any
@@ -15,6 +16,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from starlette.background import BackgroundTask
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from congvan.settings import Settings
@@ -35,6 +37,7 @@ from registry.models import Organization, Person
 router = APIRouter(include_in_schema=False)
 
 UPLOADS = "tai-len"
+STAGED_FOR = dt.timedelta(days=2)  # an upload read but never registered is kept this long
 _TOKEN = re.compile(r"[0-9a-f]{32}")
 Field = Annotated[str, Form(max_length=2000)]
 
@@ -106,8 +109,12 @@ def incoming_register(
         arrived_at=dt.datetime.now(dt.UTC), files_root=settings.files_dir, actor=actor,
         channel=typed["via"] or None)
     target = f"/documents/{registration.document.id}"
+    # The registry holds the file now; the staged copy and its reading go once the
+    # registration is committed (the session commits before the answer leaves).
     return RedirectResponse(target + ("?trung=1" if registration.duplicate else ""),
-                            status_code=303)
+                            status_code=303,
+                            background=BackgroundTask(_discard_upload, settings, token)
+                            if token else None)
 
 
 @router.post("/van-ban-den/{document_id}/trinh", name="incoming_present")
@@ -222,7 +229,36 @@ def _safe_name(raw: str) -> str:
     return name or "tep"
 
 
+def _discard_upload(settings: Settings, token: str) -> None:
+    """Remove a staged upload and the fields read from it (after its registration)."""
+    if not _TOKEN.fullmatch(token):
+        return
+    shutil.rmtree(_uploads(settings) / token, ignore_errors=True)
+    (_uploads(settings) / f"{token}.json").unlink(missing_ok=True)
+
+
+def _sweep_uploads(settings: Settings, *, older_than: dt.timedelta = STAGED_FOR) -> int:
+    """Remove staged uploads nobody registered (a form left open, a browser closed) once they
+    are older than ``older_than``; run at each new upload. Returns how many went."""
+    folder = _uploads(settings)
+    if not folder.is_dir():
+        return 0
+    limit = dt.datetime.now().timestamp() - older_than.total_seconds()
+    gone = 0
+    for entry in folder.iterdir():
+        token = entry.name.removesuffix(".json")
+        try:
+            old = _TOKEN.fullmatch(token) is not None and entry.stat().st_mtime < limit
+        except OSError:
+            continue
+        if old:
+            _discard_upload(settings, token)
+            gone += 1
+    return gone
+
+
 def _keep_upload(settings: Settings, upload: UploadFile) -> tuple[str, str]:
+    _sweep_uploads(settings)
     token = secrets.token_hex(16)
     folder = _uploads(settings) / token
     folder.mkdir(parents=True)
