@@ -349,8 +349,9 @@ def _column_texts(table: TableSpec, body: list[Row]) -> list[list[str]]:
         for index, value in enumerate(row_values):
             if index < len(texts) and not (isinstance(value, Cell) and value.span > 1):
                 raw = value.text if isinstance(value, Cell) else value
-                # header words may wrap: count only their longest word
-                texts[index].append(" ".join(str(raw or "").split()[:1]))
+                # header words may wrap between words, never inside one: the header adds its
+                # longest word (as measured: one word a line) to the column's needs
+                texts[index].append("\n".join(str(raw or "").split()))
     return texts
 
 
