@@ -34,3 +34,20 @@ def scratch_database(admin: str) -> Iterator[str]:
         yield make_url(admin).set(database=name).render_as_string(hide_password=False)
     finally:
         _run(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def pg_database(admin: str, name: str | None = None, *, template: str | None = None,
+                drop: str | None = None, prefix: str = "congvan_bench") -> str:
+    """Create a database on ``admin``'s server (``name``, or ``prefix`` and a random suffix;
+    a copy of ``template`` if given) and return its URL — or, with ``drop``, drop that one."""
+    engine = create_engine(admin, isolation_level="AUTOCOMMIT")
+    with engine.connect() as c:
+        if drop:
+            c.execute(text(f'DROP DATABASE IF EXISTS "{drop}" WITH (FORCE)'))
+            name = drop
+        else:
+            name = name or f"{prefix}_{uuid.uuid4().hex[:8]}"
+            c.execute(text(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"'
+                                                          if template else "")))
+    engine.dispose()
+    return make_url(admin).set(database=name).render_as_string(hide_password=False)

@@ -37,23 +37,15 @@ from sqlalchemy import Engine, create_engine, event, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 from sqlalchemy.engine.interfaces import ExecuteStyle  # noqa: E402
 
+from bench._pg import pg_database  # noqa: E402
+
 PERIOD = "2023-Q4"
 ISSUER, SIGNER, CLERK, SUPERIOR = "bcd-ha-noi", "truong-ban.ha-noi", "van-thu.ha-noi", "ubnd-ha-noi"
 
 
 def _pg(admin: str, name: str | None = None, *, template: str | None = None,
         drop: str | None = None) -> str:
-    engine = create_engine(admin, isolation_level="AUTOCOMMIT")
-    with engine.connect() as c:
-        if drop:
-            c.execute(text(f'DROP DATABASE IF EXISTS "{drop}" WITH (FORCE)'))
-            name = drop
-        else:
-            name = name or f"congvan_ingest_{uuid.uuid4().hex[:8]}"
-            c.execute(text(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"'
-                                                          if template else "")))
-    engine.dispose()
-    return make_url(admin).set(database=name).render_as_string(hide_password=False)
+    return pg_database(admin, name, template=template, drop=drop, prefix="congvan_ingest")
 
 
 def prepare(admin: str, units: int, files_dir: Path) -> str:

@@ -62,8 +62,10 @@ os.environ.update({"DO_NOT_TRACK": "1", "PREFECT_SERVER_ANALYTICS_ENABLED": "fal
 os.environ.pop("PREFECT_API_URL", None)
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import create_engine, func, select, text  # noqa: E402
+from sqlalchemy import create_engine, func, select  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
+
+from bench._pg import pg_database  # noqa: E402
 
 ISSUER, SIGNER, CLERK = "bcd-ha-noi", "truong-ban.ha-noi", "van-thu.ha-noi"
 SUPERIOR = "ubnd-ha-noi"
@@ -75,17 +77,7 @@ POOL = "scale-bench"
 
 def _pg(admin: str, name: str | None = None, *, template: str | None = None,
         drop: str | None = None) -> str:
-    engine = create_engine(admin, isolation_level="AUTOCOMMIT")
-    with engine.connect() as c:
-        if drop:
-            c.execute(text(f'DROP DATABASE IF EXISTS "{drop}" WITH (FORCE)'))
-            name = drop
-        else:
-            name = name or f"congvan_scale_{uuid.uuid4().hex[:8]}"
-            c.execute(text(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"'
-                                                          if template else "")))
-    engine.dispose()
-    return make_url(admin).set(database=name).render_as_string(hide_password=False)
+    return pg_database(admin, name, template=template, drop=drop, prefix="congvan_scale")
 
 
 def _name(url: str) -> str:

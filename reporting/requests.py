@@ -5,11 +5,11 @@ what is owed and what is late (the one definition the web, the reminders and the
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Select, and_, case, func, insert, not_, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
@@ -30,6 +30,7 @@ from registry.models import (
 # A request is owed while nothing valid was filed for it.
 OWING = (RequestStatus.OPEN, RequestStatus.REJECTED)
 _PERIODS = Memo(ttl=30.0, size=1024)
+T = TypeVar("T")
 
 
 @lru_cache(maxsize=1)
@@ -141,6 +142,15 @@ def for_submission(*, session: Session, request_id: int, actor: Person | None,
     return request
 
 
+def _kept_until_new_requests(session: Session, key: tuple[Any, ...], actor: Person | None,
+                             find: Callable[[], T]) -> T:
+    """``find()`` for ``actor`` (what they may see depends on who they are, their office and
+    roles), kept by the process until a request is opened (a new newest id) or 30 s."""
+    who = None if actor is None else (actor.id, actor.organization_id, tuple(actor.roles or ()))
+    newest = session.scalar(select(func.max(ReportRequest.id)))
+    return _PERIODS.get(session, (*key, who), newest, find)
+
+
 def periods(*, session: Session, actor: Person | None = None) -> list[str]:
     """The periods that have requests (that ``actor`` may see), newest first.
 
@@ -153,9 +163,7 @@ def periods(*, session: Session, actor: Person | None = None) -> list[str]:
             query = query.where(visible_to(actor))
         return sorted(session.scalars(query).all(), reverse=True)
 
-    who = None if actor is None else (actor.id, actor.organization_id, tuple(actor.roles or ()))
-    newest = session.scalar(select(func.max(ReportRequest.id)))
-    return list(_PERIODS.get(session, ("periods", who), newest, find))
+    return list(_kept_until_new_requests(session, ("periods",), actor, find))
 
 
 def overview(*, session: Session, today: date, period: str | None = None,
@@ -255,9 +263,7 @@ def duty_forms(*, session: Session, period: str, actor: Person | None = None
         return list(session.execute(query).tuples().all())
 
     # Kept like periods(): the pairs change only when requests are opened.
-    who = None if actor is None else (actor.id, actor.organization_id, tuple(actor.roles or ()))
-    newest = session.scalar(select(func.max(ReportRequest.id)))
-    pairs = _PERIODS.get(session, ("duty_forms", period, who), newest, find)
+    pairs = _kept_until_new_requests(session, ("duty_forms", period), actor, find)
     forms = {f.id: f for f in session.scalars(select(ReportForm).where(
         ReportForm.id.in_({form_id for _, form_id in pairs})))} if pairs else {}
     return sorted(((duty_id, forms[form_id]) for duty_id, form_id in pairs if duty_id),

@@ -107,6 +107,16 @@ def served_scenario(url: str, home: Path) -> Iterator[tuple[str, scenario.World]
     with db.transaction() as session:
         world = scenario.build(session, settings.files_dir)
     port = free_port()
+    try:
+        with serving(app, port):
+            yield f"http://127.0.0.1:{port}", world
+    finally:
+        db.get_engine().dispose()
+
+
+@contextmanager
+def serving(app: FastAPI, port: int) -> Iterator[None]:
+    """``app`` served by uvicorn on 127.0.0.1:``port`` in a thread for the block."""
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -115,8 +125,7 @@ def served_scenario(url: str, home: Path) -> Iterator[tuple[str, scenario.World]
         assert time.monotonic() < deadline, "uvicorn did not start"
         time.sleep(0.05)
     try:
-        yield f"http://127.0.0.1:{port}", world
+        yield
     finally:
         server.should_exit = True
         thread.join(timeout=30)
-        db.get_engine().dispose()

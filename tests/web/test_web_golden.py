@@ -35,7 +35,7 @@ from registry.models import Delivery, DeliveryStatus, Document, DocumentStatus, 
 from tests import factories
 from tests.outbox.smtp_server import SmtpTestServer, free_port
 from tests.web import scenario, signing_world
-from tests.web.conftest import web_settings
+from tests.web.conftest import serving, web_settings
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run",
@@ -66,22 +66,13 @@ def served(fresh_sqlite_url: str, tmp_path: Path) -> Iterator[Served]:
     assert settings.files_dir is not None
     with db.transaction() as session:
         world = scenario.build(session, settings.files_dir)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
-                                           log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
     shots = tmp_path / "anh-chup"
     shots.mkdir()
     print(f"\nẢnh chụp màn hình: {shots}")
     try:
-        yield Served(base, world, shots)
+        with serving(app, port):
+            yield Served(base, world, shots)
     finally:
-        server.should_exit = True
-        thread.join(timeout=30)
         db.get_engine().dispose()
 
 
